@@ -1,0 +1,78 @@
+"""Helpers shared by the stone-placing games: observation planes, k-in-a-row, drawing.
+
+Boards are int8 with 0 = empty and 1 + p = a stone of player p.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numba
+import numpy as np
+
+STONE_SYMBOLS = ".xo"
+
+
+def stone_planes(board: np.ndarray, player: np.ndarray) -> np.ndarray:
+    """Own and opponent stone planes.
+
+    Args:
+      board: int8[B, H, W].
+      player: int32[B], the point of view.
+
+    Returns:
+      float32[B, 2, H, W]: plane 0 = `player`'s stones, plane 1 = the opponent's.
+    """
+    own = (player + 1).astype(np.int8)[:, None, None]
+    opponent = (2 - player).astype(np.int8)[:, None, None]
+    return np.stack([board == own, board == opponent], axis=1).astype(np.float32)
+
+
+@numba.njit(cache=True)
+def line_through(board: np.ndarray, row: int, col: int, stone: int, length: int) -> bool:
+    # True if the stone at (row, col) lies on `length` or more own stones in a line (int8[H, W]).
+    height, width = board.shape
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        count = 1
+        r, c = row + dr, col + dc
+        while 0 <= r < height and 0 <= c < width and board[r, c] == stone:
+            count += 1
+            r += dr
+            c += dc
+        r, c = row - dr, col - dc
+        while 0 <= r < height and 0 <= c < width and board[r, c] == stone:
+            count += 1
+            r -= dr
+            c -= dc
+        if count >= length:
+            return True
+    return False
+
+
+def column_label(col: int) -> str:
+    """Column letters a..z (boards here are at most 19 wide)."""
+    return string.ascii_lowercase[col]
+
+
+def cell_name(cell: int, width: int) -> str:
+    """A cell index (row * width + col) as "<column letter><row number>", e.g. 0 -> "a1"."""
+    row, col = divmod(cell, width)
+    return f"{column_label(col)}{row + 1}"
+
+
+def draw_grid(cells: np.ndarray, *, hex_offset: bool = False) -> str:
+    """ASCII drawing of one board with column letters on top and row numbers on the left.
+
+    Args:
+      cells: int8[H, W], 0 empty, 1 + player.
+      hex_offset: shift each row half a cell further right (a Hex rhombus).
+    """
+    height, width = cells.shape
+    margin = len(str(height))
+    header = " " * (margin + 1) + " ".join(column_label(c) for c in range(width))
+    lines = [header]
+    for r in range(height):
+        indent = " " * r if hex_offset else ""
+        row_cells = " ".join(STONE_SYMBOLS[v] for v in cells[r])
+        lines.append(f"{indent}{r + 1:>{margin}} {row_cells}")
+    return "\n".join(lines)

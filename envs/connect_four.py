@@ -1,0 +1,103 @@
+"""Connect Four, as OpenSpiel's `connect_four` (same parameters and defaults).
+
+Rules: players alternate dropping a stone into a column that is not full, player 0 ("x")
+first; the stone falls to the lowest empty cell; `x_in_row` (4) or more in a line wins; a full
+board without one is a draw. Board `rows` × `columns` (6 × 7).
+Actions: `columns`, the column index, as OpenSpiel.
+Observation: float32[2, rows, columns] (row 0 at the top), the mover's stones then the
+opponent's.
+Rewards: +1 / -1 to winner / loser at the end, 0 for a draw.
+Symmetries: identity and the left-right mirror.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from boardzoo.envs._board import column_label, draw_grid, line_through, stone_planes
+from boardzoo.envs.core import (
+    Game,
+    State,
+    Symmetry,
+    check_int_param,
+    fresh_common_fields,
+    grid_symmetries,
+)
+
+ID = "connect_four"
+
+
+@dataclass(frozen=True)
+class ConnectFourState(State):
+    """Adds board: int8[B, rows, columns] (row 0 at the top) and heights: int8[B, columns]."""
+
+    board: np.ndarray
+    heights: np.ndarray
+
+
+@numba.njit(cache=True)
+def _apply(board, heights, current_player, mask, rewards, terminated, step_count, action, active,
+           x_in_row):
+    batch, rows, columns = board.shape
+    for b in range(batch):
+        if not active[b]:
+            continue
+        player = current_player[b]
+        col = action[b]
+        row = rows - 1 - heights[b, col]
+        board[b, row, col] = player + 1
+        heights[b, col] += 1
+        step_count[b] += 1
+        current_player[b] = 1 - player
+        if heights[b, col] == rows:
+            mask[b, col] = False
+        if line_through(board[b], row, col, player + 1, x_in_row):
+            terminated[b] = True
+            rewards[b, player] = 1.0
+            rewards[b, 1 - player] = -1.0
+        elif step_count[b] == rows * columns:
+            terminated[b] = True
+        if terminated[b]:
+            mask[b, :] = False
+
+
+def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
+    """Connect Four on a `rows` × `columns` board (4..12 each), `x_in_row` (3..6) to win."""
+    rows = check_int_param(ID, "rows", rows, 4, 12)
+    columns = check_int_param(ID, "columns", columns, 4, 12)
+    x_in_row = check_int_param(ID, "x_in_row", x_in_row, 3, min(6, max(rows, columns)))
+
+    def init(batch_size: int) -> ConnectFourState:
+        return ConnectFourState(
+            board=np.zeros((batch_size, rows, columns), dtype=np.int8),
+            heights=np.zeros((batch_size, columns), dtype=np.int8),
+            **fresh_common_fields(batch_size, columns),
+        )
+
+    def apply(state: ConnectFourState, action: np.ndarray, active: np.ndarray) -> None:
+        _apply(state.board, state.heights, state.current_player, state.legal_action_mask,
+               state.rewards, state.terminated, state.step_count, action, active, x_in_row)
+
+    mirror = Symmetry("flip_lr", grid_symmetries(rows, columns, ("flip_lr",))["flip_lr"],
+                      np.arange(columns)[::-1].copy())
+    identity = Symmetry("identity", np.arange(rows * columns), np.arange(columns))
+    return Game(
+        id=ID,
+        version=0,
+        params={"rows": rows, "columns": columns, "x_in_row": x_in_row},
+        num_actions=columns,
+        observation_shape=(2, rows, columns),
+        board_shape=(rows, columns),
+        cell_layout="square",
+        max_game_length=rows * columns,
+        symmetries=(identity, mirror),
+        init_fn=init,
+        apply=apply,
+        observe_fn=lambda state, player: stone_planes(state.board, player),
+        render_fn=lambda state, row: draw_grid(state.board[row]),
+        cells_fn=lambda state: state.board,
+        action_name=column_label,
+    )

@@ -1,0 +1,388 @@
+"""The batched game kernel contract shared by every game, and the invariants enforced once.
+
+A game is a `Game` spec plus pure functions over a batched `State` (batch first, numpy
+arrays). `Game.step` is the only way to advance a state. It validates the actions, copies
+the state (the input is never mutated), zeroes the rewards and hands the copy to the
+game's in-place kernel together with the rows that may move. So for every game:
+
+- rows that are already finished (or excluded with `where=`) ignore their action and stay
+  unchanged, with zero rewards;
+- an illegal or out-of-range action on a live row raises `IllegalActionError` naming the
+  row, the action and the legal set; nothing is clipped;
+- the legal-action mask of a finished row is all False.
+
+Shapes: B batch, A actions, P players, C/H/W observation planes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numba
+import numpy as np
+
+NUM_PLAYERS = 2
+CELL_LAYOUTS = ("square", "hex")
+
+S = TypeVar("S", bound="State")
+
+
+class IllegalActionError(ValueError):
+    """An action that is out of range or not legal in the row's position."""
+
+
+@dataclass(frozen=True)
+class State:
+    """Fields every game has; games subclass this and add their board arrays.
+
+    Attributes:
+      current_player: int32[B], the player to move (after the end: who would move next).
+      legal_action_mask: bool[B, A], True = legal; all False once the row is finished.
+      rewards: float32[B, P], rewards of the last transition (+1 win, -1 loss, 0 draw).
+      terminated: bool[B], the game ended by its rules.
+      truncated: bool[B], the game was cut by a length limit.
+      step_count: int32[B], plies played.
+    """
+
+    current_player: np.ndarray
+    legal_action_mask: np.ndarray
+    rewards: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    step_count: np.ndarray
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.current_player.shape[0])
+
+    @property
+    def done(self) -> np.ndarray:
+        """bool[B]: terminated or truncated."""
+        return self.terminated | self.truncated
+
+    def _arrays(self) -> dict[str, np.ndarray]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def copy(self: S) -> S:
+        """A deep copy (every array copied)."""
+        return type(self)(**{k: v.copy() for k, v in self._arrays().items()})
+
+    def take(self: S, rows: np.ndarray) -> S:
+        """The sub-batch of the given row indices (int[K]) or row mask (bool[B])."""
+        return type(self)(**{k: v[rows] for k, v in self._arrays().items()})
+
+    def put(self: S, rows: np.ndarray, part: S) -> S:
+        """A copy of self whose `rows` (int[K] or bool[B]) are replaced by the K rows of `part`."""
+        out = self.copy()
+        for name, value in part._arrays().items():
+            getattr(out, name)[rows] = value
+        return out
+
+    def replace_rows(self: S, rows: np.ndarray, template: S) -> S:
+        """A copy of self whose rows selected by bool[B] `rows` become the 1-row `template`."""
+        out = self.copy()
+        for name, value in template._arrays().items():
+            getattr(out, name)[rows] = value[0]
+        return out
+
+    @classmethod
+    def stack(cls: type[S], states: list[S]) -> S:
+        """Concatenate states along the batch axis."""
+        names = [f.name for f in dataclasses.fields(cls)]
+        return cls(**{n: np.concatenate([getattr(s, n) for s in states]) for n in names})
+
+
+@dataclass(frozen=True)
+class Symmetry:
+    """A board symmetry that maps positions to equivalent positions with the same values.
+
+    Attributes:
+      name: e.g. "rot90", "flip_lr".
+      cell_source: int[H*W]; flat cell k of the transformed board shows cell cell_source[k].
+      action_source: int[A]; action k of the transformed position is action_source[k] before.
+    """
+
+    name: str
+    cell_source: np.ndarray
+    action_source: np.ndarray
+
+    def observation(self, obs: np.ndarray) -> np.ndarray:
+        """Transform float32[..., C, H, W] observations."""
+        flat = obs.reshape(*obs.shape[:-2], -1)
+        return flat[..., self.cell_source].reshape(obs.shape)
+
+    def policy(self, values: np.ndarray) -> np.ndarray:
+        """Transform per-action arrays [..., A] (policies, masks, logits)."""
+        return values[..., self.action_source]
+
+    def action(self, actions: np.ndarray) -> np.ndarray:
+        """Map actions int[...] of the original position to the transformed one."""
+        inverse = np.empty_like(self.action_source)
+        inverse[self.action_source] = np.arange(self.action_source.size)
+        return inverse[actions]
+
+
+def grid_symmetries(height: int, width: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Cell permutations (int[H*W], see `Symmetry.cell_source`) of an H×W grid by name.
+
+    Names: identity, rot90, rot180, rot270, flip_lr, flip_ud, transpose, anti_transpose.
+    rot90/rot270/transpose/anti_transpose need a square grid.
+    """
+    grid = np.arange(height * width).reshape(height, width)
+    transforms: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+        "identity": lambda g: g,
+        "rot90": lambda g: np.rot90(g, 1),
+        "rot180": lambda g: np.rot90(g, 2),
+        "rot270": lambda g: np.rot90(g, 3),
+        "flip_lr": np.fliplr,
+        "flip_ud": np.flipud,
+        "transpose": lambda g: g.T,
+        "anti_transpose": lambda g: np.rot90(g, 2).T,
+    }
+    return {name: np.ascontiguousarray(transforms[name](grid)).ravel() for name in names}
+
+
+InitFn = Callable[[int], State]
+ApplyFn = Callable[[State, np.ndarray, np.ndarray], None]
+ObserveFn = Callable[[State, np.ndarray], np.ndarray]
+RenderFn = Callable[[State, int], str]
+CellsFn = Callable[[State], np.ndarray]
+ActionNameFn = Callable[[int], str]
+
+
+@dataclass(frozen=True, eq=False)
+class Game:
+    """A game with fixed parameters: its spec and the kernel functions.
+
+    Attributes:
+      id: registry id, e.g. "connect_four".
+      version: bumped whenever behaviour changes.
+      params: the parameters the game was made with (read-only).
+      num_actions: A.
+      observation_shape: (C, H, W) of one observation.
+      board_shape: (H, W) of the board (for rendering).
+      cell_layout: "square" or "hex" (for rendering).
+      max_game_length: an upper bound on plies.
+      symmetries: board symmetries (identity first).
+      apply: in-place kernel `apply(state_copy, action[B], active[B])`; must only touch
+        active rows and must write rewards only for them.
+      observe_fn: `observe_fn(state, player[B]) -> float32[B, C, H, W]`.
+      render_fn: `render_fn(state, row) -> str`, an ASCII board.
+      cells_fn: `cells_fn(state) -> int8[B, H, W]`, 0 empty, 1 + owner's player index.
+      action_name: `action_name(action) -> str`, e.g. "c3".
+    """
+
+    id: str
+    version: int
+    params: Mapping[str, Any]
+    num_actions: int
+    observation_shape: tuple[int, int, int]
+    board_shape: tuple[int, int]
+    cell_layout: str
+    max_game_length: int
+    symmetries: tuple[Symmetry, ...]
+    init_fn: InitFn
+    apply: ApplyFn
+    observe_fn: ObserveFn
+    render_fn: RenderFn
+    cells_fn: CellsFn
+    action_name: ActionNameFn
+    num_players: int = NUM_PLAYERS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
+        if self.cell_layout not in CELL_LAYOUTS:
+            raise ValueError(f"cell_layout {self.cell_layout!r} is not one of {CELL_LAYOUTS}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Games hold closures; pickle them as (id, params) and rebuild through the registry.
+        from boardzoo.envs.registry import make
+
+        return (_make_with_params, (make, self.id, dict(self.params)))
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        return f"Game({self.id!r}{', ' if params else ''}{params})"
+
+    def init(self, batch_size: int) -> State:
+        """B fresh games."""
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        return self.init_fn(int(batch_size))
+
+    def step(self, state: State, action: np.ndarray, *, where: np.ndarray | None = None) -> State:
+        """Apply one action per row and return the new state (the input is not mutated).
+
+        Args:
+          state: B games.
+          action: int[B]; entries of rows that are finished or not in `where` are ignored.
+          where: optional bool[B]; only these rows move, the others stay unchanged.
+
+        Returns:
+          The next state; `rewards` hold this transition's rewards (zero for rows that did
+          not move).
+
+        Raises:
+          IllegalActionError: a moving row's action is out of range or illegal.
+          ValueError: `action` or `where` has the wrong dtype or shape.
+        """
+        batch = state.batch_size
+        action = _check_rows_array(action, batch, "action", "an integer")
+        active = ~(state.terminated | state.truncated)
+        if where is not None:
+            active &= _check_rows_array(where, batch, "where", "a bool")
+        row = _first_illegal_row(state.legal_action_mask, action, active)
+        if row >= 0:
+            self._raise_illegal(state, action, row)
+        new = state.copy()
+        new.rewards.fill(0.0)
+        self.apply(new, action, active)
+        return new
+
+    def observe(self, state: State, player: np.ndarray | int | None = None) -> np.ndarray:
+        """Observations from a player's point of view (own stones first).
+
+        Args:
+          state: B games.
+          player: int[B] or one int for all rows; default: the player to move.
+
+        Returns:
+          float32[B, C, H, W].
+        """
+        if player is None:
+            players = state.current_player
+        else:
+            players = np.broadcast_to(np.asarray(player), (state.batch_size,))
+            if players.dtype.kind not in "iu" or players.min() < 0 or players.max() >= self.num_players:
+                raise ValueError(f"player must be in 0..{self.num_players - 1}, got {player!r}")
+        return self.observe_fn(state, players.astype(np.int32, copy=False))
+
+    def render(self, state: State, row: int = 0) -> str:
+        """An ASCII drawing of one row's board."""
+        if not 0 <= row < state.batch_size:
+            raise ValueError(f"row {row} is out of range for a batch of {state.batch_size}")
+        return self.render_fn(state, row)
+
+    def legal_actions(self, state: State, row: int = 0) -> list[int]:
+        """The legal actions of one row, ascending."""
+        return np.flatnonzero(state.legal_action_mask[row]).tolist()
+
+    def _raise_illegal(self, state: State, action: np.ndarray, row: int) -> None:
+        a = int(action[row])
+        legal = self.legal_actions(state, row)
+        if not 0 <= a < self.num_actions:
+            reason = f"is out of range 0..{self.num_actions - 1}"
+        else:
+            reason = f"({self.action_name(a)}) is illegal"
+        raise IllegalActionError(
+            f"{self.id}: action {a} in row {row} {reason}; legal actions there: {legal}"
+        )
+
+
+def _make_with_params(make: Callable[..., Game], game_id: str, params: dict[str, Any]) -> Game:
+    return make(game_id, **params)
+
+
+def _check_rows_array(values: Any, batch: int, name: str, kind: str) -> np.ndarray:
+    array = values if isinstance(values, np.ndarray) else np.asarray(values)
+    ok_kind = array.dtype.kind in "iu" if kind == "an integer" else array.dtype == np.bool_
+    if not ok_kind:
+        raise ValueError(f"{name} must be {kind} array, got dtype {array.dtype}")
+    if array.shape != (batch,):
+        raise ValueError(f"{name} must have shape ({batch},) for this batch, got {array.shape}")
+    return array
+
+
+@numba.njit(cache=True)
+def _first_illegal_row(mask: np.ndarray, action: np.ndarray, active: np.ndarray) -> int:
+    # Index of the first active row whose action is out of range or illegal, else -1.
+    num_actions = mask.shape[1]
+    for b in range(action.shape[0]):
+        if active[b]:
+            a = action[b]
+            if a < 0 or a >= num_actions or not mask[b, a]:
+                return b
+    return -1
+
+
+@numba.njit(cache=True)
+def _pick_kth_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    # For each row: the floor(u * count)-th legal action, or -1 if none is legal.
+    batch, num_actions = mask.shape
+    out = np.full(batch, -1, dtype=np.int64)
+    for b in range(batch):
+        count = 0
+        for a in range(num_actions):
+            count += mask[b, a]
+        if count == 0:
+            continue
+        k = min(int(uniform[b] * count), count - 1)
+        for a in range(num_actions):
+            if mask[b, a]:
+                if k == 0:
+                    out[b] = a
+                    break
+                k -= 1
+    return out
+
+
+def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random legal action per row.
+
+    Args:
+      mask: bool[B, A] legal-action mask.
+      rng: the generator to draw from (one uniform per row).
+
+    Returns:
+      int64[B]; -1 for rows with no legal action (finished games, which `step` ignores).
+    """
+    return _pick_kth_legal(mask, rng.random(mask.shape[0]))
+
+
+def reset_finished(game: Game, state: State, template: State | None = None) -> State:
+    """Replace finished rows by fresh games (auto-reset), leaving the others unchanged.
+
+    Args:
+      game: the game of `state`.
+      state: B games.
+      template: optional `game.init(1)` to reuse.
+
+    Returns:
+      The new state; `state` itself is untouched.
+    """
+    done = state.done
+    if not done.any():
+        return state
+    return state.replace_rows(done, template if template is not None else game.init(1))
+
+
+def check_int_param(game_id: str, name: str, value: Any, low: int, high: int) -> int:
+    """Validate an integer game parameter in [low, high] and return it as int."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise ValueError(f"{game_id}: {name} must be an int in {low}..{high}, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{game_id}: {name}={value} is out of range; allowed: {low}..{high}")
+    return int(value)
+
+
+def check_bool_param(game_id: str, name: str, value: Any) -> bool:
+    """Validate a boolean game parameter."""
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{game_id}: {name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def fresh_common_fields(batch_size: int, num_actions: int) -> dict[str, np.ndarray]:
+    """The common `State` fields of B new games with every action legal, player 0 to move."""
+    return {
+        "current_player": np.zeros(batch_size, dtype=np.int32),
+        "legal_action_mask": np.ones((batch_size, num_actions), dtype=np.bool_),
+        "rewards": np.zeros((batch_size, NUM_PLAYERS), dtype=np.float32),
+        "terminated": np.zeros(batch_size, dtype=np.bool_),
+        "truncated": np.zeros(batch_size, dtype=np.bool_),
+        "step_count": np.zeros(batch_size, dtype=np.int32),
+    }

@@ -1,0 +1,156 @@
+"""Hex on an N×N rhombus (N = `board_size`, 2..19), as OpenSpiel's `hex`.
+
+Rules: player 0 ("x", black) connects the top and bottom rows, player 1 ("o", white) the left
+and right columns; players alternate placing a stone on an empty cell, player 0 first. Cell
+(r, c) touches (r-1, c), (r-1, c+1), (r, c-1), (r, c+1), (r+1, c-1), (r+1, c). There are no
+draws. With `swap=True` (the pie rule; default off, as in OpenSpiel) the second player's first
+move may be the swap action, which is OpenSpiel's "swap pieces" variant: the first stone at
+(r, c) is replaced by a stone of player 1 at the mirrored cell (c, r), and player 0 moves next
+(the players keep their colours and edges).
+Actions: N*N cells (row * N + col, as OpenSpiel), plus action N*N = swap when `swap=True`.
+Observation: float32[3, N, N]: the mover's stones, the opponent's, and a plane of ones when
+the point-of-view player is player 1 (who connects left-right), so the net knows its goal.
+Rewards: +1 / -1 to winner / loser.
+Symmetries: identity and the 180° rotation (which keeps both players' edges).
+Win detection is incremental: a union-find over cells whose roots carry the edges the chain
+touches, updated for the six neighbours of each new stone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from boardzoo.envs._board import cell_name, draw_grid, stone_planes
+from boardzoo.envs.core import Game, State, Symmetry, check_bool_param, check_int_param, fresh_common_fields
+
+ID = "hex"
+_TOP, _BOTTOM, _LEFT, _RIGHT = 1, 2, 4, 8
+_NEIGHBOURS = ((-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0))
+
+
+@dataclass(frozen=True)
+class HexState(State):
+    """Adds board: int8[B, N*N] (0 empty, 1 + player), parent: int16[B, N*N] (union-find,
+    valid for occupied cells) and edges: uint8[B, N*N] (edge bits of the chain, at roots)."""
+
+    board: np.ndarray
+    parent: np.ndarray
+    edges: np.ndarray
+
+
+@numba.njit(cache=True)
+def _find(parent, cell):
+    while parent[cell] != cell:
+        parent[cell] = parent[parent[cell]]
+        cell = parent[cell]
+    return cell
+
+
+@numba.njit(cache=True)
+def _edge_bits(player, row, col, size):
+    if player == 0:
+        return (_TOP if row == 0 else 0) | (_BOTTOM if row == size - 1 else 0)
+    return (_LEFT if col == 0 else 0) | (_RIGHT if col == size - 1 else 0)
+
+
+@numba.njit(cache=True)
+def _place(board, parent, edges, player, cell, size):
+    # Put a stone, merge it with its same-coloured neighbours; True if it connects the edges.
+    row, col = cell // size, cell % size
+    board[cell] = player + 1
+    parent[cell] = cell
+    bits = _edge_bits(player, row, col, size)
+    for dr, dc in _NEIGHBOURS:
+        r, c = row + dr, col + dc
+        if 0 <= r < size and 0 <= c < size and board[r * size + c] == player + 1:
+            root = _find(parent, r * size + c)
+            if root != cell:
+                parent[root] = cell
+                bits |= edges[root]
+    edges[cell] = bits
+    goal = (_TOP | _BOTTOM) if player == 0 else (_LEFT | _RIGHT)
+    return (bits & goal) == goal
+
+
+@numba.njit(cache=True)
+def _apply(board, parent, edges, current_player, mask, rewards, terminated, step_count, action, active,
+           size, swap):
+    cells = size * size
+    for b in range(board.shape[0]):
+        if not active[b]:
+            continue
+        player = current_player[b]
+        step_count[b] += 1
+        current_player[b] = 1 - player
+        if action[b] == cells:  # swap: the lone first stone (r, c) becomes player 1's at (c, r)
+            first = np.argmax(board[b] != 0)
+            mirrored = (first % size) * size + first // size
+            board[b, first] = 0
+            mask[b, first] = True
+            _place(board[b], parent[b], edges[b], 1, mirrored, size)
+            mask[b, mirrored] = False
+            mask[b, cells] = False
+            continue
+        mask[b, action[b]] = False
+        if swap:
+            mask[b, cells] = step_count[b] == 1
+        if _place(board[b], parent[b], edges[b], player, action[b], size):
+            terminated[b] = True
+            rewards[b, player] = 1.0
+            rewards[b, 1 - player] = -1.0
+            mask[b, :] = False
+
+
+def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
+    """Hex on a `board_size` × `board_size` board (2..19), optionally with the swap rule."""
+    size = check_int_param(ID, "board_size", board_size, 2, 19)
+    swap = check_bool_param(ID, "swap", swap)
+    cells = size * size
+    num_actions = cells + int(swap)
+
+    def init(batch_size: int) -> HexState:
+        common = fresh_common_fields(batch_size, num_actions)
+        if swap:
+            common["legal_action_mask"][:, cells] = False
+        return HexState(
+            board=np.zeros((batch_size, cells), dtype=np.int8),
+            parent=np.zeros((batch_size, cells), dtype=np.int16),
+            edges=np.zeros((batch_size, cells), dtype=np.uint8),
+            **common,
+        )
+
+    def apply(state: HexState, action: np.ndarray, active: np.ndarray) -> None:
+        _apply(state.board, state.parent, state.edges, state.current_player, state.legal_action_mask,
+               state.rewards, state.terminated, state.step_count, action, active, size, swap)
+
+    def observe(state: HexState, player: np.ndarray) -> np.ndarray:
+        planes = stone_planes(state.board.reshape(-1, size, size), player)
+        colour = np.broadcast_to((player == 1).astype(np.float32)[:, None, None, None], (len(player), 1, size, size))
+        return np.concatenate([planes, colour], axis=1)
+
+    rotation = np.arange(cells)[::-1].copy()
+    extra = [cells] if swap else []
+    symmetries = (
+        Symmetry("identity", np.arange(cells), np.arange(num_actions)),
+        Symmetry("rot180", rotation, np.concatenate([rotation, extra]).astype(np.int64)),
+    )
+    return Game(
+        id=ID,
+        version=0,
+        params={"board_size": size, "swap": swap},
+        num_actions=num_actions,
+        observation_shape=(3, size, size),
+        board_shape=(size, size),
+        cell_layout="hex",
+        max_game_length=cells + int(swap),
+        symmetries=symmetries,
+        init_fn=init,
+        apply=apply,
+        observe_fn=observe,
+        render_fn=lambda state, row: draw_grid(state.board[row].reshape(size, size), hex_offset=True),
+        cells_fn=lambda state: state.board.reshape(-1, size, size),
+        action_name=lambda action: "swap" if action == cells else cell_name(action, size),
+    )

@@ -1,9 +1,9 @@
 """boardzoo.envs: batched game kernels, the game registry and PettingZoo factories.
 
-    >>> from boardzoo.envs import make
-    >>> game = make("connect_four")
-    >>> state = game.init(batch_size=1024)
-    >>> state = game.step(state, sample_legal_actions(state.legal_action_mask, rng))
+>>> from boardzoo.envs import make
+>>> game = make("connect_four")
+>>> state = game.init(batch_size=1024)
+>>> state = game.step(state, sample_legal_actions(state.legal_action_mask, rng))
 """
 
 from boardzoo.envs.core import (
@@ -15,6 +15,19 @@ from boardzoo.envs.core import (
     sample_legal_actions,
 )
 from boardzoo.envs.registry import available_games, game_parameters, make
+
+
+def _register_pettingzoo_ids() -> None:
+    # pettingzoo.make("aec", "boardzoo/connect_four_v0") after `import boardzoo.envs`.
+    from pettingzoo.env_registry import registration
+
+    for game_id in available_games():
+        name = f"boardzoo/{game_id}_v0"
+        if name not in registration.aec_registry:
+            registration.register("aec", name, entry_point=f"boardzoo.envs.{game_id}_v0:env")
+
+
+_register_pettingzoo_ids()
 
 __all__ = [
     "Game",

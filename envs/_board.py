@@ -23,9 +23,23 @@ def stone_planes(board: np.ndarray, player: np.ndarray) -> np.ndarray:
     Returns:
       float32[B, 2, H, W]: plane 0 = `player`'s stones, plane 1 = the opponent's.
     """
-    own = (player + 1).astype(np.int8)[:, None, None]
-    opponent = (2 - player).astype(np.int8)[:, None, None]
-    return np.stack([board == own, board == opponent], axis=1).astype(np.float32)
+    batch, height, width = board.shape
+    return _stone_planes(board.reshape(batch, height * width), player).reshape(batch, 2, height, width)
+
+
+@numba.njit(cache=True)
+def _stone_planes(board, player):
+    batch, cells = board.shape
+    out = np.zeros((batch, 2, cells), dtype=np.float32)
+    for b in range(batch):
+        own = player[b] + 1
+        for i in range(cells):
+            v = board[b, i]
+            if v == own:
+                out[b, 0, i] = 1.0
+            elif v != 0:
+                out[b, 1, i] = 1.0
+    return out
 
 
 @numba.njit(cache=True)

@@ -39,8 +39,7 @@ class ConnectFourState(State):
 
 
 @numba.njit(cache=True)
-def _apply(board, heights, current_player, mask, rewards, terminated, step_count, action, active,
-           x_in_row):
+def _apply(board, heights, current_player, mask, rewards, terminated, step_count, action, active, x_in_row):
     batch, rows, columns = board.shape
     for b in range(batch):
         if not active[b]:
@@ -78,11 +77,22 @@ def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
         )
 
     def apply(state: ConnectFourState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(state.board, state.heights, state.current_player, state.legal_action_mask,
-               state.rewards, state.terminated, state.step_count, action, active, x_in_row)
+        _apply(
+            state.board,
+            state.heights,
+            state.current_player,
+            state.legal_action_mask,
+            state.rewards,
+            state.terminated,
+            state.step_count,
+            action,
+            active,
+            x_in_row,
+        )
 
-    mirror = Symmetry("flip_lr", grid_symmetries(rows, columns, ("flip_lr",))["flip_lr"],
-                      np.arange(columns)[::-1].copy())
+    mirror = Symmetry(
+        "flip_lr", grid_symmetries(rows, columns, ("flip_lr",))["flip_lr"], np.arange(columns)[::-1].copy()
+    )
     identity = Symmetry("identity", np.arange(rows * columns), np.arange(columns))
     return Game(
         id=ID,

@@ -65,15 +65,21 @@ class State:
         return self.terminated | self.truncated
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return self.__dict__
+
+    def _from_arrays(self: S, arrays: dict[str, np.ndarray]) -> S:
+        # Same class, new arrays; skips the frozen __init__ (hot path: one call per step).
+        new = object.__new__(type(self))
+        new.__dict__.update(arrays)
+        return new
 
     def copy(self: S) -> S:
         """A deep copy (every array copied)."""
-        return type(self)(**{k: v.copy() for k, v in self._arrays().items()})
+        return self._from_arrays({k: v.copy() for k, v in self.__dict__.items()})
 
     def take(self: S, rows: np.ndarray) -> S:
         """The sub-batch of the given row indices (int[K]) or row mask (bool[B])."""
-        return type(self)(**{k: v[rows] for k, v in self._arrays().items()})
+        return self._from_arrays({k: v[rows] for k, v in self.__dict__.items()})
 
     def put(self: S, rows: np.ndarray, part: S) -> S:
         """A copy of self whose `rows` (int[K] or bool[B]) are replaced by the K rows of `part`."""
@@ -243,6 +249,24 @@ class Game:
         self.apply(new, action, active)
         return new
 
+    def resign(self, state: State, rows: np.ndarray) -> State:
+        """The player to move resigns in the live rows selected by bool[B] `rows`.
+
+        Those rows end (terminated) with -1 for the resigning player and +1 for the other;
+        other rows are unchanged with zero rewards. Used to forfeit on an illegal move.
+        """
+        rows = _check_rows_array(rows, state.batch_size, "rows", "a bool") & ~state.done
+        new = state.copy()
+        new.rewards.fill(0.0)
+        loser = new.current_player[rows]
+        new.rewards[rows, loser] = -1.0
+        new.rewards[rows, 1 - loser] = 1.0
+        new.terminated[rows] = True
+        new.legal_action_mask[rows] = False
+        new.current_player[rows] = 1 - loser
+        new.step_count[rows] += 1
+        return new
+
     def observe(self, state: State, player: np.ndarray | int | None = None) -> np.ndarray:
         """Observations from a player's point of view (own stones first).
 
@@ -278,9 +302,7 @@ class Game:
             reason = f"is out of range 0..{self.num_actions - 1}"
         else:
             reason = f"({self.action_name(a)}) is illegal"
-        raise IllegalActionError(
-            f"{self.id}: action {a} in row {row} {reason}; legal actions there: {legal}"
-        )
+        raise IllegalActionError(f"{self.id}: action {a} in row {row} {reason}; legal actions there: {legal}")
 
 
 def _make_with_params(make: Callable[..., Game], game_id: str, params: dict[str, Any]) -> Game:

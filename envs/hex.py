@@ -76,8 +76,9 @@ def _place(board, parent, edges, player, cell, size):
 
 
 @numba.njit(cache=True)
-def _apply(board, parent, edges, current_player, mask, rewards, terminated, step_count, action, active,
-           size, swap):
+def _apply(
+    board, parent, edges, current_player, mask, rewards, terminated, step_count, action, active, size, swap
+):
     cells = size * size
     for b in range(board.shape[0]):
         if not active[b]:
@@ -123,12 +124,26 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
         )
 
     def apply(state: HexState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(state.board, state.parent, state.edges, state.current_player, state.legal_action_mask,
-               state.rewards, state.terminated, state.step_count, action, active, size, swap)
+        _apply(
+            state.board,
+            state.parent,
+            state.edges,
+            state.current_player,
+            state.legal_action_mask,
+            state.rewards,
+            state.terminated,
+            state.step_count,
+            action,
+            active,
+            size,
+            swap,
+        )
 
     def observe(state: HexState, player: np.ndarray) -> np.ndarray:
         planes = stone_planes(state.board.reshape(-1, size, size), player)
-        colour = np.broadcast_to((player == 1).astype(np.float32)[:, None, None, None], (len(player), 1, size, size))
+        colour = np.broadcast_to(
+            (player == 1).astype(np.float32)[:, None, None, None], (len(player), 1, size, size)
+        )
         return np.concatenate([planes, colour], axis=1)
 
     rotation = np.arange(cells)[::-1].copy()

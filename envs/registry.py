@@ -36,9 +36,7 @@ def make(game_id: str, **params: Any) -> Game:
     allowed = game_parameters(game_id)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        raise ValueError(
-            f"{game_id}: unknown parameter(s) {unknown}; allowed: {sorted(allowed) or 'none'}"
-        )
+        raise ValueError(f"{game_id}: unknown parameter(s) {unknown}; allowed: {sorted(allowed) or 'none'}")
     return _factory(game_id)(**params)
 
 

@@ -24,7 +24,14 @@ from boardzoo.envs.core import Game, State, Symmetry, fresh_common_fields, grid_
 SIZE = 3
 WIN_LENGTH = 3
 SQUARE_SYMMETRIES = (
-    "identity", "rot90", "rot180", "rot270", "flip_lr", "flip_ud", "transpose", "anti_transpose",
+    "identity",
+    "rot90",
+    "rot180",
+    "rot270",
+    "flip_lr",
+    "flip_ud",
+    "transpose",
+    "anti_transpose",
 )
 
 
@@ -61,8 +68,17 @@ def apply_k_in_a_row(win_length: int):
     """The in-place kernel of a k-in-a-row placement game (k or more in a line wins)."""
 
     def apply(state: KInARowState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(state.board, state.current_player, state.legal_action_mask, state.rewards,
-               state.terminated, state.step_count, action, active, win_length)
+        _apply(
+            state.board,
+            state.current_player,
+            state.legal_action_mask,
+            state.rewards,
+            state.terminated,
+            state.step_count,
+            action,
+            active,
+            win_length,
+        )
 
     return apply
 

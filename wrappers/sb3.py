@@ -1,0 +1,126 @@
+"""An SB3 `VecEnv` over the batched kernel: B learner-vs-opponent games, auto-reset in the
+same step (SB3's convention: `infos[i]["terminal_observation"]`), action masks for
+sb3-contrib's MaskablePPO through `env_method("action_masks")`.
+
+    vec_env = BoardGameVecEnv("connect_four", num_envs=64, learner_seat=None, seed=0)
+    model = MaskablePPO("MlpPolicy", vec_env)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
+
+from boardzoo.envs.core import Game
+from boardzoo.envs.registry import make
+from boardzoo.wrappers._versus import VersusBatch
+from boardzoo.wrappers.vector import check_batch_actions, check_num_envs
+
+MASK_METHOD = "action_masks"
+
+
+class BoardGameVecEnv(VecEnv):
+    """B games of a learner seat against an opponent as one SB3 VecEnv.
+
+    Args:
+      game: a `Game` or a registry id.
+      num_envs: B.
+      opponent: "random", a batched callable `(state, rng) -> actions`, or an object with `act`.
+      illegal_action: "raise" (default) or "lose": an illegal in-range action forfeits the
+        game (learner reward -1). Gymnasium's and SB3's env checkers sample actions without
+        masks, so they need "lose"; out-of-range actions always raise.
+      learner_seat: 0, 1, or None for a random seat per episode.
+      seed: seed of the generator that draws seats and drives random opponents.
+      **params: game parameters when `game` is an id.
+    """
+
+    def __init__(
+        self,
+        game: Game | str,
+        num_envs: int,
+        *,
+        opponent: Any = "random",
+        learner_seat: int | None = 0,
+        illegal_action: str = "raise",
+        seed: int | None = None,
+        **params: Any,
+    ) -> None:
+        self.game = make(game, **params) if isinstance(game, str) else game
+        num_envs = check_num_envs(num_envs)
+        self.render_mode = None
+        super().__init__(
+            num_envs,
+            spaces.Box(0.0, 1.0, self.game.observation_shape, np.float32),
+            spaces.Discrete(self.game.num_actions),
+        )
+        self._games = VersusBatch(self.game, num_envs, opponent, learner_seat, illegal_action)
+        self._rng = np.random.default_rng(seed)
+        self._actions = np.zeros(num_envs, dtype=np.int64)
+
+    def reset(self) -> np.ndarray:
+        if self._seeds and self._seeds[0] is not None:
+            self._rng = np.random.default_rng(self._seeds[0])
+        self._reset_seeds()
+        self._games.reset(self._rng)
+        self.reset_infos = [{} for _ in range(self.num_envs)]
+        return self._games.observe()
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = check_batch_actions(actions, self.num_envs, self.game.num_actions)
+
+    def step_wait(self):
+        games = self._games
+        rewards = games.step(self._actions, self._rng)
+        terminated, truncated = games.state.terminated.copy(), games.state.truncated.copy()
+        dones = terminated | truncated
+        infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
+        if dones.any():
+            final_obs = games.observe()
+            for i in np.flatnonzero(dones):
+                infos[i] = {
+                    "terminal_observation": final_obs[i],
+                    "TimeLimit.truncated": bool(truncated[i] and not terminated[i]),
+                }
+            games.reset_rows(dones, self._rng)
+        return games.observe(), rewards.astype(np.float32), dones, infos
+
+    def action_masks(self) -> np.ndarray:
+        """bool[B, A]: each learner's legal actions now."""
+        return self._games.state.legal_action_mask.copy()
+
+    def close(self) -> None:
+        pass
+
+    def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:
+        return [getattr(self, attr_name)] * len(self._get_indices(indices))
+
+    def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
+        raise AttributeError(f"BoardGameVecEnv has no per-env attributes to set (asked for {attr_name!r})")
+
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
+    ) -> list[Any]:
+        rows = self._get_indices(indices)
+        if method_name == MASK_METHOD:
+            masks = self.action_masks()
+            return [masks[i] for i in rows]
+        raise AttributeError(
+            f"BoardGameVecEnv supports env_method({MASK_METHOD!r}) only, got {method_name!r}"
+        )
+
+    def has_attr(self, attr_name: str) -> bool:
+        return attr_name == MASK_METHOD or hasattr(self, attr_name)
+
+    def env_is_wrapped(self, wrapper_class: type, indices: VecEnvIndices = None) -> list[bool]:
+        return [False] * len(self._get_indices(indices))
+
+    def _get_indices(self, indices: VecEnvIndices) -> Sequence[int]:
+        if indices is None:
+            return range(self.num_envs)
+        if isinstance(indices, int):
+            return [indices]
+        return list(indices)

@@ -1,0 +1,123 @@
+"""Vector envs that step the batched kernel directly: B learner-vs-opponent games per call.
+
+`BoardGameVectorEnv` is a `gymnasium.vector.VectorEnv` (autoreset NEXT_STEP by default, as
+Gymnasium's own vector envs; SAME_STEP on request). `boardzoo.wrappers.sb3.BoardGameVecEnv`
+is the SB3 flavour. Observations are float32[B, C, H, W] from each learner's point of view;
+`infos["action_mask"]` is int8[B, A] and `action_masks()` bool[B, A].
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from boardzoo.envs.core import Game
+from boardzoo.envs.registry import make
+from boardzoo.wrappers._versus import VersusBatch
+
+AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
+
+
+def check_num_envs(num_envs: Any) -> int:
+    if isinstance(num_envs, bool) or not isinstance(num_envs, int | np.integer) or num_envs < 1:
+        raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
+    return int(num_envs)
+
+
+def check_batch_actions(actions: Any, num_envs: int, num_actions: int) -> np.ndarray:
+    """int64[B] actions from an array-like; errors name the bad value and what is allowed."""
+    array = np.asarray(actions)
+    if array.dtype.kind not in "iu":
+        raise ValueError(f"actions must be integers in 0..{num_actions - 1}, got dtype {array.dtype}")
+    if array.shape != (num_envs,):
+        raise ValueError(f"actions must have shape ({num_envs},), got {array.shape}")
+    return array.astype(np.int64, copy=False)
+
+
+class BoardGameVectorEnv(VectorEnv):
+    """B games of a learner seat against an opponent, as one Gymnasium vector env.
+
+    Args:
+      game: a `Game` or a registry id.
+      num_envs: B.
+      opponent: "random", a batched callable `(state, rng) -> actions`, or an object with `act`.
+      illegal_action: "raise" (default) or "lose": an illegal in-range action forfeits the
+        game (learner reward -1). Gymnasium's and SB3's env checkers sample actions without
+        masks, so they need "lose"; out-of-range actions always raise.
+      learner_seat: 0, 1, or None for a random seat per episode.
+      autoreset_mode: NEXT_STEP (default) or SAME_STEP (final observation in
+        `infos["final_obs"]`, float32[B, C, H, W], valid where `infos["_final_obs"]`).
+      **params: game parameters when `game` is an id.
+    """
+
+    def __init__(
+        self,
+        game: Game | str,
+        num_envs: int,
+        *,
+        opponent: Any = "random",
+        learner_seat: int | None = 0,
+        illegal_action: str = "raise",
+        autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+        **params: Any,
+    ) -> None:
+        self.game = make(game, **params) if isinstance(game, str) else game
+        self.num_envs = check_num_envs(num_envs)
+        mode = AutoresetMode(autoreset_mode)
+        if mode not in AUTORESET_MODES:
+            raise ValueError(
+                f"autoreset_mode {mode} is not supported; allowed: {[m.value for m in AUTORESET_MODES]}"
+            )
+        self.metadata = {"autoreset_mode": mode, "render_modes": []}
+        self.render_mode = None
+        self.single_observation_space = spaces.Box(0.0, 1.0, self.game.observation_shape, np.float32)
+        self.single_action_space = spaces.Discrete(self.game.num_actions)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._games = VersusBatch(self.game, self.num_envs, opponent, learner_seat, illegal_action)
+        self._needs_reset = np.zeros(self.num_envs, dtype=np.bool_)
+        self._rng = np.random.default_rng()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:
+            self._rng = np.random.default_rng(seed)
+        self._games.reset(self._rng)
+        self._needs_reset[:] = False
+        return self._games.observe(), self._infos()
+
+    def step(self, actions: Any):
+        actions = check_batch_actions(actions, self.num_envs, self.game.num_actions)
+        games = self._games
+        if self.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP:
+            resetting = self._needs_reset
+            moving = ~resetting
+            reward = games.step(actions, self._rng, where=moving)
+            games.reset_rows(resetting, self._rng)
+            reward[resetting] = 0.0
+            terminated = games.state.terminated & moving
+            truncated = games.state.truncated & moving
+            self._needs_reset = terminated | truncated
+            return games.observe(), reward, terminated, truncated, self._infos()
+        reward = games.step(actions, self._rng)
+        terminated, truncated = games.state.terminated.copy(), games.state.truncated.copy()
+        done = terminated | truncated
+        infos = {}
+        if done.any():
+            final_obs = games.observe()
+            games.reset_rows(done, self._rng)
+            infos = {"final_obs": final_obs, "_final_obs": done}
+        return games.observe(), reward, terminated, truncated, {**self._infos(), **infos}
+
+    def action_masks(self) -> np.ndarray:
+        """bool[B, A]: each learner's legal actions now."""
+        return self._games.state.legal_action_mask.copy()
+
+    def _infos(self) -> dict[str, np.ndarray]:
+        return {
+            "action_mask": self._games.state.legal_action_mask.astype(np.int8),
+            "learner_seat": self._games.seats.copy(),
+        }

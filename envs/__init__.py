@@ -6,6 +6,7 @@
 >>> state = game.step(state, sample_legal_actions(state.legal_action_mask, rng))
 """
 
+from boardzoo.envs.api_test import api_test
 from boardzoo.envs.core import (
     Game,
     IllegalActionError,
@@ -29,11 +30,22 @@ def _register_pettingzoo_ids() -> None:
 
 _register_pettingzoo_ids()
 
+
+def __getattr__(name: str) -> object:
+    # `boardzoo.envs.connect_four_v0.env()` without importing the adapters eagerly.
+    if name.endswith("_v0") and name[:-3] in available_games():
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Game",
     "IllegalActionError",
     "State",
     "Symmetry",
+    "api_test",
     "available_games",
     "game_parameters",
     "make",

@@ -76,9 +76,7 @@ def _place(board, parent, edges, player, cell, size):
 
 
 @numba.njit(cache=True)
-def _apply(
-    board, parent, edges, current_player, mask, rewards, terminated, step_count, action, active, size, swap
-):
+def _apply(board, parent, edges, current_player, mask, rewards, terminated, step_count, action, active, size, swap):
     cells = size * size
     for b in range(board.shape[0]):
         if not active[b]:
@@ -141,9 +139,7 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
 
     def observe(state: HexState, player: np.ndarray) -> np.ndarray:
         planes = stone_planes(state.board.reshape(-1, size, size), player)
-        colour = np.broadcast_to(
-            (player == 1).astype(np.float32)[:, None, None, None], (len(player), 1, size, size)
-        )
+        colour = np.broadcast_to((player == 1).astype(np.float32)[:, None, None, None], (len(player), 1, size, size))
         return np.concatenate([planes, colour], axis=1)
 
     rotation = np.arange(cells)[::-1].copy()

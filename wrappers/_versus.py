@@ -28,9 +28,7 @@ def check_learner_seat(learner_seat: Any, num_players: int) -> int | None:
         or not isinstance(learner_seat, int | np.integer)
         or not (0 <= learner_seat < num_players)
     ):
-        raise ValueError(
-            f"learner_seat must be None (random) or an int in 0..{num_players - 1}, got {learner_seat!r}"
-        )
+        raise ValueError(f"learner_seat must be None (random) or an int in 0..{num_players - 1}, got {learner_seat!r}")
     return int(learner_seat)
 
 
@@ -78,9 +76,7 @@ class VersusBatch:
         """float32[B, C, H, W], from the learner's point of view."""
         return self.game.observe(self.state, self.seats)
 
-    def step(
-        self, actions: np.ndarray, rng: np.random.Generator, where: np.ndarray | None = None
-    ) -> np.ndarray:
+    def step(self, actions: np.ndarray, rng: np.random.Generator, where: np.ndarray | None = None) -> np.ndarray:
         """Play the learner's actions int[B] (in rows `where`), then the opponent's replies.
 
         An illegal (in-range) action raises, or with illegal_action="lose" forfeits that game
@@ -126,9 +122,7 @@ class VersusBatch:
             sub = state if rows.size == self.batch_size else state.take(rows)
             replies = np.asarray(self.opponent(sub, rng))
             if replies.shape != (rows.size,):
-                raise ValueError(
-                    f"opponent returned actions of shape {replies.shape}, expected ({rows.size},)"
-                )
+                raise ValueError(f"opponent returned actions of shape {replies.shape}, expected ({rows.size},)")
             actions = np.zeros(self.batch_size, dtype=np.int64)
             actions[rows] = replies
             try:

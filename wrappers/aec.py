@@ -117,9 +117,7 @@ class BoardGameAECEnv(AECEnv):
         if not self._has_reset:
             EnvLogger.error_render_before_reset()
         if self.render_mode is None:
-            gymnasium.logger.warn(
-                "render() was called without a render_mode; pass render_mode='ansi' or 'rgb_array'."
-            )
+            gymnasium.logger.warn("render() was called without a render_mode; pass render_mode='ansi' or 'rgb_array'.")
             return None
         if self.render_mode == "ansi":
             return self.game.render(self._state, 0)
@@ -133,9 +131,7 @@ def _as_int_action(action: Any, num_actions: int) -> int:
     if isinstance(action, np.ndarray) and action.shape == ():
         action = action.item()
     if isinstance(action, bool | np.bool_) or not isinstance(action, int | np.integer):
-        raise ValueError(
-            f"action must be an int in 0..{num_actions - 1}, got {action!r} ({type(action).__name__})"
-        )
+        raise ValueError(f"action must be an int in 0..{num_actions - 1}, got {action!r} ({type(action).__name__})")
     return int(action)
 
 

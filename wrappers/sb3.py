@@ -108,9 +108,7 @@ class BoardGameVecEnv(VecEnv):
         if method_name == MASK_METHOD:
             masks = self.action_masks()
             return [masks[i] for i in rows]
-        raise AttributeError(
-            f"BoardGameVecEnv supports env_method({MASK_METHOD!r}) only, got {method_name!r}"
-        )
+        raise AttributeError(f"BoardGameVecEnv supports env_method({MASK_METHOD!r}) only, got {method_name!r}")
 
     def has_attr(self, attr_name: str) -> bool:
         return attr_name == MASK_METHOD or hasattr(self, attr_name)

@@ -69,9 +69,7 @@ class BoardGameVectorEnv(VectorEnv):
         self.num_envs = check_num_envs(num_envs)
         mode = AutoresetMode(autoreset_mode)
         if mode not in AUTORESET_MODES:
-            raise ValueError(
-                f"autoreset_mode {mode} is not supported; allowed: {[m.value for m in AUTORESET_MODES]}"
-            )
+            raise ValueError(f"autoreset_mode {mode} is not supported; allowed: {[m.value for m in AUTORESET_MODES]}")
         self.metadata = {"autoreset_mode": mode, "render_modes": []}
         self.render_mode = None
         self.single_observation_space = spaces.Box(0.0, 1.0, self.game.observation_shape, np.float32)

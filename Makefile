@@ -1,0 +1,48 @@
+# Two commands on a fresh machine (each creates .venv and installs what it needs):
+#   make demo   # the main job with built-in defaults
+#   make test   # lint, the test suite, and the wheel check
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+WHEEL_DIR := build/wheel-check
+
+.PHONY: demo test lint pytest slow wheel-check bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, pinned to the CPU build on this disk; the project's range accepts it.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[test,bench]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/boardzoo demo
+
+test: lint pytest wheel-check
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+pytest: $(STAMP)
+	$(PY) -m pytest -n 2 -q
+
+slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+# Build the wheel and import boardzoo.envs from it, outside the repo (catches packages missing
+# from pyproject's `packages`, which an editable install hides).
+wheel-check: $(STAMP)
+	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
+	$(PY) -m pip wheel --quiet --no-deps -w $(WHEEL_DIR) .
+	$(PY) -m pip install --quiet --no-deps --target $(WHEEL_DIR)/site $(WHEEL_DIR)/boardzoo-*.whl
+	cd /tmp && PYTHONPATH=$(CURDIR)/$(WHEEL_DIR)/site $(CURDIR)/$(PY) -c "import boardzoo.envs, boardzoo.wrappers, boardzoo.agents, boardzoo.wrappers.gymnasium; \
+	  assert boardzoo.envs.__file__.startswith('$(CURDIR)/$(WHEEL_DIR)/site'), boardzoo.envs.__file__; \
+	  g = boardzoo.envs.make('hex', board_size=5); boardzoo.envs.api_test(g); print('wheel ok:', boardzoo.envs.__file__)"
+
+bench: $(STAMP)
+	$(PY) benchmarks/throughput.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,1 @@
+"""boardzoo.agents: players, learners and the `boardzoo` command line."""

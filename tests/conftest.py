@@ -1,0 +1,28 @@
+"""Shared test parameters: every registered game, with small variants where sizes matter."""
+
+from __future__ import annotations
+
+import pytest
+
+from boardzoo.envs import make
+
+# (game id, params): the registry's games plus the non-default shapes the tests must cover.
+GAME_CASES = [
+    ("tic_tac_toe", {}),
+    ("connect_four", {}),
+    ("connect_four", {"rows": 5, "columns": 8, "x_in_row": 3}),
+    ("hex", {"board_size": 2}),
+    ("hex", {"board_size": 5, "swap": True}),
+    ("hex", {"board_size": 11}),
+]
+
+
+def case_id(case: tuple[str, dict]) -> str:
+    game_id, params = case
+    return game_id + "".join(f"-{k}={v}" for k, v in params.items())
+
+
+@pytest.fixture(params=GAME_CASES, ids=[case_id(c) for c in GAME_CASES])
+def game(request):
+    game_id, params = request.param
+    return make(game_id, **params)

@@ -1,0 +1,35 @@
+"""Every folder with an __init__.py must be listed in pyproject's `packages` (DESIGN.md §1):
+a missing one imports in an editable install but is absent from the wheel."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MAPPED = {"envs": "boardzoo.envs", "agents": "boardzoo.agents", "wrappers": "boardzoo.wrappers"}
+
+
+def test_packages_list_matches_folders_with_init():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert config["package-dir"] == MAPPED
+    found = set()
+    for folder, package in MAPPED.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            relative = init.parent.relative_to(ROOT / folder).parts
+            found.add(".".join([package, *relative]))
+    assert set(config["packages"]) == found
+
+
+def test_no_real_boardzoo_folder_shadows_the_mapping():
+    assert not (ROOT / "boardzoo").exists()
+
+
+def test_every_package_ships_py_typed():
+    for folder in MAPPED:
+        assert (ROOT / folder / "py.typed").is_file(), folder
+
+
+def test_version_comes_from_metadata():
+    assert importlib.metadata.version("boardzoo")

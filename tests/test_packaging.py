@@ -8,14 +8,14 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MAPPED = {"envs": "boardzoo.envs", "agents": "boardzoo.agents", "wrappers": "boardzoo.wrappers"}
+MAPPED = {"boardzoo.envs": "envs", "boardzoo.agents": "agents", "boardzoo.wrappers": "wrappers"}
 
 
 def test_packages_list_matches_folders_with_init():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert config["package-dir"] == MAPPED
     found = set()
-    for folder, package in MAPPED.items():
+    for package, folder in MAPPED.items():
         for init in (ROOT / folder).rglob("__init__.py"):
             relative = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join([package, *relative]))
@@ -27,7 +27,7 @@ def test_no_real_boardzoo_folder_shadows_the_mapping():
 
 
 def test_every_package_ships_py_typed():
-    for folder in MAPPED:
+    for folder in MAPPED.values():
         assert (ROOT / folder / "py.typed").is_file(), folder
 
 

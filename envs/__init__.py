@@ -6,6 +6,7 @@
 >>> state = game.step(state, sample_legal_actions(state.legal_action_mask, rng))
 """
 
+from boardzoo.envs._malloc import tune_glibc_malloc
 from boardzoo.envs.api_test import api_test
 from boardzoo.envs.core import (
     Game,
@@ -16,6 +17,8 @@ from boardzoo.envs.core import (
     sample_legal_actions,
 )
 from boardzoo.envs.registry import available_games, game_parameters, make
+
+MALLOC_TUNED = tune_glibc_malloc()
 
 
 def _register_pettingzoo_ids() -> None:

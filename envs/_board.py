@@ -13,24 +13,26 @@ import numpy as np
 STONE_SYMBOLS = ".xo"
 
 
-def stone_planes(board: np.ndarray, player: np.ndarray) -> np.ndarray:
-    """Own and opponent stone planes.
+def stone_planes(board: np.ndarray, player: np.ndarray, *, seat_plane: bool = False) -> np.ndarray:
+    """Own and opponent stone planes, optionally plus a plane of ones for player 1.
 
     Args:
       board: int8[B, H, W].
       player: int32[B], the point of view.
+      seat_plane: add plane 2, all ones where `player` is 1 (for games whose sides differ).
 
     Returns:
-      float32[B, 2, H, W]: plane 0 = `player`'s stones, plane 1 = the opponent's.
+      float32[B, 2 (+1), H, W]: plane 0 = `player`'s stones, plane 1 = the opponent's.
     """
     batch, height, width = board.shape
-    return _stone_planes(board.reshape(batch, height * width), player).reshape(batch, 2, height, width)
+    flat = board.reshape(batch, height * width)
+    return _stone_planes(flat, player, seat_plane).reshape(batch, 2 + seat_plane, height, width)
 
 
 @numba.njit(cache=True)
-def _stone_planes(board, player):
+def _stone_planes(board, player, seat_plane):
     batch, cells = board.shape
-    out = np.zeros((batch, 2, cells), dtype=np.float32)
+    out = np.zeros((batch, 2 + seat_plane, cells), dtype=np.float32)
     for b in range(batch):
         own = player[b] + 1
         for i in range(cells):
@@ -39,6 +41,8 @@ def _stone_planes(board, player):
                 out[b, 0, i] = 1.0
             elif v != 0:
                 out[b, 1, i] = 1.0
+        if seat_plane and player[b] == 1:
+            out[b, 2, :] = 1.0
     return out
 
 

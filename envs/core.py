@@ -331,18 +331,41 @@ def _first_illegal_row(mask: np.ndarray, action: np.ndarray, active: np.ndarray)
     return -1
 
 
+_MAX_REJECTION_TRIES = 24
+
+
 @numba.njit(cache=True)
-def _pick_kth_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
-    # For each row: the floor(u * count)-th legal action, or -1 if none is legal.
+def _splitmix64(x: np.uint64) -> np.uint64:
+    # One step of the SplitMix64 mixer (a bijection of 64-bit ints, good avalanche).
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+@numba.njit(cache=True)
+def _pick_uniform_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    # One uniform u per row seeds a SplitMix64 stream; rejection-sample actions uniform over
+    # 0..A-1 until one is legal (exactly uniform over the legal set). After a few misses
+    # (few legal actions) take the k-th legal action instead. -1 for rows with none.
     batch, num_actions = mask.shape
     out = np.full(batch, -1, dtype=np.int64)
+    golden = np.uint64(0x9E3779B97F4A7C15)
     for b in range(batch):
+        seed = np.uint64(uniform[b] * 9007199254740992.0)  # u * 2**53
+        for _ in range(_MAX_REJECTION_TRIES):
+            seed += golden
+            action = int((_splitmix64(seed) >> np.uint64(11)) * (num_actions / 9007199254740992.0))
+            if mask[b, action]:
+                out[b] = action
+                break
+        if out[b] >= 0:
+            continue
         count = 0
         for a in range(num_actions):
             count += mask[b, a]
         if count == 0:
             continue
-        k = min(int(uniform[b] * count), count - 1)
+        k = int((_splitmix64(seed + golden) >> np.uint64(11)) % np.uint64(count))
         for a in range(num_actions):
             if mask[b, a]:
                 if k == 0:
@@ -362,7 +385,7 @@ def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarr
     Returns:
       int64[B]; -1 for rows with no legal action (finished games, which `step` ignores).
     """
-    return _pick_kth_legal(mask, rng.random(mask.shape[0]))
+    return _pick_uniform_legal(mask.view(np.uint8), rng.random(mask.shape[0]))
 
 
 def reset_finished(game: Game, state: State, template: State | None = None) -> State:

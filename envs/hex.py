@@ -138,9 +138,7 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
         )
 
     def observe(state: HexState, player: np.ndarray) -> np.ndarray:
-        planes = stone_planes(state.board.reshape(-1, size, size), player)
-        colour = np.broadcast_to((player == 1).astype(np.float32)[:, None, None, None], (len(player), 1, size, size))
-        return np.concatenate([planes, colour], axis=1)
+        return stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True)
 
     rotation = np.arange(cells)[::-1].copy()
     extra = [cells] if swap else []

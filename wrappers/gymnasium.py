@@ -4,6 +4,7 @@ Importing this module registers `boardzoo/TicTacToe-v0`, `boardzoo/ConnectFour-v
 `boardzoo/Hex-v0` (game parameters such as `board_size` are keyword arguments):
 
     env = gymnasium.make("boardzoo/Hex-v0", board_size=7, opponent="random", learner_seat=None)
+    envs = gymnasium.make_vec("boardzoo/Hex-v0", num_envs=256, board_size=7)  # batched kernel
 
 The observation is from the learner's point of view, float32[C, H, W]. The reward is the
 learner's: +1 win, -1 loss, 0 otherwise. `info["action_mask"]` (int8[A], as Gymnasium's
@@ -117,6 +118,7 @@ def _register() -> None:
             gymnasium.register(
                 env_id,
                 entry_point="boardzoo.wrappers.gymnasium:make_single_agent",
+                vector_entry_point="boardzoo.wrappers.vector:make_vector",
                 kwargs={"game_id": game_id},
                 disable_env_checker=False,
             )

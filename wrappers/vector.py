@@ -119,3 +119,8 @@ class BoardGameVectorEnv(VectorEnv):
             "action_mask": self._games.state.legal_action_mask.astype(np.int8),
             "learner_seat": self._games.seats.copy(),
         }
+
+
+def make_vector(game_id: str, num_envs: int = 1, **kwargs: Any) -> BoardGameVectorEnv:
+    """Vector entry point of the registered ids, for `gymnasium.make_vec(id, num_envs=B)`."""
+    return BoardGameVectorEnv(game_id, num_envs, **kwargs)

@@ -192,11 +192,20 @@ def test_sample_legal_actions_is_uniform_and_skips_finished_rows():
     mask[0, [1, 3]] = True
     mask[1, :] = True
     rng = np.random.default_rng(0)
-    draws = np.stack([sample_legal_actions(mask, rng) for _ in range(4000)])
+    draws = np.stack([sample_legal_actions(mask, rng) for _ in range(20000)])
     assert set(np.unique(draws[:, 0])) == {1, 3}
     assert (draws[:, 2] == -1).all()
     counts = np.bincount(draws[:, 1], minlength=5) / len(draws)
-    np.testing.assert_allclose(counts, 0.2, atol=0.03)
+    np.testing.assert_allclose(counts, 0.2, atol=0.012)
+
+
+def test_sample_legal_actions_is_uniform_with_few_legal_among_many():
+    # 3 legal of 361: rejection sampling mostly misses and falls back to the k-th legal action.
+    mask = np.zeros((20000, 361), dtype=bool)
+    mask[:, [0, 200, 360]] = True
+    draws = sample_legal_actions(mask, np.random.default_rng(1))
+    assert set(np.unique(draws)) == {0, 200, 360}
+    np.testing.assert_allclose(np.bincount(draws, minlength=361)[[0, 200, 360]] / 20000, 1 / 3, atol=0.015)
 
 
 def test_reset_finished_replaces_only_finished_rows():

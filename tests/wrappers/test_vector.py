@@ -151,3 +151,12 @@ def test_maskable_ppo_on_gymnasium_make_never_plays_illegal_moves():
     )
     model.learn(total_timesteps=2048)
     assert model.num_timesteps >= 2048
+
+
+def test_make_vec_uses_the_batched_kernel():
+    import boardzoo.wrappers.gymnasium  # noqa: F401  (registers the ids)
+
+    env = gymnasium.make_vec("boardzoo/Hex-v0", num_envs=8, board_size=5, learner_seat=None)
+    assert isinstance(env, BoardGameVectorEnv) and env.num_envs == 8
+    obs, info = env.reset(seed=0)
+    assert obs.shape == (8, 3, 5, 5) and set(info["learner_seat"]) <= {0, 1}

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import numpy as np
 import pytest
 
 from boardzoo.envs import IllegalActionError, make
 
-
-def play(game, moves):
-    """Play `moves` (one action per ply) in a batch of one and return the final state."""
-    state = game.init(1)
-    for move in moves:
-        state = game.step(state, np.array([move]))
-    return state
-
-
-def board(text: str) -> str:
-    return textwrap.dedent(text).strip("\n")
-
+from .positions import board, play
 
 WINS = [
     pytest.param(

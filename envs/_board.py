@@ -78,18 +78,19 @@ def cell_name(cell: int, width: int) -> str:
     return f"{column_label(col)}{row + 1}"
 
 
-def draw_grid(cells: np.ndarray, *, hex_offset: bool = False) -> str:
+def draw_grid(cells: np.ndarray, *, hex_offset: bool = False, bottom_up: bool = False) -> str:
     """ASCII drawing of one board with column letters on top and row numbers on the left.
 
     Args:
       cells: int8[H, W], 0 empty, 1 + player.
       hex_offset: shift each row half a cell further right (a Hex rhombus).
+      bottom_up: row 0 is the bottom row (Go's "a1" corner), drawn last.
     """
     height, width = cells.shape
     margin = len(str(height))
     header = " " * (margin + 1) + " ".join(column_label(c) for c in range(width))
     lines = [header]
-    for r in range(height):
+    for r in range(height - 1, -1, -1) if bottom_up else range(height):
         indent = " " * r if hex_offset else ""
         row_cells = " ".join(STONE_SYMBOLS[v] for v in cells[r])
         lines.append(f"{indent}{r + 1:>{margin}} {row_cells}")

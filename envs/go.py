@@ -1,0 +1,220 @@
+"""Go on an N×N board (N = `board_size`, 5..19; default 9) with area scoring, as OpenSpiel's
+`go` except for positional superko (below).
+
+Rules: player 0 is Black ("x") and moves first, player 1 White ("o"); a stone or chain with
+no liberty is captured; suicide is illegal; **positional superko**: a move may not recreate
+any earlier board position of the game (this covers simple ko). OpenSpiel instead allows such
+a move and ends the game as a draw; here it is simply not in the legal mask. Passing is
+always legal; two consecutive passes end the game (terminated). The game is also cut after
+`max_game_length` plies (default 2·N², as OpenSpiel): then `truncated` is set and, as in
+OpenSpiel, the position is scored. Scoring is Tromp-Taylor area: stones plus empty regions
+that reach only one colour; White adds `komi` (default 7.5). Equal scores draw.
+Actions: N*N points, row * N + col with row 0 the bottom row ("a1" = 0, as OpenSpiel), then
+pass = N*N.
+Observation: float32[3, N, N] (row 0 = the bottom row): own stones, opponent stones, and a
+plane of ones when the point of view is White (komi makes the colours differ).
+Rewards: +1 / -1 to the winner / loser at the end, 0 for a draw.
+Symmetries: the 8 of the square (pass fixed).
+Chains and pseudo-liberties are tracked incrementally (see `_go_chains`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from boardzoo.envs._board import cell_name, draw_grid, stone_planes
+from boardzoo.envs._go_chains import area_score, move_outcome, neighbour_table, place, remember, seen_before
+from boardzoo.envs.core import Game, State, Symmetry, check_int_param, fresh_common_fields, grid_symmetries
+from boardzoo.envs.tic_tac_toe import SQUARE_SYMMETRIES
+
+ID = "go"
+_ZOBRIST_SEED = 20261122
+
+
+@dataclass(frozen=True)
+class GoState(State):
+    """Adds, per game (C = N*N): board int8[C]; root, ring, libs, size int16[C] (chains, see
+    `_go_chains`); passes int8 (consecutive passes); position_hash uint64; history
+    uint64[L + 1] (hashes after each ply, [0] = empty board); bloom uint64[W] over history."""
+
+    board: np.ndarray
+    root: np.ndarray
+    ring: np.ndarray
+    libs: np.ndarray
+    size: np.ndarray
+    passes: np.ndarray
+    position_hash: np.ndarray
+    history: np.ndarray
+    bloom: np.ndarray
+
+
+@numba.njit(cache=True)
+def _refresh_mask(mask, board, root, ring, libs, neighbours, keys, colour, position_hash, history, count, bloom):
+    # Legal moves of `colour` now: empty, not suicide, not a repetition; pass always.
+    cells = board.shape[0]
+    for cell in range(cells):
+        mask[cell] = False
+        if board[cell] != 0:
+            continue
+        has_liberty, new_hash = move_outcome(board, root, ring, libs, neighbours, keys, cell, colour, position_hash)
+        mask[cell] = has_liberty and not seen_before(bloom, history, count, new_hash)
+    mask[cells] = True
+
+
+@numba.njit(cache=True)
+def _finish(board, neighbours, komi, rewards, b):
+    black, white = area_score(board, neighbours)
+    margin = black - (white + komi)
+    if margin != 0:
+        winner = 0 if margin > 0 else 1
+        rewards[b, winner] = 1.0
+        rewards[b, 1 - winner] = -1.0
+
+
+@numba.njit(cache=True)
+def _apply(
+    board,
+    root,
+    ring,
+    libs,
+    size,
+    passes,
+    position_hash,
+    history,
+    bloom,
+    current_player,
+    mask,
+    rewards,
+    terminated,
+    truncated,
+    step_count,
+    action,
+    active,
+    neighbours,
+    keys,
+    komi,
+    max_length,
+):
+    cells = board.shape[1]
+    for b in range(board.shape[0]):
+        if not active[b]:
+            continue
+        player = current_player[b]
+        if action[b] == cells:
+            passes[b] += 1
+        else:
+            passes[b] = 0
+            position_hash[b] = place(
+                board[b], root[b], ring[b], libs[b], size[b], neighbours, keys, action[b], player + 1, position_hash[b]
+            )
+            remember(bloom[b], position_hash[b])
+        step_count[b] += 1
+        history[b, step_count[b]] = position_hash[b]
+        current_player[b] = 1 - player
+        if passes[b] >= 2 or step_count[b] >= max_length:
+            terminated[b] = passes[b] >= 2
+            truncated[b] = not terminated[b]
+            mask[b, :] = False
+            _finish(board[b], neighbours, komi, rewards, b)
+        else:
+            _refresh_mask(
+                mask[b],
+                board[b],
+                root[b],
+                ring[b],
+                libs[b],
+                neighbours,
+                keys,
+                2 - player,
+                position_hash[b],
+                history[b],
+                step_count[b] + 1,
+                bloom[b],
+            )
+
+
+def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | None = None) -> Game:
+    """Go on a `board_size`² board (5..19) with `komi` for White and a ply cap (default 2·N²)."""
+    size = check_int_param(ID, "board_size", board_size, 5, 19)
+    cells = size * size
+    if isinstance(komi, bool) or not isinstance(komi, int | float) or not math.isfinite(komi) or abs(komi) > cells:
+        raise ValueError(f"{ID}: komi must be a finite number in -{cells}..{cells}, got {komi!r}")
+    cap = (
+        2 * cells if max_game_length is None else check_int_param(ID, "max_game_length", max_game_length, 1, 4 * cells)
+    )
+    neighbours = neighbour_table(size)
+    keys = np.random.default_rng(_ZOBRIST_SEED).integers(1, 2**63, size=(cells, 2), dtype=np.int64).astype(np.uint64)
+    bloom_words = max(16, 1 << math.ceil(math.log2(cap * 32 / 64)))  # >= 32 bits per position
+
+    def init(batch_size: int) -> GoState:
+        common = fresh_common_fields(batch_size, cells + 1)
+        bloom = np.zeros((batch_size, bloom_words), dtype=np.uint64)
+        bloom[:] = _empty_bloom(bloom_words)
+        return GoState(
+            board=np.zeros((batch_size, cells), dtype=np.int8),
+            root=np.zeros((batch_size, cells), dtype=np.int16),
+            ring=np.zeros((batch_size, cells), dtype=np.int16),
+            libs=np.zeros((batch_size, cells), dtype=np.int16),
+            size=np.zeros((batch_size, cells), dtype=np.int16),
+            passes=np.zeros(batch_size, dtype=np.int8),
+            position_hash=np.zeros(batch_size, dtype=np.uint64),
+            history=np.zeros((batch_size, cap + 1), dtype=np.uint64),
+            bloom=bloom,
+            **common,
+        )
+
+    def apply(state: GoState, action: np.ndarray, active: np.ndarray) -> None:
+        _apply(
+            state.board,
+            state.root,
+            state.ring,
+            state.libs,
+            state.size,
+            state.passes,
+            state.position_hash,
+            state.history,
+            state.bloom,
+            state.current_player,
+            state.legal_action_mask,
+            state.rewards,
+            state.terminated,
+            state.truncated,
+            state.step_count,
+            action,
+            active,
+            neighbours,
+            keys,
+            float(komi),
+            cap,
+        )
+
+    permutations = grid_symmetries(size, size, SQUARE_SYMMETRIES)
+    symmetries = tuple(Symmetry(n, p, np.append(p, cells)) for n, p in permutations.items())
+    return Game(
+        id=ID,
+        version=0,
+        params={"board_size": size, "komi": komi, "max_game_length": cap},
+        num_actions=cells + 1,
+        observation_shape=(3, size, size),
+        board_shape=(size, size),
+        cell_layout="square",
+        max_game_length=cap,
+        symmetries=symmetries,
+        init_fn=init,
+        apply=apply,
+        observe_fn=lambda state, player: stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True),
+        render_fn=lambda state, row: draw_grid(state.board[row].reshape(size, size), bottom_up=True),
+        cells_fn=lambda state: state.board.reshape(-1, size, size)[:, ::-1],
+        action_name=lambda action: "pass" if action == cells else cell_name(action, size),
+    )
+
+
+def _empty_bloom(words: int) -> np.ndarray:
+    # The filter of a new game already holds the empty board's hash (0).
+    bloom = np.zeros(words, dtype=np.uint64)
+    remember(bloom, np.uint64(0))
+    return bloom

@@ -45,7 +45,7 @@ def seen_before(bloom, history, count, value):
     bit = value & np.uint64(bloom.shape[0] * 64 - 1)
     if not (bloom[bit >> np.uint64(6)] >> (bit & np.uint64(63))) & np.uint64(1):
         return False
-    for i in range(count):
+    for i in range(count):  # noqa: SIM110 (numba compiles loops, not generator expressions)
         if history[i] == value:
             return True
     return False

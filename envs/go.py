@@ -108,8 +108,9 @@ def _apply(
             passes[b] += 1
         else:
             passes[b] = 0
+            stone = player + 1
             position_hash[b] = place(
-                board[b], root[b], ring[b], libs[b], size[b], neighbours, keys, action[b], player + 1, position_hash[b]
+                board[b], root[b], ring[b], libs[b], size[b], neighbours, keys, action[b], stone, position_hash[b]
             )
             remember(bloom[b], position_hash[b])
         step_count[b] += 1

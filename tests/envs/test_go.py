@@ -134,10 +134,10 @@ def wall_game(komi: float, columns_between: str) -> tuple:
 
 def test_area_scoring_with_komi_decides_the_winner():
     # Walls on b and c: x owns a-b (10 points), o owns c-e (15 points).
-    game, state = wall_game(7.5, "c")
+    _, state = wall_game(7.5, "c")
     assert state.terminated[0] and not state.truncated[0]
     assert state.rewards[0].tolist() == [-1.0, 1.0]
-    game, state = wall_game(-6.0, "c")  # a reverse komi of 6 hands x the win: 10 > 15 - 6
+    _, state = wall_game(-6.0, "c")  # a reverse komi of 6 hands x the win: 10 > 15 - 6
     assert state.rewards[0].tolist() == [1.0, -1.0]
 
 

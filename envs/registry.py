@@ -6,12 +6,16 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from boardzoo.envs import connect_four, hex, tic_tac_toe
+from boardzoo.envs import breakthrough, connect_four, go, gomoku, hex, othello, tic_tac_toe
 from boardzoo.envs.core import Game
 
 _FACTORIES: dict[str, Callable[..., Game]] = {
+    "breakthrough": breakthrough.make_game,
     "connect_four": connect_four.make_game,
+    "go": go.make_game,
+    "gomoku": gomoku.make_game,
     "hex": hex.make_game,
+    "othello": othello.make_game,
     "tic_tac_toe": tic_tac_toe.make_game,
 }
 

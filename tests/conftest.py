@@ -14,6 +14,15 @@ GAME_CASES = [
     ("hex", {"board_size": 2}),
     ("hex", {"board_size": 5, "swap": True}),
     ("hex", {"board_size": 11}),
+    ("gomoku", {}),
+    ("gomoku", {"board_size": 7, "win_length": 4}),
+    ("go", {"board_size": 5}),
+    ("go", {"board_size": 9, "komi": 6.5}),
+    ("othello", {}),
+    ("othello", {"board_size": 4}),
+    ("othello", {"board_size": 10}),
+    ("breakthrough", {}),
+    ("breakthrough", {"rows": 6, "columns": 5}),
 ]
 
 

@@ -1,7 +1,9 @@
 """Single-agent Gymnasium env: the learner plays one seat against an `opponent`.
 
-Importing this module registers `boardzoo/TicTacToe-v0`, `boardzoo/ConnectFour-v0` and
-`boardzoo/Hex-v0` (game parameters such as `board_size` are keyword arguments):
+Importing this module registers one id per game (`GYMNASIUM_IDS`: `boardzoo/TicTacToe-v0`,
+`boardzoo/ConnectFour-v0`, `boardzoo/Hex-v0`, `boardzoo/Othello-v0`, `boardzoo/Gomoku-v0`,
+`boardzoo/Breakthrough-v0`, `boardzoo/Go-v0`); game parameters such as `board_size` are
+keyword arguments:
 
     env = gymnasium.make("boardzoo/Hex-v0", board_size=7, opponent="random", learner_seat=None)
     envs = gymnasium.make_vec("boardzoo/Hex-v0", num_envs=256, board_size=7)  # batched kernel
@@ -30,6 +32,10 @@ GYMNASIUM_IDS = {
     "boardzoo/TicTacToe-v0": "tic_tac_toe",
     "boardzoo/ConnectFour-v0": "connect_four",
     "boardzoo/Hex-v0": "hex",
+    "boardzoo/Gomoku-v0": "gomoku",
+    "boardzoo/Go-v0": "go",
+    "boardzoo/Othello-v0": "othello",
+    "boardzoo/Breakthrough-v0": "breakthrough",
 }
 
 

@@ -6,7 +6,7 @@ import textwrap
 
 import numpy as np
 
-from boardzoo.envs import Game, State
+from boardzoo.envs import Game, State, sample_legal_actions
 
 
 def play(game: Game, moves: list[int]) -> State:
@@ -20,3 +20,16 @@ def play(game: Game, moves: list[int]) -> State:
 def board(text: str) -> str:
     """An expected `Game.render` drawing written as an indented block."""
     return textwrap.dedent(text).strip("\n")
+
+
+def play_random(game: Game, batch_size: int, seed: int) -> tuple[list[State], list[np.ndarray]]:
+    """Random games to their end without auto-reset: the state before each ply and the final
+    one, and the actions played (-1 for rows already finished)."""
+    rng = np.random.default_rng(seed)
+    state, states, actions = game.init(batch_size), [], []
+    while not state.done.all():
+        action = sample_legal_actions(state.legal_action_mask, rng)
+        states.append(state)
+        actions.append(action)
+        state = game.step(state, action)
+    return [*states, state], actions

@@ -9,9 +9,11 @@ import pytest
 
 from boardzoo.envs import IllegalActionError, api_test, available_games, make, reset_finished, sample_legal_actions
 
+from .positions import play_random
+
 
 def test_registry_lists_the_games():
-    assert available_games() == ("connect_four", "hex", "tic_tac_toe")
+    assert available_games() == ("breakthrough", "connect_four", "go", "gomoku", "hex", "othello", "tic_tac_toe")
 
 
 def test_api_test_passes(game):
@@ -33,7 +35,8 @@ def test_api_test_catches_a_kernel_that_rewards_finished_rows():
 
 @pytest.mark.parametrize("bad_id", ["chess", "Connect_Four", ""])
 def test_unknown_game_id_names_the_id_and_the_choices(bad_id):
-    with pytest.raises(ValueError, match=rf"unknown game id '{bad_id}'.*connect_four, hex, tic_tac_toe"):
+    available = "breakthrough, connect_four, go, gomoku, hex, othello, tic_tac_toe"
+    with pytest.raises(ValueError, match=rf"unknown game id '{bad_id}'; available: {available}"):
         make(bad_id)
 
 
@@ -129,18 +132,6 @@ def test_resign_ends_the_game_for_the_player_to_move():
     assert after.terminated.tolist() == [True, False]
     assert after.rewards.tolist() == [[1.0, -1.0], [0.0, 0.0]]
     assert not after.legal_action_mask[0].any() and after.legal_action_mask[1].all()
-
-
-def play_random(game, batch_size, seed):
-    """Random games to the end with auto-reset off; returns the list of states per ply."""
-    rng = np.random.default_rng(seed)
-    state, states, actions = game.init(batch_size), [], []
-    while not state.done.all():
-        action = sample_legal_actions(state.legal_action_mask, rng)
-        states.append(state)
-        actions.append(action)
-        state = game.step(state, action)
-    return [*states, state], actions
 
 
 def test_batch_equals_single(game):

@@ -135,13 +135,26 @@ class CountingVecEnv(BoardGameVecEnv):
         super().step_async(actions)
 
 
-def test_maskable_ppo_on_our_vec_env_never_plays_illegal_moves():
-    env = CountingVecEnv("connect_four", 16, learner_seat=None, seed=0)
+@pytest.mark.parametrize(
+    ("game_id", "params"),
+    [
+        ("connect_four", {}),
+        ("tic_tac_toe", {}),
+        ("hex", {"board_size": 5}),
+        ("othello", {"board_size": 6}),
+        ("gomoku", {"board_size": 9}),
+        ("breakthrough", {"rows": 6, "columns": 6}),
+        ("go", {"board_size": 5}),
+    ],
+)
+def test_maskable_ppo_on_our_vec_env_never_plays_illegal_moves(game_id, params):
+    CountingVecEnv.legal_moves = 0
+    env = CountingVecEnv(game_id, 16, learner_seat=None, seed=0, **params)
     model = MaskablePPO(
         "MlpPolicy", env, n_steps=64, batch_size=256, n_epochs=2, seed=0, policy_kwargs={"net_arch": [32]}
     )
-    model.learn(total_timesteps=3072)
-    assert CountingVecEnv.legal_moves >= 3072
+    model.learn(total_timesteps=2048)
+    assert CountingVecEnv.legal_moves >= 2048
 
 
 def test_maskable_ppo_on_gymnasium_make_never_plays_illegal_moves():

@@ -1,15 +1,20 @@
 """Go board mechanics in numba, one game (row) at a time: chains, liberties, captures, legality.
 
-Per game (all arrays are one row of the batched `GoState`, C = N*N cells):
-  board   int8[C]    0 empty, 1 black (player 0), 2 white (player 1)
-  root    int16[C]   the chain representative of each stone (undefined where empty)
-  ring    int16[C]   next stone of the same chain (a circular list per chain)
-  libs    int16[C]   pseudo-liberties of the chain, at its root: the number of (stone, empty
-                     neighbour) pairs, so a chain is captured exactly when it reaches 0
-  size    int16[C]   stones in the chain, at its root
-Chains are merged by relabelling the smaller one, captures walk the ring: no flood fill per
-move. Positions are Zobrist-hashed (`keys[cell, colour]`), and the hashes of all earlier
-positions of the game are kept, with a Bloom filter in front, for positional superko.
+Per game (one row of the batched `GoState`, C = N*N cells):
+  board        int8[C]     0 empty, 1 black (player 0), 2 white (player 1)
+  empty_around int8[C]     empty orthogonal neighbours of each cell
+  chains       int32[6, C] per stone: ROOT (chain representative), RING (next stone of the
+                           chain, a circular list); at the root: SIZE, and the chain's
+                           pseudo-liberties, i.e. its (stone, empty neighbour) pairs: LIBS
+                           (count), LIB_SUM and LIB_SQUARES (sum of the empty cells' indices
+                           and of their squares). A chain is captured when LIBS reaches 0, and
+                           is in atari (one liberty, at LIB_SUM / LIBS) exactly when
+                           LIBS * LIB_SQUARES == LIB_SUM ** 2 (all pairs at the same cell).
+  chain_key    uint64[C]   at the root: XOR of the Zobrist keys of the chain's stones
+Every move updates these incrementally (merging relabels the smaller chain, captures walk the
+ring); there is no flood fill per move. The legal mask then needs one pass over the cells.
+Positions are Zobrist-hashed (`keys[cell, colour - 1]`) and the hashes of all earlier
+positions are kept, with a Bloom filter in front, for positional superko.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import numba
 import numpy as np
 
 NO_CELL = -1
+ROOT, RING, SIZE, LIBS, LIB_SUM, LIB_SQUARES = 0, 1, 2, 3, 4, 5
+CHAIN_FIELDS = 6
 
 
 def neighbour_table(size: int) -> np.ndarray:
@@ -52,125 +59,147 @@ def seen_before(bloom, history, count, value):
 
 
 @numba.njit(cache=True)
-def _chain_key(board, ring, keys, start):
-    # XOR of the Zobrist keys of the chain through `start`.
-    value = np.uint64(0)
-    stone = start
-    while True:
-        value ^= keys[stone, board[stone] - 1]
-        stone = ring[stone]
-        if stone == start:
-            return value
+def in_atari(chains, chain):
+    # True if the chain (its root) has exactly one liberty (possibly counted several times).
+    libs = np.int64(chains[LIBS, chain])
+    total = np.int64(chains[LIB_SUM, chain])
+    return libs > 0 and libs * np.int64(chains[LIB_SQUARES, chain]) == total * total
 
 
 @numba.njit(cache=True)
-def move_outcome(board, root, ring, libs, neighbours, keys, cell, colour, position_hash):
-    # (legal_by_liberties, resulting position hash) of `colour` (1 or 2) playing empty `cell`.
-    # A neighbour chain with more than 4 pseudo-liberties keeps one whatever happens here (this
-    # cell holds at most 4 of them): only chains with few liberties need the exact count.
-    has_liberty = False
-    new_hash = position_hash ^ keys[cell, colour - 1]
-    seen0 = seen1 = seen2 = NO_CELL  # enemy chains already captured (each at most once)
+def _add_liberty(chains, chain, cell, sign):
+    chains[LIBS, chain] += sign
+    chains[LIB_SUM, chain] += sign * cell
+    chains[LIB_SQUARES, chain] += sign * cell * cell
+
+
+@numba.njit(cache=True)
+def place(board, empty_around, chains, chain_key, neighbours, keys, cell, colour, position_hash):
+    # Play a legal move in place; returns the new position hash.
+    root = chains[ROOT]
+    board[cell] = colour
+    chains[ROOT, cell] = cell
+    chains[RING, cell] = cell
+    chains[SIZE, cell] = 1
+    chains[LIBS, cell] = chains[LIB_SUM, cell] = chains[LIB_SQUARES, cell] = 0
+    chain_key[cell] = keys[cell, colour - 1]
+    position_hash ^= keys[cell, colour - 1]
     for k in range(4):
         other = neighbours[cell, k]
         if other == NO_CELL:
             continue
+        empty_around[other] -= 1
         if board[other] == 0:
-            has_liberty = True
-            continue
-        chain = root[other]
-        own = board[other] == colour
-        if libs[chain] > 4:
-            if own:
-                has_liberty = True
-            continue
-        if own and has_liberty:
-            continue
-        touching = 0  # how many of the chain's pseudo-liberties are this cell
-        for j in range(4):
-            n = neighbours[cell, j]
-            if n != NO_CELL and board[n] != 0 and root[n] == chain:
-                touching += 1
-        if own:
-            if libs[chain] > touching:
-                has_liberty = True
-        elif libs[chain] == touching and chain != seen0 and chain != seen1 and chain != seen2:
-            has_liberty = True  # the enemy chain is captured
-            new_hash ^= _chain_key(board, ring, keys, chain)
-            if seen0 == NO_CELL:
-                seen0 = chain
-            elif seen1 == NO_CELL:
-                seen1 = chain
-            else:
-                seen2 = chain
-    return has_liberty, new_hash
-
-
-@numba.njit(cache=True)
-def place(board, root, ring, libs, size, neighbours, keys, cell, colour, position_hash):
-    # Play a legal move in place; returns the new position hash.
-    enemy = 3 - colour
-    board[cell] = colour
-    root[cell] = cell
-    ring[cell] = cell
-    size[cell] = 1
-    libs[cell] = 0
-    for k in range(4):
-        other = neighbours[cell, k]
-        if other != NO_CELL and board[other] == 0:
-            libs[cell] += 1
-    position_hash ^= keys[cell, colour - 1]
-    for k in range(4):
-        other = neighbours[cell, k]
-        if other == NO_CELL or board[other] == 0:
-            continue
-        libs[root[other]] -= 1  # this cell was one of its pseudo-liberties
+            _add_liberty(chains, cell, other, 1)
+        else:
+            _add_liberty(chains, root[other], cell, -1)  # this cell was one of its liberties
     for k in range(4):
         other = neighbours[cell, k]
         if other != NO_CELL and board[other] == colour and root[other] != root[cell]:
-            _merge(root, ring, libs, size, root[cell], root[other])
+            _merge(chains, chain_key, root[cell], root[other])
     for k in range(4):
         other = neighbours[cell, k]
-        if other != NO_CELL and board[other] == enemy and libs[root[other]] == 0:
-            position_hash = _capture(board, root, ring, libs, neighbours, keys, other, position_hash)
+        if other != NO_CELL and board[other] == 3 - colour and chains[LIBS, root[other]] == 0:
+            position_hash ^= chain_key[root[other]]
+            _capture(board, empty_around, chains, neighbours, other)
     return position_hash
 
 
 @numba.njit(cache=True)
-def _merge(root, ring, libs, size, first, second):
+def _merge(chains, chain_key, first, second):
     # Merge two chains (given by their roots), relabelling the smaller.
-    if size[first] < size[second]:
+    if chains[SIZE, first] < chains[SIZE, second]:
         first, second = second, first
     stone = second
     while True:
-        root[stone] = first
-        stone = ring[stone]
+        chains[ROOT, stone] = first
+        stone = chains[RING, stone]
         if stone == second:
             break
-    ring[first], ring[second] = ring[second], ring[first]  # splice the two rings
-    libs[first] += libs[second]
-    size[first] += size[second]
+    chains[RING, first], chains[RING, second] = chains[RING, second], chains[RING, first]  # splice
+    for field in (SIZE, LIBS, LIB_SUM, LIB_SQUARES):
+        chains[field, first] += chains[field, second]
+    chain_key[first] ^= chain_key[second]
 
 
 @numba.njit(cache=True)
-def _capture(board, root, ring, libs, neighbours, keys, start, position_hash):
-    # Remove the chain through `start`; its neighbours gain the freed pseudo-liberties.
+def _capture(board, empty_around, chains, neighbours, start):
+    # Remove the chain through `start`; the chains around gain the freed liberties.
     stone = start
     while True:
-        position_hash ^= keys[stone, board[stone] - 1]
         board[stone] = 0
-        stone = ring[stone]
+        stone = chains[RING, stone]
         if stone == start:
             break
     while True:
         for k in range(4):
             other = neighbours[stone, k]
-            if other != NO_CELL and board[other] != 0:
-                libs[root[other]] += 1
-        stone = ring[stone]
+            if other != NO_CELL:
+                empty_around[other] += 1
+                if board[other] != 0:
+                    _add_liberty(chains, chains[ROOT, other], stone, 1)
+        stone = chains[RING, stone]
         if stone == start:
-            break
-    return position_hash
+            return
+
+
+@numba.njit(cache=True)
+def legal_moves(
+    mask,
+    board,
+    empty_around,
+    chains,
+    chain_key,
+    neighbours,
+    keys,
+    colour,
+    position_hash,
+    history,
+    count,
+    bloom,
+    capture_key,
+    captures,
+    safe,
+):
+    # Write the legal moves of `colour` into mask bool[C + 1] (pass last, always legal): empty,
+    # not suicide, and not recreating an earlier position. capture_key uint64[C], captures and
+    # safe bool[C] are scratch space (captures all False on entry and on return). Cell contents
+    # of random positions make branches unpredictable, so the per-cell tests are computed with
+    # `&`/`|`; only the rarer cases (a capture, a surrounded point, a Bloom hit) branch.
+    cells = board.shape[0]
+    enemy = 3 - colour
+    root = chains[ROOT]
+    filter_bits = np.uint64(bloom.shape[0] * 64 - 1)
+    for cell in range(cells):
+        libs = np.int64(chains[LIBS, cell])
+        total = np.int64(chains[LIB_SUM, cell])
+        is_root = (root[cell] == cell) & (board[cell] != 0)
+        atari = (libs > 0) & (libs * np.int64(chains[LIB_SQUARES, cell]) == total * total)
+        safe[cell] = is_root & (board[cell] == colour) & ~atari  # own chain with 2+ liberties
+        if is_root & (board[cell] == enemy) & atari:  # its last liberty captures it
+            point = total // libs
+            if not captures[point]:
+                captures[point] = True
+                capture_key[point] = np.uint64(0)
+            capture_key[point] ^= chain_key[cell]
+    for cell in range(cells):
+        new_hash = position_hash ^ keys[cell, colour - 1]
+        capturing = captures[cell]
+        if capturing:
+            new_hash ^= capture_key[cell]
+            captures[cell] = False
+        legal = (board[cell] == 0) & (capturing | (empty_around[cell] > 0))
+        if (board[cell] == 0) & ~legal:  # surrounded: legal if an own neighbour chain keeps a liberty
+            for k in range(4):
+                other = neighbours[cell, k]
+                if other != NO_CELL and board[other] == colour and safe[root[other]]:
+                    legal = True
+        bit = new_hash & filter_bits
+        maybe_seen = (bloom[bit >> np.uint64(6)] >> (bit & np.uint64(63))) & np.uint64(1)
+        if legal & (maybe_seen != 0):
+            legal = not seen_before(bloom, history, count, new_hash)
+        mask[cell] = legal
+    mask[cells] = True
 
 
 @numba.njit(cache=True)

@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 from boardzoo.envs._board import cell_name, draw_grid, stone_planes
-from boardzoo.envs._go_chains import area_score, move_outcome, neighbour_table, place, remember, seen_before
+from boardzoo.envs._go_chains import CHAIN_FIELDS, area_score, legal_moves, neighbour_table, place, remember
 from boardzoo.envs.core import Game, State, Symmetry, check_int_param, fresh_common_fields, grid_symmetries
 from boardzoo.envs.tic_tac_toe import SQUARE_SYMMETRIES
 
@@ -37,32 +37,19 @@ _ZOBRIST_SEED = 20261122
 
 @dataclass(frozen=True)
 class GoState(State):
-    """Adds, per game (C = N*N): board int8[C]; root, ring, libs, size int16[C] (chains, see
-    `_go_chains`); passes int8 (consecutive passes); position_hash uint64; history
-    uint64[L + 1] (hashes after each ply, [0] = empty board); bloom uint64[W] over history."""
+    """Adds, per game (C = N*N): board int8[C], empty_around int8[C], chains int32[6, C] and
+    chain_key uint64[C] (see `_go_chains`); passes int8 (consecutive passes); position_hash
+    uint64; history uint64[L + 1] (hashes after each ply, [0] = empty board); bloom uint64[W]
+    (Bloom filter over history)."""
 
     board: np.ndarray
-    root: np.ndarray
-    ring: np.ndarray
-    libs: np.ndarray
-    size: np.ndarray
+    empty_around: np.ndarray
+    chains: np.ndarray
+    chain_key: np.ndarray
     passes: np.ndarray
     position_hash: np.ndarray
     history: np.ndarray
     bloom: np.ndarray
-
-
-@numba.njit(cache=True)
-def _refresh_mask(mask, board, root, ring, libs, neighbours, keys, colour, position_hash, history, count, bloom):
-    # Legal moves of `colour` now: empty, not suicide, not a repetition; pass always.
-    cells = board.shape[0]
-    for cell in range(cells):
-        mask[cell] = False
-        if board[cell] != 0:
-            continue
-        has_liberty, new_hash = move_outcome(board, root, ring, libs, neighbours, keys, cell, colour, position_hash)
-        mask[cell] = has_liberty and not seen_before(bloom, history, count, new_hash)
-    mask[cells] = True
 
 
 @numba.njit(cache=True)
@@ -78,10 +65,9 @@ def _finish(board, neighbours, komi, rewards, b):
 @numba.njit(cache=True)
 def _apply(
     board,
-    root,
-    ring,
-    libs,
-    size,
+    empty_around,
+    chains,
+    chain_key,
     passes,
     position_hash,
     history,
@@ -100,6 +86,9 @@ def _apply(
     max_length,
 ):
     cells = board.shape[1]
+    capture_key = np.zeros(cells, dtype=np.uint64)  # scratch for legal_moves
+    captures = np.zeros(cells, dtype=np.bool_)
+    safe = np.zeros(cells, dtype=np.bool_)
     for b in range(board.shape[0]):
         if not active[b]:
             continue
@@ -108,9 +97,16 @@ def _apply(
             passes[b] += 1
         else:
             passes[b] = 0
-            stone = player + 1
             position_hash[b] = place(
-                board[b], root[b], ring[b], libs[b], size[b], neighbours, keys, action[b], stone, position_hash[b]
+                board[b],
+                empty_around[b],
+                chains[b],
+                chain_key[b],
+                neighbours,
+                keys,
+                action[b],
+                player + 1,
+                position_hash[b],
             )
             remember(bloom[b], position_hash[b])
         step_count[b] += 1
@@ -122,12 +118,12 @@ def _apply(
             mask[b, :] = False
             _finish(board[b], neighbours, komi, rewards, b)
         else:
-            _refresh_mask(
+            legal_moves(
                 mask[b],
                 board[b],
-                root[b],
-                ring[b],
-                libs[b],
+                empty_around[b],
+                chains[b],
+                chain_key[b],
                 neighbours,
                 keys,
                 2 - player,
@@ -135,6 +131,9 @@ def _apply(
                 history[b],
                 step_count[b] + 1,
                 bloom[b],
+                capture_key,
+                captures,
+                safe,
             )
 
 
@@ -148,6 +147,7 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
         2 * cells if max_game_length is None else check_int_param(ID, "max_game_length", max_game_length, 1, 4 * cells)
     )
     neighbours = neighbour_table(size)
+    degree = (neighbours != -1).sum(axis=1).astype(np.int8)
     keys = np.random.default_rng(_ZOBRIST_SEED).integers(1, 2**63, size=(cells, 2), dtype=np.int64).astype(np.uint64)
     bloom_words = max(16, 1 << math.ceil(math.log2(cap * 32 / 64)))  # >= 32 bits per position
 
@@ -157,10 +157,9 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
         bloom[:] = _empty_bloom(bloom_words)
         return GoState(
             board=np.zeros((batch_size, cells), dtype=np.int8),
-            root=np.zeros((batch_size, cells), dtype=np.int16),
-            ring=np.zeros((batch_size, cells), dtype=np.int16),
-            libs=np.zeros((batch_size, cells), dtype=np.int16),
-            size=np.zeros((batch_size, cells), dtype=np.int16),
+            empty_around=np.repeat(degree[None], batch_size, axis=0),
+            chains=np.zeros((batch_size, CHAIN_FIELDS, cells), dtype=np.int32),
+            chain_key=np.zeros((batch_size, cells), dtype=np.uint64),
             passes=np.zeros(batch_size, dtype=np.int8),
             position_hash=np.zeros(batch_size, dtype=np.uint64),
             history=np.zeros((batch_size, cap + 1), dtype=np.uint64),
@@ -171,10 +170,9 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
     def apply(state: GoState, action: np.ndarray, active: np.ndarray) -> None:
         _apply(
             state.board,
-            state.root,
-            state.ring,
-            state.libs,
-            state.size,
+            state.empty_around,
+            state.chains,
+            state.chain_key,
             state.passes,
             state.position_hash,
             state.history,

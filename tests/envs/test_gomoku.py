@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boardzoo.envs import IllegalActionError, api_test, sample_legal_actions
+from boardzoo.envs import IllegalActionError, api_test
 from boardzoo.envs.gomoku import make_game
 
 from .positions import board, play
@@ -377,45 +377,3 @@ def test_bad_params_raise(params, message):
 )
 def test_api_test(params):
     api_test(make_game(**params), batch_size=64, seed=3)
-
-
-def play_lockstep(size: int, connect: int, num_games: int, seed: int) -> dict[str, int]:
-    """Random games in our kernel (one batch) and in OpenSpiel's `gomoku`; assert agreement."""
-    pyspiel = pytest.importorskip("pyspiel")
-    game = make_game(board_size=size, win_length=connect)
-    spiel_game = pyspiel.load_game("gomoku", {"size": size, "connect": connect})
-    assert spiel_game.num_distinct_actions() == game.num_actions
-    spiel_states = [spiel_game.new_initial_state() for _ in range(num_games)]
-    state = game.init(num_games)
-    rng = np.random.default_rng(seed)
-    outcomes = {"first_wins": 0, "second_wins": 0, "draws": 0}
-    while not state.done.all():
-        for b in np.flatnonzero(~state.done):
-            ours = np.flatnonzero(state.legal_action_mask[b]).tolist()
-            assert ours == spiel_states[b].legal_actions(), f"game {b} ply {state.step_count[b]}"
-            assert state.current_player[b] == spiel_states[b].current_player()
-        actions = sample_legal_actions(state.legal_action_mask, rng)
-        live = ~state.done
-        state = game.step(state, actions)
-        for b in np.flatnonzero(live):
-            spiel_states[b].apply_action(int(actions[b]))
-            assert bool(state.terminated[b]) == spiel_states[b].is_terminal(), f"game {b}"
-            if state.terminated[b]:
-                np.testing.assert_array_equal(state.rewards[b], spiel_states[b].returns())
-                assert state.step_count[b] == len(spiel_states[b].history())
-                reward = state.rewards[b, 0]
-                outcomes["draws" if reward == 0 else "first_wins" if reward > 0 else "second_wins"] += 1
-    assert not state.truncated.any()
-    return outcomes
-
-
-@pytest.mark.parametrize(
-    ("size", "connect", "num_games"),
-    [(15, 5, 2000), (9, 4, 2000), (5, 5, 2000), (5, 3, 2000), (19, 5, 300)],
-)
-def test_random_games_agree_with_openspiel(size, connect, num_games):
-    outcomes = play_lockstep(size, connect, num_games, seed=7)
-    assert sum(outcomes.values()) == num_games
-    assert outcomes["first_wins"] > 0 and outcomes["second_wins"] > 0
-    if (size, connect) == (5, 5):  # random play on a board this small often fills it
-        assert outcomes["draws"] > 0

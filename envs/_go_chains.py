@@ -3,14 +3,13 @@
 Per game (one row of the batched `GoState`, C = N*N cells):
   board        int8[C]     0 empty, 1 black (player 0), 2 white (player 1)
   empty_around int8[C]     empty orthogonal neighbours of each cell
-  chains       int32[6, C] per stone: ROOT (chain representative), RING (next stone of the
-                           chain, a circular list); at the root: SIZE, and the chain's
-                           pseudo-liberties, i.e. its (stone, empty neighbour) pairs: LIBS
-                           (count), LIB_SUM and LIB_SQUARES (sum of the empty cells' indices
-                           and of their squares). A chain is captured when LIBS reaches 0, and
-                           is in atari (one liberty, at LIB_SUM / LIBS) exactly when
-                           LIBS * LIB_SQUARES == LIB_SUM ** 2 (all pairs at the same cell).
-  chain_key    uint64[C]   at the root: XOR of the Zobrist keys of the chain's stones
+  chains       int16[4, C] per stone: ROOT (chain representative), RING (next stone of the
+                           chain, a circular list); at the root: SIZE, and LIBS, the number of
+                           the chain's pseudo-liberties, i.e. (stone, empty neighbour) pairs
+  moments      int32[2, C] at the root: LIB_SUM and LIB_SQUARES, the sums of the empty cells'
+                           indices and of their squares over those pairs. A chain is captured
+                           when LIBS reaches 0, and is in atari (one liberty, at LIB_SUM /
+                           LIBS) exactly when LIBS * LIB_SQUARES == LIB_SUM ** 2.
 Every move updates these incrementally (merging relabels the smaller chain, captures walk the
 ring); there is no flood fill per move. The legal mask then needs one pass over the cells.
 Positions are Zobrist-hashed (`keys[cell, colour - 1]`) and the hashes of all earlier
@@ -23,8 +22,8 @@ import numba
 import numpy as np
 
 NO_CELL = -1
-ROOT, RING, SIZE, LIBS, LIB_SUM, LIB_SQUARES = 0, 1, 2, 3, 4, 5
-CHAIN_FIELDS = 6
+ROOT, RING, SIZE, LIBS = 0, 1, 2, 3
+LIB_SUM, LIB_SQUARES = 0, 1
 
 
 def neighbour_table(size: int) -> np.ndarray:
@@ -59,30 +58,33 @@ def seen_before(bloom, history, count, value):
 
 
 @numba.njit(cache=True)
-def in_atari(chains, chain):
-    # True if the chain (its root) has exactly one liberty (possibly counted several times).
-    libs = np.int64(chains[LIBS, chain])
-    total = np.int64(chains[LIB_SUM, chain])
-    return libs > 0 and libs * np.int64(chains[LIB_SQUARES, chain]) == total * total
+def _chain_key(board, ring, keys, start):
+    # XOR of the Zobrist keys of the chain through `start`.
+    value = np.uint64(0)
+    stone = start
+    while True:
+        value ^= keys[stone, board[stone] - 1]
+        stone = ring[stone]
+        if stone == start:
+            return value
 
 
 @numba.njit(cache=True)
-def _add_liberty(chains, chain, cell, sign):
+def _add_liberty(chains, moments, chain, cell, sign):
     chains[LIBS, chain] += sign
-    chains[LIB_SUM, chain] += sign * cell
-    chains[LIB_SQUARES, chain] += sign * cell * cell
+    moments[LIB_SUM, chain] += sign * cell
+    moments[LIB_SQUARES, chain] += sign * cell * cell
 
 
 @numba.njit(cache=True)
-def place(board, empty_around, chains, chain_key, neighbours, keys, cell, colour, position_hash):
+def place(board, empty_around, chains, moments, neighbours, keys, cell, colour, position_hash):
     # Play a legal move in place; returns the new position hash.
     root = chains[ROOT]
     board[cell] = colour
     chains[ROOT, cell] = cell
     chains[RING, cell] = cell
     chains[SIZE, cell] = 1
-    chains[LIBS, cell] = chains[LIB_SUM, cell] = chains[LIB_SQUARES, cell] = 0
-    chain_key[cell] = keys[cell, colour - 1]
+    chains[LIBS, cell] = moments[LIB_SUM, cell] = moments[LIB_SQUARES, cell] = 0
     position_hash ^= keys[cell, colour - 1]
     for k in range(4):
         other = neighbours[cell, k]
@@ -90,23 +92,23 @@ def place(board, empty_around, chains, chain_key, neighbours, keys, cell, colour
             continue
         empty_around[other] -= 1
         if board[other] == 0:
-            _add_liberty(chains, cell, other, 1)
+            _add_liberty(chains, moments, cell, other, 1)
         else:
-            _add_liberty(chains, root[other], cell, -1)  # this cell was one of its liberties
+            _add_liberty(chains, moments, root[other], cell, -1)  # this cell was one of its liberties
     for k in range(4):
         other = neighbours[cell, k]
         if other != NO_CELL and board[other] == colour and root[other] != root[cell]:
-            _merge(chains, chain_key, root[cell], root[other])
+            _merge(chains, moments, root[cell], root[other])
     for k in range(4):
         other = neighbours[cell, k]
         if other != NO_CELL and board[other] == 3 - colour and chains[LIBS, root[other]] == 0:
-            position_hash ^= chain_key[root[other]]
-            _capture(board, empty_around, chains, neighbours, other)
+            position_hash ^= _chain_key(board, chains[RING], keys, other)
+            _capture(board, empty_around, chains, moments, neighbours, other)
     return position_hash
 
 
 @numba.njit(cache=True)
-def _merge(chains, chain_key, first, second):
+def _merge(chains, moments, first, second):
     # Merge two chains (given by their roots), relabelling the smaller.
     if chains[SIZE, first] < chains[SIZE, second]:
         first, second = second, first
@@ -117,13 +119,14 @@ def _merge(chains, chain_key, first, second):
         if stone == second:
             break
     chains[RING, first], chains[RING, second] = chains[RING, second], chains[RING, first]  # splice
-    for field in (SIZE, LIBS, LIB_SUM, LIB_SQUARES):
-        chains[field, first] += chains[field, second]
-    chain_key[first] ^= chain_key[second]
+    chains[SIZE, first] += chains[SIZE, second]
+    chains[LIBS, first] += chains[LIBS, second]
+    moments[LIB_SUM, first] += moments[LIB_SUM, second]
+    moments[LIB_SQUARES, first] += moments[LIB_SQUARES, second]
 
 
 @numba.njit(cache=True)
-def _capture(board, empty_around, chains, neighbours, start):
+def _capture(board, empty_around, chains, moments, neighbours, start):
     # Remove the chain through `start`; the chains around gain the freed liberties.
     stone = start
     while True:
@@ -137,7 +140,7 @@ def _capture(board, empty_around, chains, neighbours, start):
             if other != NO_CELL:
                 empty_around[other] += 1
                 if board[other] != 0:
-                    _add_liberty(chains, chains[ROOT, other], stone, 1)
+                    _add_liberty(chains, moments, chains[ROOT, other], stone, 1)
         stone = chains[RING, stone]
         if stone == start:
             return
@@ -149,7 +152,7 @@ def legal_moves(
     board,
     empty_around,
     chains,
-    chain_key,
+    moments,
     neighbours,
     keys,
     colour,
@@ -172,16 +175,16 @@ def legal_moves(
     filter_bits = np.uint64(bloom.shape[0] * 64 - 1)
     for cell in range(cells):
         libs = np.int64(chains[LIBS, cell])
-        total = np.int64(chains[LIB_SUM, cell])
+        total = np.int64(moments[LIB_SUM, cell])
         is_root = (root[cell] == cell) & (board[cell] != 0)
-        atari = (libs > 0) & (libs * np.int64(chains[LIB_SQUARES, cell]) == total * total)
+        atari = (libs > 0) & (libs * np.int64(moments[LIB_SQUARES, cell]) == total * total)
         safe[cell] = is_root & (board[cell] == colour) & ~atari  # own chain with 2+ liberties
         if is_root & (board[cell] == enemy) & atari:  # its last liberty captures it
             point = total // libs
             if not captures[point]:
                 captures[point] = True
                 capture_key[point] = np.uint64(0)
-            capture_key[point] ^= chain_key[cell]
+            capture_key[point] ^= _chain_key(board, chains[RING], keys, cell)
     for cell in range(cells):
         new_hash = position_hash ^ keys[cell, colour - 1]
         capturing = captures[cell]

@@ -27,7 +27,7 @@ import numba
 import numpy as np
 
 from boardzoo.envs._board import cell_name, draw_grid, stone_planes
-from boardzoo.envs._go_chains import CHAIN_FIELDS, area_score, legal_moves, neighbour_table, place, remember
+from boardzoo.envs._go_chains import area_score, legal_moves, neighbour_table, place, remember
 from boardzoo.envs.core import Game, State, Symmetry, check_int_param, fresh_common_fields, grid_symmetries
 from boardzoo.envs.tic_tac_toe import SQUARE_SYMMETRIES
 
@@ -37,15 +37,15 @@ _ZOBRIST_SEED = 20261122
 
 @dataclass(frozen=True)
 class GoState(State):
-    """Adds, per game (C = N*N): board int8[C], empty_around int8[C], chains int32[6, C] and
-    chain_key uint64[C] (see `_go_chains`); passes int8 (consecutive passes); position_hash
+    """Adds, per game (C = N*N): board int8[C], empty_around int8[C], chains int16[4, C] and
+    moments int32[2, C] (see `_go_chains`); passes int8 (consecutive passes); position_hash
     uint64; history uint64[L + 1] (hashes after each ply, [0] = empty board); bloom uint64[W]
     (Bloom filter over history)."""
 
     board: np.ndarray
     empty_around: np.ndarray
     chains: np.ndarray
-    chain_key: np.ndarray
+    moments: np.ndarray
     passes: np.ndarray
     position_hash: np.ndarray
     history: np.ndarray
@@ -67,7 +67,7 @@ def _apply(
     board,
     empty_around,
     chains,
-    chain_key,
+    moments,
     passes,
     position_hash,
     history,
@@ -101,7 +101,7 @@ def _apply(
                 board[b],
                 empty_around[b],
                 chains[b],
-                chain_key[b],
+                moments[b],
                 neighbours,
                 keys,
                 action[b],
@@ -123,7 +123,7 @@ def _apply(
                 board[b],
                 empty_around[b],
                 chains[b],
-                chain_key[b],
+                moments[b],
                 neighbours,
                 keys,
                 2 - player,
@@ -158,8 +158,8 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
         return GoState(
             board=np.zeros((batch_size, cells), dtype=np.int8),
             empty_around=np.repeat(degree[None], batch_size, axis=0),
-            chains=np.zeros((batch_size, CHAIN_FIELDS, cells), dtype=np.int32),
-            chain_key=np.zeros((batch_size, cells), dtype=np.uint64),
+            chains=np.zeros((batch_size, 4, cells), dtype=np.int16),
+            moments=np.zeros((batch_size, 2, cells), dtype=np.int32),
             passes=np.zeros(batch_size, dtype=np.int8),
             position_hash=np.zeros(batch_size, dtype=np.uint64),
             history=np.zeros((batch_size, cap + 1), dtype=np.uint64),
@@ -172,7 +172,7 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
             state.board,
             state.empty_around,
             state.chains,
-            state.chain_key,
+            state.moments,
             state.passes,
             state.position_hash,
             state.history,

@@ -37,7 +37,7 @@ wheel-check: $(STAMP)
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
 	$(PY) -m pip wheel --quiet --no-deps -w $(WHEEL_DIR) .
 	$(PY) -m pip install --quiet --no-deps --target $(WHEEL_DIR)/site $(WHEEL_DIR)/boardzoo-*.whl
-	cd /tmp && PYTHONPATH=$(CURDIR)/$(WHEEL_DIR)/site $(CURDIR)/$(PY) -c "import boardzoo.envs, boardzoo.wrappers, boardzoo.agents, boardzoo.wrappers.gymnasium; \
+	cd /tmp && PYTHONPATH=$(CURDIR)/$(WHEEL_DIR)/site $(CURDIR)/$(PY) -c "import boardzoo.envs, boardzoo.wrappers, boardzoo.agents, boardzoo.agents.players, boardzoo.wrappers.gymnasium; \
 	  assert boardzoo.envs.__file__.startswith('$(CURDIR)/$(WHEEL_DIR)/site'), boardzoo.envs.__file__; \
 	  g = boardzoo.envs.make('hex', board_size=5); boardzoo.envs.api_test(g); print('wheel ok:', boardzoo.envs.__file__)"
 

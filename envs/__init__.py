@@ -15,6 +15,7 @@ from boardzoo.envs.core import (
     Symmetry,
     reset_finished,
     sample_legal_actions,
+    sample_legal_actions_keyed,
 )
 from boardzoo.envs.registry import available_games, game_parameters, make
 
@@ -54,4 +55,5 @@ __all__ = [
     "make",
     "reset_finished",
     "sample_legal_actions",
+    "sample_legal_actions_keyed",
 ]

@@ -409,6 +409,33 @@ def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarr
     return _pick_uniform_legal(mask.view(np.uint8), rng.random(mask.shape[0]))
 
 
+@numba.njit(cache=True)
+def _keyed_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
+    # One uniform in [0, 1) per row from the row's key and a counter (SplitMix64).
+    out = np.empty(keys.shape[0], dtype=np.float64)
+    offset = np.uint64(counter) * np.uint64(0xD1B54A32D192ED03)
+    for b in range(keys.shape[0]):
+        out[b] = (_splitmix64(keys[b] ^ offset) >> np.uint64(11)) / 9007199254740992.0
+    return out
+
+
+def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: int) -> np.ndarray:
+    """Like `sample_legal_actions`, but row b draws from its own stream (keys[b], counter).
+
+    Row b's choice depends only on its mask, keys[b] and counter, so B games sampled together
+    give exactly what B separate games with the same keys give (used by search rollouts).
+
+    Args:
+      mask: bool[B, A].
+      keys: uint64[B], one key per row.
+      counter: which draw of each stream (e.g. the ply of a rollout).
+
+    Returns:
+      int64[B]; -1 for rows with no legal action.
+    """
+    return _pick_uniform_legal(mask.view(np.uint8), _keyed_uniforms(keys, counter))
+
+
 def reset_finished(game: Game, state: State, template: State | None = None) -> State:
     """Replace finished rows by fresh games (auto-reset), leaving the others unchanged.
 

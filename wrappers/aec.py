@@ -17,7 +17,7 @@ from gymnasium import spaces
 from pettingzoo import AECEnv
 from pettingzoo.utils.env_logger import EnvLogger
 
-from boardzoo.envs.core import Game, IllegalActionError
+from boardzoo.envs.core import Game, IllegalActionError, State
 from boardzoo.envs.registry import make
 from boardzoo.wrappers.render import render_rgb
 
@@ -52,6 +52,11 @@ class BoardGameAECEnv(AECEnv):
         self.action_spaces = {a: spaces.Discrete(game.num_actions) for a in self.possible_agents}
         self._player_arrays = [np.array([i], dtype=np.int32) for i in range(game.num_players)]
         self._has_reset = False  # order checks built in (see `env`)
+
+    @property
+    def kernel_state(self) -> State:
+        """The kernel state (a batch of one) of the current game."""
+        return self._state
 
     def observation_space(self, agent: str) -> gymnasium.Space:
         return self.observation_spaces[agent]

@@ -1,0 +1,154 @@
+"""The search tree of B games as arrays (mctx style), and its numba kernels.
+
+Node 0 of each row is the root; nodes are allocated in order as the search expands them.
+Values are stored from the point of view of the player to move at the node that owns them:
+`node_value_sum[b, n]` for the player to move at n, `children_value_sum[b, n, a]` for the
+player choosing a at n. The sign flips whenever the player to move changes between a node
+and its child (every ply in these games, but passes need not alternate in general).
+
+Shapes: B batch, N nodes (simulations + 1), A actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numba
+import numpy as np
+
+SELECT_PUCT = 0
+SELECT_UCT = 1
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Search statistics of B trees of at most N nodes (arrays are written in place)."""
+
+    ROOT_INDEX: ClassVar[int] = 0
+    UNVISITED: ClassVar[int] = -1
+
+    node_visits: np.ndarray  # int32[B, N]
+    node_value_sum: np.ndarray  # float32[B, N]
+    node_player: np.ndarray  # int32[B, N]
+    node_terminal: np.ndarray  # bool[B, N]
+    terminal_value: np.ndarray  # float32[B, N], exact value of terminal nodes
+    parents: np.ndarray  # int32[B, N], -1 at the root
+    action_from_parent: np.ndarray  # int32[B, N]
+    children_index: np.ndarray  # int32[B, N, A], UNVISITED where not expanded
+    children_prior: np.ndarray  # float32[B, N, A]
+    children_visits: np.ndarray  # int32[B, N, A]
+    children_value_sum: np.ndarray  # float32[B, N, A]
+    children_legal: np.ndarray  # bool[B, N, A]
+    num_nodes: np.ndarray  # int32[B]
+
+    @classmethod
+    def empty(cls, batch_size: int, num_nodes: int, num_actions: int) -> Tree:
+        b, n, a = batch_size, num_nodes, num_actions
+        return cls(
+            node_visits=np.zeros((b, n), np.int32),
+            node_value_sum=np.zeros((b, n), np.float32),
+            node_player=np.zeros((b, n), np.int32),
+            node_terminal=np.zeros((b, n), np.bool_),
+            terminal_value=np.zeros((b, n), np.float32),
+            parents=np.full((b, n), -1, np.int32),
+            action_from_parent=np.full((b, n), -1, np.int32),
+            children_index=np.full((b, n, a), cls.UNVISITED, np.int32),
+            children_prior=np.zeros((b, n, a), np.float32),
+            children_visits=np.zeros((b, n, a), np.int32),
+            children_value_sum=np.zeros((b, n, a), np.float32),
+            children_legal=np.zeros((b, n, a), np.bool_),
+            num_nodes=np.ones(b, np.int32),
+        )
+
+    def root_visits(self) -> np.ndarray:
+        """int32[B, A]: visit counts of the root's children."""
+        return self.children_visits[:, self.ROOT_INDEX]
+
+    def root_value(self) -> np.ndarray:
+        """float32[B]: mean value of the root for its player to move (0 if never visited)."""
+        visits = np.maximum(self.node_visits[:, self.ROOT_INDEX], 1)
+        return self.node_value_sum[:, self.ROOT_INDEX] / visits
+
+    def root_q(self) -> np.ndarray:
+        """float32[B, A]: mean value of each root action for the root player (0 if unvisited)."""
+        visits = self.children_visits[:, self.ROOT_INDEX]
+        return self.children_value_sum[:, self.ROOT_INDEX] / np.maximum(visits, 1)
+
+
+@numba.njit(cache=True)
+def select_leaves(
+    node_visits, node_terminal, children_index, children_prior, children_visits, children_value_sum, children_legal,
+    active, rule, exploration, fpu_reduction, out_node, out_action,
+):  # fmt: skip
+    # For each active row, descend from the root to a node whose chosen action is not expanded
+    # yet (out_action >= 0) or to a terminal node (out_action = -1); inactive rows get -1, -1.
+    # PUCT: Q + c * P * sqrt(N) / (1 + n), unvisited Q = the node's mean value minus
+    # fpu_reduction * sqrt(prior mass already visited) (first-play urgency).
+    # UCT: Q + c * sqrt(ln N / n), unvisited actions first. Ties go to the lowest action.
+    num_actions = children_index.shape[2]
+    for b in range(children_index.shape[0]):
+        out_node[b] = -1
+        out_action[b] = -1
+        if not active[b]:
+            continue
+        node = 0
+        while True:
+            if node_terminal[b, node]:
+                out_node[b] = node
+                break
+            parent_visits = max(node_visits[b, node], 1)
+            value_sum, visit_count, visited_prior = 0.0, 0, 0.0
+            for a in range(num_actions):
+                if children_visits[b, node, a] > 0:
+                    value_sum += children_value_sum[b, node, a]
+                    visit_count += children_visits[b, node, a]
+                    visited_prior += children_prior[b, node, a]
+            fpu = 0.0
+            if visit_count > 0:
+                fpu = value_sum / visit_count - fpu_reduction * np.sqrt(visited_prior)
+            best, best_score = -1, -np.inf
+            for a in range(num_actions):
+                if not children_legal[b, node, a]:
+                    continue
+                n = children_visits[b, node, a]
+                if rule == SELECT_UCT:
+                    if n == 0:
+                        score = np.inf
+                    else:
+                        score = children_value_sum[b, node, a] / n + exploration * np.sqrt(np.log(parent_visits) / n)
+                else:
+                    q = children_value_sum[b, node, a] / n if n > 0 else fpu
+                    score = q + exploration * children_prior[b, node, a] * np.sqrt(parent_visits) / (1 + n)
+                if score > best_score:
+                    best, best_score = a, score
+            child = children_index[b, node, best]
+            if child < 0:
+                out_node[b] = node
+                out_action[b] = best
+                break
+            node = child
+
+
+@numba.njit(cache=True)
+def backup(node_visits, node_value_sum, node_player, parents, action_from_parent, children_visits,
+           children_value_sum, leaf, value):  # fmt: skip
+    # Add value[b] (for the player to move at leaf[b]) along the path to the root; rows with
+    # leaf < 0 are skipped.
+    for b in range(leaf.shape[0]):
+        node = leaf[b]
+        if node < 0:
+            continue
+        v = value[b]
+        while True:
+            node_visits[b, node] += 1
+            node_value_sum[b, node] += v
+            parent = parents[b, node]
+            if parent < 0:
+                break
+            if node_player[b, parent] != node_player[b, node]:
+                v = -v
+            a = action_from_parent[b, node]
+            children_visits[b, parent, a] += 1
+            children_value_sum[b, parent, a] += v
+            node = parent

@@ -1,0 +1,213 @@
+"""Batched tree search: exact expectations on small positions, against exhaustive minimax on
+tic-tac-toe, and batch-equals-single."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pytest
+
+from boardzoo.agents.players import RandomPlayer, SearchPlayer, UCTPlayer, aec_action
+from boardzoo.agents.search import (
+    FunctionEvaluator,
+    RolloutEvaluator,
+    SearchConfig,
+    masked_softmax,
+    policy_from_visits,
+    search,
+    uniform_evaluator,
+)
+from boardzoo.envs import State, make
+from boardzoo.wrappers.gymnasium import BoardGameEnv
+
+from ..envs.positions import play
+
+
+def keys_for(batch: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 2**63, size=batch, dtype=np.int64).astype(np.uint64)
+
+
+@pytest.mark.parametrize("rule", ["puct", "uct"])
+def test_root_visits_sum_to_the_simulations_and_finished_roots_are_skipped(rule):
+    game = make("connect_four")
+    state = game.init(3)
+    for move in (0, 1, 0, 1, 0, 1):
+        state = game.step(state, np.array([move, move, move + 2]))
+    state = game.step(state, np.array([0, 2, 4]))  # row 0: x wins column a
+    assert state.done.tolist() == [True, False, False]
+    out = search(game, state, RolloutEvaluator(game), SearchConfig(num_simulations=50, rule=rule), keys_for(3))
+    assert out.visits.sum(axis=1).tolist() == [0, 50, 50]
+    assert (out.visits[~state.legal_action_mask] == 0).all()
+    # One node per simulation that expanded something; revisits of terminal nodes add none.
+    assert out.tree.num_nodes[0] == 1 and (out.tree.num_nodes[1:] <= 51).all()
+
+
+def connect_four_position(moves: list[int]) -> State:
+    return play(make("connect_four"), moves)
+
+
+@pytest.mark.parametrize(
+    ("moves", "expected"),
+    [
+        ([3, 0, 3, 0, 3, 6], {3}),  # x (to move) completes column d
+        ([1, 6, 2, 6, 3, 5], {0, 4}),  # x has b, c, d on the bottom: either end wins
+        ([3, 0, 3, 0, 3], {3}),  # o must block x's column d
+        ([0, 3, 6, 4, 6, 5], {2, 6}),  # x must block o's d-e-f (c or g)
+    ],
+)
+@pytest.mark.parametrize("player_kind", ["uct", "puct"])
+def test_connect_four_tactics(moves, expected, player_kind):
+    game = make("connect_four")
+    state = connect_four_position(moves)
+    if player_kind == "uct":
+        player = UCTPlayer(game, num_simulations=400)
+    else:
+        player = SearchPlayer(game, RolloutEvaluator(game, 2), SearchConfig(num_simulations=300))
+    action = int(player.act(state, np.random.default_rng(1))[0])
+    assert action in expected, (game.render(state, 0), action, player.last_search.visits)
+
+
+def test_terminal_children_are_scored_exactly_without_the_evaluator():
+    game = make("tic_tac_toe")
+    state = play(game, [0, 3, 1, 4])  # x to move: 2 wins at once
+    calls = []
+
+    def fn(observation, mask):
+        calls.append(mask.shape[0])
+        return np.zeros(mask.shape, np.float32), np.zeros(mask.shape[0], np.float32)
+
+    out = search(game, state, FunctionEvaluator(game, fn), SearchConfig(num_simulations=40), keys_for(1))
+    assert out.visits[0].argmax() == 2 and out.q[0, 2] == 1.0
+    assert sum(calls) < 1 + 40  # visits to the won terminal child never reach the evaluator
+
+
+@functools.cache
+def minimax(board: tuple[int, ...], player: int) -> int:
+    """Exhaustive tic-tac-toe value for `player` to move (1 win, 0 draw, -1 loss)."""
+    lines = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
+    for a, b, c in lines:
+        if board[a] != 0 and board[a] == board[b] == board[c]:
+            return 1 if board[a] == player + 1 else -1
+    empty = [i for i, v in enumerate(board) if v == 0]
+    if not empty:
+        return 0
+    return max(-minimax((*board[:i], player + 1, *board[i + 1 :]), 1 - player) for i in empty)
+
+
+def optimal_moves(board: tuple[int, ...], player: int) -> set[int]:
+    values = {i: -minimax((*board[:i], player + 1, *board[i + 1 :]), 1 - player) for i, v in enumerate(board) if v == 0}
+    best = max(values.values())
+    return {i for i, value in values.items() if value == best}
+
+
+def reachable_tic_tac_toe_positions() -> State:
+    """Every reachable non-terminal tic-tac-toe position once (4,520), as one batch."""
+    game = make("tic_tac_toe")
+    frontier, seen, found = game.init(1), set(), []
+    while frontier.batch_size:
+        keep = []
+        for i in range(frontier.batch_size):
+            key = frontier.board[i].tobytes()
+            if key not in seen and not frontier.done[i]:
+                seen.add(key)
+                keep.append(i)
+        frontier = frontier.take(np.array(keep, dtype=np.int64))
+        found.append(frontier)
+        rows, actions = np.nonzero(frontier.legal_action_mask)
+        frontier = game.step(frontier.take(rows), actions)
+    return type(found[0]).stack(found)
+
+
+def test_uct_plays_minimax_optimal_moves_in_every_tic_tac_toe_position():
+    game = make("tic_tac_toe")
+    positions = reachable_tic_tac_toe_positions()
+    assert positions.batch_size == 4520
+    actions = UCTPlayer(game, num_simulations=3000).act(positions, np.random.default_rng(0))
+    wrong = [
+        i
+        for i in range(positions.batch_size)
+        if actions[i] not in optimal_moves(tuple(positions.board[i].ravel()), int(positions.current_player[i]))
+    ]
+    assert not wrong, f"{len(wrong)} positions, e.g.\n{game.render(positions, wrong[0])}"
+
+
+@pytest.mark.parametrize("config", [SearchConfig(num_simulations=40, dirichlet_fraction=0.25),
+                                    SearchConfig(num_simulations=40, rule="uct", exploration=2.0)])  # fmt: skip
+def test_batched_search_equals_single_searches(config):
+    game = make("connect_four")
+    rng = np.random.default_rng(5)
+    state = game.init(6)
+    for _ in range(8):
+        state = game.step(state, RandomPlayer().act(state, rng))
+    keys = keys_for(6, seed=9)
+    evaluator = RolloutEvaluator(game)
+    batched = search(game, state, evaluator, config, keys)
+    for i in range(6):
+        single = search(game, state.take(np.array([i])), evaluator, config, keys[i : i + 1])
+        np.testing.assert_array_equal(batched.visits[i], single.visits[0])
+        np.testing.assert_allclose(batched.q[i], single.q[0], rtol=1e-6)
+
+
+def test_puct_follows_the_prior_and_the_value():
+    # A fixed evaluator: prior prefers column a, but every position after column d is worth
+    # +1 to the player who played it. PUCT must shift its visits to d.
+    game = make("connect_four")
+
+    def fn(observation, mask):
+        logits = np.zeros(mask.shape, np.float32)
+        logits[:, 0] = 1.0
+        last_move_was_d = observation[:, 1, 5, 3] == 1  # the opponent's stone at the bottom of d
+        value = np.where(last_move_was_d, -1.0, 0.0).astype(np.float32)
+        return logits, value
+
+    out = search(game, game.init(1), FunctionEvaluator(game, fn), SearchConfig(num_simulations=60), keys_for(1))
+    assert out.prior[0].argmax() == 0
+    assert out.visits[0].argmax() == 3 and out.q[0, 3] > out.q[0, 0]
+
+
+def test_policy_from_visits_and_masked_softmax():
+    visits = np.array([[1, 3, 0, 4], [0, 0, 0, 0]])
+    np.testing.assert_array_equal(policy_from_visits(visits, 0), [[0, 0, 0, 1], [0, 0, 0, 0]])
+    np.testing.assert_allclose(policy_from_visits(visits, 1)[0], [1 / 8, 3 / 8, 0, 4 / 8])
+    np.testing.assert_allclose(policy_from_visits(visits, 0.5)[0], np.array([1, 9, 0, 16]) / 26)
+    probs = masked_softmax(np.array([[0.0, 1.0, 5.0]]), np.array([[True, True, False]]))
+    np.testing.assert_allclose(probs, [[1 / (1 + np.e), np.e / (1 + np.e), 0.0]], rtol=1e-6)
+
+
+def test_bad_search_config_is_rejected():
+    with pytest.raises(ValueError, match="num_simulations must be a positive int, got 0"):
+        SearchConfig(num_simulations=0)
+    with pytest.raises(ValueError, match=r"rule must be one of \['puct', 'uct'\], got 'ucb'"):
+        SearchConfig(rule="ucb")
+    game = make("tic_tac_toe")
+    with pytest.raises(ValueError, match=r"keys must have shape \(2,\)"):
+        search(game, game.init(2), uniform_evaluator(game), SearchConfig(), keys_for(3))
+
+
+def test_uct_player_beats_random_as_a_gymnasium_opponent_and_in_the_aec_env():
+    game = make("tic_tac_toe")
+    env = BoardGameEnv(game, opponent=UCTPlayer(game, num_simulations=300), learner_seat=None)
+    rng = np.random.default_rng(0)
+    learner_total = 0.0
+    for episode in range(10):
+        _, info = env.reset(seed=episode)
+        done = False
+        while not done:
+            legal = np.flatnonzero(info["action_mask"])
+            _, reward, done, _, info = env.step(int(rng.choice(legal)))
+            learner_total += reward
+    assert learner_total <= -5  # the random learner loses most games against UCT
+
+    import boardzoo.envs
+
+    aec = boardzoo.envs.tic_tac_toe_v0.env()
+    aec.reset()
+    uct = UCTPlayer(game, num_simulations=1500)
+    final = {}
+    for agent in aec.agent_iter():
+        _, reward, terminated, _, _ = aec.last()
+        if terminated:
+            final[agent] = reward
+        aec.step(aec_action(uct, aec, rng))
+    assert final == {"player_0": 0.0, "player_1": 0.0}  # UCT against itself draws

@@ -15,9 +15,12 @@ import numpy as np
 
 from boardzoo.agents.search import (
     Evaluator,
+    GumbelConfig,
+    GumbelOutput,
     RolloutEvaluator,
     SearchConfig,
     SearchOutput,
+    gumbel_search,
     policy_from_visits,
     search,
 )
@@ -38,26 +41,32 @@ class RandomPlayer:
 
 
 class SearchPlayer:
-    """Searches every position and plays from the root visit counts.
+    """Searches every position and plays the search's choice.
 
     Args:
       game: the game it plays.
       evaluator: leaf evaluator (see `boardzoo.agents.search.evaluators`).
-      config: search parameters.
+      config: `SearchConfig` (PUCT/UCT: plays from the root visit counts) or `GumbelConfig`
+        (plays the Gumbel search's action; `temperature` is then unused).
       temperature: 0 plays the most visited action; > 0 samples visits ** (1 / T).
     """
 
-    def __init__(self, game: Game, evaluator: Evaluator, config: SearchConfig, temperature: float = 0.0) -> None:
+    def __init__(self, game: Game, evaluator: Evaluator, config: SearchConfig | GumbelConfig,
+                 temperature: float = 0.0) -> None:  # fmt: skip
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         self.game = game
         self.evaluator = evaluator
         self.config = config
         self.temperature = temperature
-        self.last_search: SearchOutput | None = None
+        self.last_search: SearchOutput | GumbelOutput | None = None
 
     def act(self, state: State, rng: np.random.Generator) -> np.ndarray:
         keys = rng.integers(0, 2**63, size=state.batch_size, dtype=np.int64).astype(np.uint64)
+        if isinstance(self.config, GumbelConfig):
+            gumbel = gumbel_search(self.game, state, self.evaluator, self.config, keys)
+            self.last_search = gumbel
+            return gumbel.action
         output = search(self.game, state, self.evaluator, self.config, keys)
         self.last_search = output
         policy = policy_from_visits(output.visits, self.temperature)

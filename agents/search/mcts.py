@@ -107,45 +107,61 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
     Returns:
       The root statistics and the tree.
     """
-    keys = np.asarray(keys, dtype=np.uint64)
-    if keys.shape != (root.batch_size,):
-        raise ValueError(f"keys must have shape ({root.batch_size},), got {keys.shape}")
-    batch, nodes, num_actions = root.batch_size, config.num_simulations + 1, game.num_actions
-    tree = Tree.empty(batch, nodes, num_actions)
-    store = game.init(batch * nodes)
-    _write_rows(store, np.arange(batch) * nodes, root)
-    active = ~root.done
-    prior = _init_root(tree, game, root, evaluate, config, keys, active)
+    keys = check_keys(keys, root.batch_size)
+    batch = root.batch_size
+    tree, store, active = new_tree(game, root, config.num_simulations)
+    _, prior = evaluate_roots(tree, game, root, evaluate, keys, active, noise=config)
     node = np.empty(batch, dtype=np.int32)
     action = np.empty(batch, dtype=np.int32)
     for simulation in range(config.num_simulations):
         select_leaves(tree.node_visits, tree.node_terminal, tree.children_index, tree.children_prior,
                       tree.children_visits, tree.children_value_sum, tree.children_legal, active,
                       RULES[config.rule], config.exploration, config.fpu_reduction, node, action)  # fmt: skip
-        leaf, value = _expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
+        leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
         backup(tree.node_visits, tree.node_value_sum, tree.node_player, tree.parents, tree.action_from_parent,
                tree.children_visits, tree.children_value_sum, leaf, value)  # fmt: skip
     return SearchOutput(tree.root_visits().copy(), tree.root_q(), prior, tree.root_value(), tree)
 
 
-def _init_root(tree: Tree, game: Game, root: State, evaluate: Evaluator, config: SearchConfig,
-               keys: np.ndarray, active: np.ndarray) -> np.ndarray:  # fmt: skip
+def check_keys(keys: np.ndarray, batch_size: int) -> np.ndarray:
+    """The per-row keys as uint64[B], or a ValueError naming the shape expected."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    if keys.shape != (batch_size,):
+        raise ValueError(f"keys must have shape ({batch_size},), got {keys.shape}")
+    return keys
+
+
+def new_tree(game: Game, root: State, num_simulations: int) -> tuple[Tree, State, np.ndarray]:
+    """An empty tree of num_simulations + 1 nodes per row, the node-state store holding the
+    roots, and the rows to search (bool[B], the unfinished roots)."""
+    batch, nodes = root.batch_size, num_simulations + 1
+    tree = Tree.empty(batch, nodes, game.num_actions)
+    store = game.init(batch * nodes)
+    _write_rows(store, np.arange(batch) * nodes, root)
+    return tree, store, ~root.done
+
+
+def evaluate_roots(tree: Tree, game: Game, root: State, evaluate: Evaluator, keys: np.ndarray,
+                   active: np.ndarray, noise: SearchConfig | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Evaluate the live roots once, fill node 0 and count its visit; (logits, prior) [B, A]."""
     tree.node_player[:, 0] = root.current_player
     tree.node_terminal[:, 0] = root.done
     tree.children_legal[:, 0] = root.legal_action_mask
+    logits = np.zeros((root.batch_size, game.num_actions), dtype=np.float32)
     prior = np.zeros((root.batch_size, game.num_actions), dtype=np.float32)
     value = np.zeros(root.batch_size, dtype=np.float32)
     rows = np.flatnonzero(active)
     if rows.size:
-        logits, value[rows] = evaluate(root.take(rows), derive_keys(keys[rows], -1))
-        prior[rows] = masked_softmax(logits, root.legal_action_mask[rows])
-        if config.dirichlet_fraction > 0:
-            prior[rows] = _mix_dirichlet(prior[rows], root.legal_action_mask[rows], keys[rows], config)
+        logits[rows], value[rows] = evaluate(root.take(rows), derive_keys(keys[rows], -1))
+        prior[rows] = masked_softmax(logits[rows], root.legal_action_mask[rows])
+        if noise is not None and noise.dirichlet_fraction > 0:
+            prior[rows] = _mix_dirichlet(prior[rows], root.legal_action_mask[rows], keys[rows], noise)
     tree.children_prior[:, 0] = prior
+    tree.node_raw_value[:, 0] = value
     leaf = np.where(active, 0, -1).astype(np.int32)
     backup(tree.node_visits, tree.node_value_sum, tree.node_player, tree.parents, tree.action_from_parent,
            tree.children_visits, tree.children_value_sum, leaf, value)  # fmt: skip
-    return prior
+    return logits, prior
 
 
 def _mix_dirichlet(prior: np.ndarray, mask: np.ndarray, keys: np.ndarray, config: SearchConfig) -> np.ndarray:
@@ -158,7 +174,7 @@ def _mix_dirichlet(prior: np.ndarray, mask: np.ndarray, keys: np.ndarray, config
     return noisy
 
 
-def _expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluator, node: np.ndarray,
+def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluator, node: np.ndarray,
                          action: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     # Add the selected children, score terminal ones exactly and the others with one evaluator
     # call; rows that reached a terminal node reuse its exact value.
@@ -193,6 +209,7 @@ def _expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluat
         logits, leaf_value = evaluate(child.take(live), keys[rows[live]])
         tree.children_prior[rows[live], new[live]] = masked_softmax(logits, child.legal_action_mask[live])
         value[rows[live]] = leaf_value
+    tree.node_raw_value[rows, new] = value[rows]
     return leaf, value
 
 

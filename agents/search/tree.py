@@ -32,6 +32,7 @@ class Tree:
     node_value_sum: np.ndarray  # float32[B, N]
     node_player: np.ndarray  # int32[B, N]
     node_terminal: np.ndarray  # bool[B, N]
+    node_raw_value: np.ndarray  # float32[B, N], the evaluator's (or exact terminal) value
     terminal_value: np.ndarray  # float32[B, N], exact value of terminal nodes
     parents: np.ndarray  # int32[B, N], -1 at the root
     action_from_parent: np.ndarray  # int32[B, N]
@@ -50,6 +51,7 @@ class Tree:
             node_value_sum=np.zeros((b, n), np.float32),
             node_player=np.zeros((b, n), np.int32),
             node_terminal=np.zeros((b, n), np.bool_),
+            node_raw_value=np.zeros((b, n), np.float32),
             terminal_value=np.zeros((b, n), np.float32),
             parents=np.full((b, n), -1, np.int32),
             action_from_parent=np.full((b, n), -1, np.int32),

@@ -331,7 +331,9 @@ def _first_illegal_row(mask: np.ndarray, action: np.ndarray, active: np.ndarray)
     return -1
 
 
-_MAX_REJECTION_TRIES = 96  # cheap (a few ns each); sparse masks (Breakthrough: ~25 of 768) need many
+_MAX_REJECTION_TRIES = 96  # cheap (a few ns each); Breakthrough has ~25 legal of 768
+_TRIES_BEFORE_COUNTING = 4
+_SPARSE_RATIO = 64  # fewer than 1 legal action in 64: draw the k-th one instead of rejecting
 
 
 @numba.njit(cache=True)
@@ -346,15 +348,19 @@ _SCAN_BLOCK = 32
 
 
 @numba.njit(cache=True)
-def _kth_legal(row: np.ndarray, random_bits: np.uint64) -> int:
-    # The (random_bits mod count)-th legal action of one uint8[A] mask row, -1 if none. Counts
-    # run over blocks of bytes (vectorised sums), so sparse wide masks are cheap too.
-    num_actions = row.shape[0]
+def _count_legal(row: np.ndarray) -> int:
+    # Legal actions in one uint8[A] mask row (a vectorised byte sum).
     count = 0
-    for a in range(num_actions):
+    for a in range(row.shape[0]):
         count += row[a]
-    if count == 0:
-        return -1
+    return count
+
+
+@numba.njit(cache=True)
+def _kth_legal(row: np.ndarray, random_bits: np.uint64, count: int) -> int:
+    # The (random_bits mod count)-th legal action of one uint8[A] mask row with `count` > 0
+    # legal actions. Counts run over blocks of bytes, so sparse wide masks are cheap too.
+    num_actions = row.shape[0]
     k = int((random_bits >> np.uint64(11)) % np.uint64(count))
     start = 0
     while True:
@@ -377,14 +383,20 @@ def _kth_legal(row: np.ndarray, random_bits: np.uint64) -> int:
 @numba.njit(cache=True)
 def _pick_uniform_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     # One uniform u per row seeds a SplitMix64 stream; rejection-sample actions uniform over
-    # 0..A-1 until one is legal (uniform over the legal set). After a few misses (few legal
-    # actions) take a uniformly drawn k-th legal action instead. -1 for rows with none.
+    # 0..A-1 until one is legal (uniform over the legal set). After a few misses, count the
+    # legal actions: none gives -1 (finished rows cost almost nothing); a sparse mask draws
+    # the k-th legal action directly; a dense one keeps rejecting.
     batch, num_actions = mask.shape
     out = np.full(batch, -1, dtype=np.int64)
     golden = np.uint64(0x9E3779B97F4A7C15)
     for b in range(batch):
         seed = np.uint64(uniform[b] * 9007199254740992.0)  # u * 2**53
-        for _ in range(_MAX_REJECTION_TRIES):
+        count = -1
+        for attempt in range(_MAX_REJECTION_TRIES):
+            if attempt == _TRIES_BEFORE_COUNTING:
+                count = _count_legal(mask[b])
+                if count == 0 or count * _SPARSE_RATIO < num_actions:
+                    break
             seed += golden
             action = int((_splitmix64(seed) >> np.uint64(11)) * (num_actions / 9007199254740992.0))
             if mask[b, action]:
@@ -392,7 +404,10 @@ def _pick_uniform_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
                 break
         if out[b] >= 0:
             continue
-        out[b] = _kth_legal(mask[b], _splitmix64(seed + golden))
+        if count < 0:
+            count = _count_legal(mask[b])
+        if count > 0:
+            out[b] = _kth_legal(mask[b], _splitmix64(seed + golden), count)
     return out
 
 

@@ -35,19 +35,31 @@ class RolloutEvaluator:
 
     def __call__(self, state: State, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         batch = state.batch_size
-        rows = np.arange(batch)
-        player = state.current_player.copy()
         total = np.zeros(batch, dtype=np.float32)
         for rollout in range(self.num_rollouts):
-            current, ply = state, 0
-            rollout_keys = keys ^ np.uint64(0x9E3779B97F4A7C15 * (rollout + 1) % 2**64)
-            while not current.done.all():
-                actions = sample_legal_actions_keyed(current.legal_action_mask, rollout_keys, ply)
-                current = self.game.step(current, actions)
-                total += current.rewards[rows, player]
-                ply += 1
+            salt = np.uint64(0x9E3779B97F4A7C15 * (rollout + 1) % 2**64)
+            total += self._playout(state, keys ^ salt)
         logits = np.zeros((batch, self.game.num_actions), dtype=np.float32)
         return logits, total / self.num_rollouts
+
+    def _playout(self, state: State, keys: np.ndarray) -> np.ndarray:
+        # float32[K]: the outcome for each row's player to move of one random playout. Rows
+        # that finish are dropped from the batch once they are half of it (row i's draws
+        # depend on keys[i] and the ply only, so dropping rows changes no result).
+        outcome = np.zeros(state.batch_size, dtype=np.float32)
+        player = state.current_player.copy()
+        index = np.arange(state.batch_size)
+        current, ply = state, 0
+        while index.size:
+            actions = sample_legal_actions_keyed(current.legal_action_mask, keys[index], ply)
+            current = self.game.step(current, actions)
+            outcome[index] += current.rewards[np.arange(index.size), player[index]]
+            ply += 1
+            live = ~current.done
+            if live.sum() * 2 <= index.size:
+                index = index[live]
+                current = current.take(live)
+        return outcome
 
 
 class FunctionEvaluator:

@@ -150,6 +150,7 @@ def _select(node_visits, node_terminal, node_raw_value, children_index, children
     # g + logits + σ(q̂). Below: argmax of improved policy - visits / (1 + total visits).
     num_actions = children_index.shape[2]
     sigma = np.empty(num_actions)
+    improved = np.empty(num_actions)
     for b in range(children_index.shape[0]):
         out_node[b] = -1
         out_action[b] = -1
@@ -177,17 +178,19 @@ def _select(node_visits, node_terminal, node_raw_value, children_index, children
             else:
                 top = -np.inf
                 for a in range(num_actions):
+                    improved[a] = -np.inf
                     if children_legal[b, node, a]:
-                        top = max(top, np.log(max(children_prior[b, node, a], 1e-12)) + sigma[a])
+                        improved[a] = np.log(max(children_prior[b, node, a], 1e-12)) + sigma[a]
+                        top = max(top, improved[a])
                 weights_total, visits_total = 0.0, 0
                 for a in range(num_actions):
                     if children_legal[b, node, a]:
-                        weights_total += np.exp(np.log(max(children_prior[b, node, a], 1e-12)) + sigma[a] - top)
+                        improved[a] = np.exp(improved[a] - top)
+                        weights_total += improved[a]
                         visits_total += children_visits[b, node, a]
                 for a in range(num_actions):
                     if children_legal[b, node, a]:
-                        policy = np.exp(np.log(max(children_prior[b, node, a], 1e-12)) + sigma[a] - top) / weights_total
-                        score = policy - children_visits[b, node, a] / (1.0 + visits_total)
+                        score = improved[a] / weights_total - children_visits[b, node, a] / (1.0 + visits_total)
                         if score > best_score:
                             best, best_score = a, score
             child = children_index[b, node, best]
@@ -234,11 +237,9 @@ def _root_output(tree: Tree, root: State, root_logits: np.ndarray, gumbel: np.nd
     batch, num_actions = root_logits.shape
     legal = root.legal_action_mask
     sigma = np.zeros((batch, num_actions))
-    completed = np.zeros((batch, num_actions), dtype=np.float32)
-    for b in np.flatnonzero(~root.done):
-        _sigma_completed_q(tree.children_visits, tree.children_value_sum, tree.children_prior, tree.children_legal,
-                           tree.node_raw_value, b, 0, config.c_visit, config.c_scale, sigma[b])  # fmt: skip
-        completed[b] = _completed_q(tree, b)
+    _root_sigma(tree.children_visits, tree.children_value_sum, tree.children_prior, tree.children_legal,
+                tree.node_raw_value, ~root.done, config.c_visit, config.c_scale, sigma)  # fmt: skip
+    completed = _completed_root_q(tree)
     scores = np.where(legal, root_logits + sigma, -np.inf)
     top = np.where(np.isfinite(scores.max(axis=1, initial=-np.inf)), scores.max(axis=1, initial=-np.inf), 0.0)
     weights = np.where(legal, np.exp(scores - top[:, None]), 0.0)
@@ -250,14 +251,23 @@ def _root_output(tree: Tree, root: State, root_logits: np.ndarray, gumbel: np.nd
     return GumbelOutput(action, improved.astype(np.float32), visits.copy(), completed, prior, tree.root_value(), tree)
 
 
-def _completed_q(tree: Tree, b: int) -> np.ndarray:
-    # Root Q with unvisited actions completed by the mixed value (before rescaling).
-    visits = tree.children_visits[b, 0]
-    q = tree.children_value_sum[b, 0] / np.maximum(visits, 1)
-    prior = np.maximum(tree.children_prior[b, 0], 1e-12)
-    total = visits.sum()
-    mixed = tree.node_raw_value[b, 0]
-    if total > 0:
-        visited = visits > 0
-        mixed = (mixed + total * (prior[visited] * q[visited]).sum() / prior[visited].sum()) / (total + 1)
-    return np.where(visits > 0, q, mixed).astype(np.float32)
+@numba.njit(cache=True)
+def _root_sigma(children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit,
+                c_scale, out):  # fmt: skip
+    for b in range(out.shape[0]):
+        if active[b]:
+            _sigma_completed_q(children_visits, children_value_sum, children_prior, children_legal, node_raw_value, b,
+                               0, c_visit, c_scale, out[b])  # fmt: skip
+
+
+def _completed_root_q(tree: Tree) -> np.ndarray:
+    # float32[B, A]: root Q with unvisited actions completed by the mixed value (not rescaled).
+    visits = tree.children_visits[:, 0]
+    q = tree.children_value_sum[:, 0] / np.maximum(visits, 1)
+    prior = np.maximum(tree.children_prior[:, 0], 1e-12)
+    visited = visits > 0
+    total = visits.sum(axis=1)
+    prior_visited = np.where(visited, prior, 0.0).sum(axis=1)
+    weighted_q = np.where(visited, prior * q, 0.0).sum(axis=1) / np.maximum(prior_visited, 1e-30)
+    mixed = (tree.node_raw_value[:, 0] + total * weighted_q) / (total + 1)
+    return np.where(visited, q, mixed[:, None]).astype(np.float32)

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from boardzoo.agents.search.evaluators import Evaluator
-from boardzoo.agents.search.tree import SELECT_PUCT, SELECT_UCT, Tree, backup, select_leaves
+from boardzoo.agents.search.tree import (
+    SELECT_PUCT,
+    SELECT_UCT,
+    Tree,
+    backup,
+    record_children,
+    record_evaluations,
+    select_leaves,
+)
 from boardzoo.envs import Game, State
 
 RULES = {"puct": SELECT_PUCT, "uct": SELECT_UCT}
@@ -190,26 +198,22 @@ def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluato
         return leaf, value
     parent, move = node[rows], action[rows]
     child = game.step(store.take(rows * nodes + parent), move.astype(np.int64))
-    new = tree.num_nodes[rows].copy()
-    tree.num_nodes[rows] += 1
-    _write_rows(store, rows * nodes + new, child)
-    tree.parents[rows, new] = parent
-    tree.action_from_parent[rows, new] = move
-    tree.children_index[rows, parent, move] = new
-    tree.node_player[rows, new] = child.current_player
-    tree.node_terminal[rows, new] = child.done
-    tree.children_legal[rows, new] = child.legal_action_mask
-    leaf[rows] = new
-    done = child.done
     exact = child.rewards[np.arange(rows.size), child.current_player]
-    tree.terminal_value[rows[done], new[done]] = exact[done]
-    value[rows[done]] = exact[done]
-    live = np.flatnonzero(~done)
+    new = np.empty(rows.size, dtype=np.int32)
+    record_children(tree.parents, tree.action_from_parent, tree.children_index, tree.node_player, tree.node_terminal,
+                    tree.children_legal, tree.terminal_value, tree.node_raw_value, tree.num_nodes, rows, parent, move,
+                    child.current_player, child.done, child.legal_action_mask, exact, new)  # fmt: skip
+    _write_rows(store, rows * nodes + new, child)
+    leaf[rows] = new
+    value[rows] = exact
+    live = np.flatnonzero(~child.done)
     if live.size:
-        logits, leaf_value = evaluate(child.take(live), keys[rows[live]])
-        tree.children_prior[rows[live], new[live]] = masked_softmax(logits, child.legal_action_mask[live])
+        evaluated = child if live.size == rows.size else child.take(live)
+        logits, leaf_value = evaluate(evaluated, keys[rows[live]])
+        leaf_value = np.asarray(leaf_value, dtype=np.float32)
+        record_evaluations(tree.children_prior, tree.node_raw_value, rows[live], new[live],
+                           np.asarray(logits, dtype=np.float32), evaluated.legal_action_mask, leaf_value)  # fmt: skip
         value[rows[live]] = leaf_value
-    tree.node_raw_value[rows, new] = value[rows]
     return leaf, value
 
 

@@ -154,3 +154,45 @@ def backup(node_visits, node_value_sum, node_player, parents, action_from_parent
             children_visits[b, parent, a] += 1
             children_value_sum[b, parent, a] += v
             node = parent
+
+
+@numba.njit(cache=True)
+def record_children(parents, action_from_parent, children_index, node_player, node_terminal, children_legal,
+                    terminal_value, node_raw_value, num_nodes, rows, parent, move, child_player, child_done,
+                    child_mask, child_exact, out_new):  # fmt: skip
+    # Allocate a node per expanded row and record its place, player, legal moves and, for a
+    # finished child, its exact value.
+    for i in range(rows.shape[0]):
+        b = rows[i]
+        new = num_nodes[b]
+        num_nodes[b] += 1
+        out_new[i] = new
+        parents[b, new] = parent[i]
+        action_from_parent[b, new] = move[i]
+        children_index[b, parent[i], move[i]] = new
+        node_player[b, new] = child_player[i]
+        node_terminal[b, new] = child_done[i]
+        children_legal[b, new, :] = child_mask[i]
+        if child_done[i]:
+            terminal_value[b, new] = child_exact[i]
+            node_raw_value[b, new] = child_exact[i]
+
+
+@numba.njit(cache=True)
+def record_evaluations(children_prior, node_raw_value, rows, nodes, logits, mask, values):
+    # Write softmax(logits) over the legal actions as the nodes' priors, and their values.
+    num_actions = logits.shape[1]
+    for i in range(rows.shape[0]):
+        b, n = rows[i], nodes[i]
+        top = -np.inf
+        for a in range(num_actions):
+            if mask[i, a] and logits[i, a] > top:
+                top = logits[i, a]
+        total = 0.0
+        for a in range(num_actions):
+            weight = np.exp(logits[i, a] - top) if mask[i, a] else 0.0
+            children_prior[b, n, a] = weight
+            total += weight
+        for a in range(num_actions):
+            children_prior[b, n, a] = children_prior[b, n, a] / total if total > 0 else 0.0
+        node_raw_value[b, n] = values[i]

@@ -333,7 +333,7 @@ def _first_illegal_row(mask: np.ndarray, action: np.ndarray, active: np.ndarray)
 
 _MAX_REJECTION_TRIES = 96  # cheap (a few ns each); Breakthrough has ~25 legal of 768
 _TRIES_BEFORE_COUNTING = 4
-_SPARSE_RATIO = 64  # fewer than 1 legal action in 64: draw the k-th one instead of rejecting
+_SPARSE_RATIO = 16  # fewer than 1 legal action in 16: draw the k-th one instead of rejecting
 
 
 @numba.njit(cache=True)
@@ -381,7 +381,26 @@ def _kth_legal(row: np.ndarray, random_bits: np.uint64, count: int) -> int:
 
 
 @numba.njit(cache=True)
-def _pick_uniform_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+def _kth_legal_words(words: np.ndarray, random_bits: np.uint64, count: int) -> int:
+    # Same as _kth_legal on the row viewed as uint64 words (8 mask bytes of 0/1 each): a
+    # word's legal count is its byte sum, (w * 0x0101...01) >> 56, so sparse rows skip fast.
+    k = np.uint64((random_bits >> np.uint64(11)) % np.uint64(count))
+    ones = np.uint64(0x0101010101010101)
+    for i in range(words.shape[0]):
+        w = words[i]
+        in_word = (w * ones) >> np.uint64(56)
+        if k < in_word:
+            for j in range(8):
+                if (w >> np.uint64(8 * j)) & np.uint64(0xFF):
+                    if k == 0:
+                        return i * 8 + j
+                    k -= np.uint64(1)
+        k -= in_word
+    return -1
+
+
+@numba.njit(cache=True)
+def _pick_uniform_legal(mask: np.ndarray, words: np.ndarray, uniform: np.ndarray) -> np.ndarray:
     # One uniform u per row seeds a SplitMix64 stream; rejection-sample actions uniform over
     # 0..A-1 until one is legal (uniform over the legal set). After a few misses, count the
     # legal actions: none gives -1 (finished rows cost almost nothing); a sparse mask draws
@@ -406,9 +425,21 @@ def _pick_uniform_legal(mask: np.ndarray, uniform: np.ndarray) -> np.ndarray:
             continue
         if count < 0:
             count = _count_legal(mask[b])
-        if count > 0:
+        if count > 0 and words.shape[0] == batch:
+            out[b] = _kth_legal_words(words[b], _splitmix64(seed + golden), count)
+        elif count > 0:
             out[b] = _kth_legal(mask[b], _splitmix64(seed + golden), count)
     return out
+
+
+_NO_WORDS = np.empty((0, 0), dtype=np.uint64)
+
+
+def _as_words(mask: np.ndarray) -> np.ndarray:
+    # The mask rows as uint64 words when A is a multiple of 8 (a view, no copy); else none.
+    if mask.shape[1] % 8 == 0 and mask.flags.c_contiguous:
+        return mask.view(np.uint64)
+    return _NO_WORDS
 
 
 def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -421,7 +452,7 @@ def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarr
     Returns:
       int64[B]; -1 for rows with no legal action (finished games, which `step` ignores).
     """
-    return _pick_uniform_legal(mask.view(np.uint8), rng.random(mask.shape[0]))
+    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), rng.random(mask.shape[0]))
 
 
 @numba.njit(cache=True)
@@ -448,7 +479,7 @@ def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: int)
     Returns:
       int64[B]; -1 for rows with no legal action.
     """
-    return _pick_uniform_legal(mask.view(np.uint8), _keyed_uniforms(keys, counter))
+    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), _keyed_uniforms(keys, counter))
 
 
 def reset_finished(game: Game, state: State, template: State | None = None) -> State:

@@ -190,13 +190,15 @@ def test_sample_legal_actions_is_uniform_and_skips_finished_rows():
     np.testing.assert_allclose(counts, 0.2, atol=0.012)
 
 
-def test_sample_legal_actions_is_uniform_with_few_legal_among_many():
-    # 3 legal of 361: rejection sampling mostly misses and falls back to the k-th legal action.
-    mask = np.zeros((20000, 361), dtype=bool)
-    mask[:, [0, 200, 360]] = True
+@pytest.mark.parametrize("num_actions", [361, 768])  # byte scan; uint64-word scan (A % 8 == 0)
+def test_sample_legal_actions_is_uniform_with_few_legal_among_many(num_actions):
+    # 3 legal actions among hundreds: a few rejection misses, then the k-th legal action.
+    legal = [0, 200, num_actions - 1]
+    mask = np.zeros((20000, num_actions), dtype=bool)
+    mask[:, legal] = True
     draws = sample_legal_actions(mask, np.random.default_rng(1))
-    assert set(np.unique(draws)) == {0, 200, 360}
-    np.testing.assert_allclose(np.bincount(draws, minlength=361)[[0, 200, 360]] / 20000, 1 / 3, atol=0.015)
+    assert set(np.unique(draws)) == set(legal)
+    np.testing.assert_allclose(np.bincount(draws, minlength=num_actions)[legal] / 20000, 1 / 3, atol=0.015)
 
 
 def test_reset_finished_replaces_only_finished_rows():

@@ -13,21 +13,12 @@ import pytest
 from boardzoo.envs import IllegalActionError, api_test, sample_legal_actions
 from boardzoo.envs.core import grid_symmetries
 from boardzoo.envs.othello import BOARD_SIZES, _is_move, _move_bits, from_cells, make_game
+from boardzoo.envs.tic_tac_toe import SQUARE_SYMMETRIES
 
 from .perft import perft, spiel_perft
 from .positions import board, play_random
 
 SYMBOLS = {".": 0, "x": 1, "o": 2}
-ALL_SQUARE_SYMMETRIES = (
-    "identity",
-    "rot90",
-    "rot180",
-    "rot270",
-    "flip_lr",
-    "flip_ud",
-    "transpose",
-    "anti_transpose",
-)
 
 
 def position(text: str, player: int):
@@ -441,9 +432,7 @@ def test_symmetries_are_exactly_those_that_keep_the_start_position(size):
     game = make_game(board_size=size)
     start = game.cells_fn(game.init(1))[0].ravel()
     keeps = [
-        name
-        for name, perm in grid_symmetries(size, size, ALL_SQUARE_SYMMETRIES).items()
-        if (start[perm] == start).all()
+        name for name, perm in grid_symmetries(size, size, SQUARE_SYMMETRIES).items() if (start[perm] == start).all()
     ]
     assert keeps == ["identity", "rot180", "transpose", "anti_transpose"]
     assert [s.name for s in game.symmetries] == keeps

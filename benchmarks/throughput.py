@@ -5,7 +5,7 @@ with uniform random legal moves and the action sampling included in the timed lo
 
 1. The boardzoo kernel at each batch size (default B = 1, 64, 1024, 4096) for every game in
    `GAMES` (tic-tac-toe, Connect Four, Hex 7/11/19, Othello, Gomoku 15x15, Breakthrough, Go
-   9x9 and 19x19): `sample_legal_actions -> game.step -> reset_finished`, counting the rows
+   9x9 and 19x19): `sample_legal_actions -> game.step -> reset_finished(in_place=True)`, counting the rows
    that actually moved. No observations are built.
 2. boardzoo's PettingZoo AEC env (`BOARDZOO_AEC_GAMES`) with the standard loop `for agent in
    env.agent_iter(): obs, r, term, trunc, info = env.last(); action = None if term or trunc
@@ -211,7 +211,11 @@ def play_aec_game(env: Any, rand: Callable[[], float]) -> int:
 
 
 def kernel_runner(game: Game, batch_size: int) -> Runner:
-    """Batched play: sample -> step -> reset_finished; the batch carries over between calls."""
+    """Batched play: sample -> step -> reset_finished; the batch carries over between calls.
+
+    The loop owns each state `step` returns, so it resets finished rows in place, as the
+    vector envs do (a pure `reset_finished` would copy the whole batch once more per step).
+    """
     rng = np.random.default_rng(SEED)
     template = game.init(1)
     state = game.init(batch_size)
@@ -225,7 +229,7 @@ def kernel_runner(game: Game, batch_size: int) -> Runner:
             steps += int(np.count_nonzero(~state.done))
             actions = sample_legal_actions(state.legal_action_mask, rng)
             state = game.step(state, actions)
-            state = reset_finished(game, state, template)
+            state = reset_finished(game, state, template, in_place=True)
             now = time.perf_counter()
             if now >= deadline:
                 return steps, now - start

@@ -88,9 +88,10 @@ class State:
             getattr(out, name)[rows] = value
         return out
 
-    def replace_rows(self: S, rows: np.ndarray, template: S) -> S:
-        """A copy of self whose rows selected by bool[B] `rows` become the 1-row `template`."""
-        out = self.copy()
+    def replace_rows(self: S, rows: np.ndarray, template: S, *, in_place: bool = False) -> S:
+        """Self with the rows selected by bool[B] `rows` set to the 1-row `template`: a copy,
+        or self itself modified when `in_place` (only for a state nobody else holds)."""
+        out = self if in_place else self.copy()
         for name, value in template._arrays().items():
             getattr(out, name)[rows] = value[0]
         return out
@@ -482,21 +483,24 @@ def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: int)
     return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), _keyed_uniforms(keys, counter))
 
 
-def reset_finished(game: Game, state: State, template: State | None = None) -> State:
+def reset_finished(game: Game, state: State, template: State | None = None, *, in_place: bool = False) -> State:
     """Replace finished rows by fresh games (auto-reset), leaving the others unchanged.
 
     Args:
       game: the game of `state`.
       state: B games.
       template: optional `game.init(1)` to reuse.
+      in_place: overwrite `state`'s arrays instead of copying them; for loops that own the
+        state (e.g. one just returned by `step`), it saves a full copy per call.
 
     Returns:
-      The new state; `state` itself is untouched.
+      The new state (`state` itself when `in_place`; else `state` is untouched).
     """
     done = state.done
     if not done.any():
         return state
-    return state.replace_rows(done, template if template is not None else game.init(1))
+    template = template if template is not None else game.init(1)
+    return state.replace_rows(done, template, in_place=in_place)
 
 
 def check_int_param(game_id: str, name: str, value: Any, low: int, high: int) -> int:

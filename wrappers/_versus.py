@@ -67,7 +67,8 @@ class VersusBatch:
         """Start new games in the rows selected by bool[B] `rows`."""
         if not rows.any():
             return
-        self.state = self.state.replace_rows(rows, self._template)
+        # self.state came from `step` and is held by nobody else: reset it in place.
+        self.state = self.state.replace_rows(rows, self._template, in_place=True)
         self.seats = self.seats.copy()
         self.seats[rows] = self._draw_seats(int(rows.sum()), rng)
         self._play_opponent(rng)

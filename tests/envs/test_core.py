@@ -212,6 +212,10 @@ def test_reset_finished_replaces_only_finished_rows():
     assert fresh.legal_action_mask[0].all() and not fresh.terminated.any()
     np.testing.assert_array_equal(fresh.board[1], state.board[1])
     assert state.terminated[0]  # input untouched
+    owned = state.copy()
+    assert reset_finished(game, owned, in_place=True) is owned
+    np.testing.assert_array_equal(owned.board, fresh.board)
+    assert owned.legal_action_mask[0].all() and owned.step_count.tolist() == fresh.step_count.tolist()
 
 
 def test_games_pickle_by_id_and_params():

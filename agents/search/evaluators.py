@@ -43,16 +43,20 @@ class RolloutEvaluator:
         return logits, total / self.num_rollouts
 
     def _playout(self, state: State, keys: np.ndarray) -> np.ndarray:
-        # float32[K]: the outcome for each row's player to move of one random playout. Rows
-        # that finish are dropped from the batch once they are half of it (row i's draws
-        # depend on keys[i] and the ply only, so dropping rows changes no result).
+        # float32[K]: the outcome for each row's player to move of one random playout. The
+        # playout owns its copy of the batch, so it advances it with the game's in-place kernel
+        # (sampled actions are legal by construction: no validation, no copy per ply). Rows
+        # that finish are dropped once they are half of the batch (row i's draws depend on
+        # keys[i] and the ply only, so dropping rows changes no result).
         outcome = np.zeros(state.batch_size, dtype=np.float32)
         player = state.current_player.copy()
         index = np.arange(state.batch_size)
-        current, ply = state, 0
+        current, ply = state.copy(), 0
         while index.size:
+            live = ~current.done
             actions = sample_legal_actions_keyed(current.legal_action_mask, keys[index], ply)
-            current = self.game.step(current, actions)
+            current.rewards.fill(0.0)
+            self.game.apply(current, actions, live)
             outcome[index] += current.rewards[np.arange(index.size), player[index]]
             ply += 1
             live = ~current.done

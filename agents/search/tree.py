@@ -110,6 +110,8 @@ def select_leaves(
             if visit_count > 0:
                 fpu = value_sum / visit_count - fpu_reduction * np.sqrt(visited_prior)
             best, best_score = -1, -np.inf
+            log_parent = np.log(parent_visits)
+            sqrt_parent = np.sqrt(parent_visits)
             for a in range(num_actions):
                 if not children_legal[b, node, a]:
                     continue
@@ -118,10 +120,10 @@ def select_leaves(
                     if n == 0:
                         score = np.inf
                     else:
-                        score = children_value_sum[b, node, a] / n + exploration * np.sqrt(np.log(parent_visits) / n)
+                        score = children_value_sum[b, node, a] / n + exploration * np.sqrt(log_parent / n)
                 else:
                     q = children_value_sum[b, node, a] / n if n > 0 else fpu
-                    score = q + exploration * children_prior[b, node, a] * np.sqrt(parent_visits) / (1 + n)
+                    score = q + exploration * children_prior[b, node, a] * sqrt_parent / (1 + n)
                 if score > best_score:
                     best, best_score = a, score
             child = children_index[b, node, best]

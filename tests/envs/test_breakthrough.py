@@ -15,6 +15,7 @@ import pytest
 from boardzoo.envs import IllegalActionError, api_test, sample_legal_actions
 from boardzoo.envs.breakthrough import make_game
 
+from .oracle import play_lockstep
 from .positions import board, play
 
 
@@ -348,8 +349,8 @@ def test_mirror_maps_games_to_mirrored_games(rows, columns):
 # --- OpenSpiel oracle -------------------------------------------------------------------------
 
 
-def play_lockstep(params: dict, num_games: int, seed: int, capture_bias: float = 0.0) -> dict[str, int]:
-    """Play `num_games` random games in our batch and in OpenSpiel; assert they agree at every step.
+def lockstep_counts(params: dict, num_games: int, seed: int, capture_bias: float = 0.0) -> dict[str, int]:
+    """`oracle.play_lockstep` on Breakthrough, plus counts of captures and wipe-out wins.
 
     With `capture_bias` > 0 a mover that can capture does so with that probability (a random
     capture), which makes games that end by taking every enemy piece.
@@ -357,44 +358,34 @@ def play_lockstep(params: dict, num_games: int, seed: int, capture_bias: float =
     pyspiel = pytest.importorskip("pyspiel")
     game = make_game(**params)
     spiel_game = pyspiel.load_game("breakthrough", params)
-    assert spiel_game.num_distinct_actions() == game.num_actions
     assert spiel_game.max_game_length() == game.max_game_length
-    spiel_states = [spiel_game.new_initial_state() for _ in range(num_games)]
-    state = game.init(num_games)
-    rng = np.random.default_rng(seed)
     is_capture = np.arange(game.num_actions) % 2 == 1
-    counts = {"first_wins": 0, "second_wins": 0, "captures": 0, "wipeouts": 0}
-    while not state.done.all():
-        for b in np.flatnonzero(~state.done):
-            ours = np.flatnonzero(state.legal_action_mask[b]).tolist()
-            assert ours == spiel_states[b].legal_actions(), f"game {b} ply {state.step_count[b]}"
-            assert state.current_player[b] == spiel_states[b].current_player()
+    counts = {"captures": 0, "wipeouts": 0}
+
+    def choose(state, rng):
         mask = state.legal_action_mask
         captures = mask & is_capture
-        greedy = captures.any(axis=1) & (rng.random(num_games) < capture_bias)
+        greedy = captures.any(axis=1) & (rng.random(state.batch_size) < capture_bias)
         actions = sample_legal_actions(np.where(greedy[:, None], captures, mask), rng)
-        live = ~state.done
-        counts["captures"] += int(is_capture[actions[live]].sum())
-        state = game.step(state, actions)
-        for b in np.flatnonzero(live):
-            spiel_states[b].apply_action(int(actions[b]))
-            assert bool(state.terminated[b]) == spiel_states[b].is_terminal(), f"game {b}"
-            if state.terminated[b]:
-                np.testing.assert_array_equal(state.rewards[b], spiel_states[b].returns())
-                assert state.step_count[b] == len(spiel_states[b].history()) <= game.max_game_length
-                counts["first_wins" if state.rewards[b, 0] > 0 else "second_wins"] += 1
-                counts["wipeouts"] += int(not (state.board[b] == 1 + state.current_player[b]).any())
-    assert not state.truncated.any()
+        counts["captures"] += int(is_capture[actions[~state.done]].sum())
+        return actions
+
+    def count_wipeouts(state, b, spiel_state):
+        if state.terminated[b]:
+            assert state.step_count[b] <= game.max_game_length
+            counts["wipeouts"] += int(not (state.board[b] == 1 + state.current_player[b]).any())
+
+    state, outcomes = play_lockstep(game, spiel_game, num_games, seed, choose=choose, after_move=count_wipeouts)
     # The per-row piece bitmasks the move generator uses stay in step with the board.
     columns_bits = 1 << np.arange(game.board_shape[1])
     for player in (0, 1):
         np.testing.assert_array_equal(state.bits[:, player], (state.board == 1 + player) @ columns_bits)
-    return counts
+    return {**counts, **outcomes}
 
 
 def check_oracle(params: dict, num_games: int = 2000, capture_bias: float = 0.0) -> dict[str, int]:
-    counts = play_lockstep(params, num_games, seed=11, capture_bias=capture_bias)
-    assert counts["first_wins"] + counts["second_wins"] == num_games  # no draws
+    counts = lockstep_counts(params, num_games, seed=11, capture_bias=capture_bias)
+    assert counts["first_wins"] + counts["second_wins"] == num_games and counts["draws"] == 0
     assert counts["first_wins"] > 0 and counts["second_wins"] > 0
     assert counts["captures"] > num_games  # random play captures a lot
     return counts

@@ -15,6 +15,7 @@ from boardzoo.envs.core import grid_symmetries
 from boardzoo.envs.othello import BOARD_SIZES, _is_move, _move_bits, from_cells, make_game
 from boardzoo.envs.tic_tac_toe import SQUARE_SYMMETRIES
 
+from .oracle import play_lockstep
 from .perft import perft, spiel_perft
 from .positions import board, play_random
 
@@ -509,28 +510,18 @@ def test_perft_matches_openspiel_deeper(depth, expected):
 @requires_openspiel
 def test_random_games_agree_with_openspiel():
     """Boards, legal sets, players, ends and returns agree ply by ply (passes included)."""
-    num_games = 2000
     game = make_game()
-    spiel_game = pyspiel.load_game("othello")
-    spiel_states = [spiel_game.new_initial_state() for _ in range(num_games)]
-    state = game.init(num_games)
-    rng = np.random.default_rng(7)
-    passes, outcomes = 0, {1.0: 0, -1.0: 0, 0.0: 0}
-    while not state.done.all():
-        for b in np.flatnonzero(~state.done):
-            assert game.legal_actions(state, b) == spiel_states[b].legal_actions(), f"game {b}"
-            assert state.current_player[b] == spiel_states[b].current_player()
+    passes = 0
+
+    def choose(state, rng):
+        nonlocal passes
         actions = sample_legal_actions(state.legal_action_mask, rng)
-        live = ~state.done
-        passes += int((actions[live] == 64).sum())
-        state = game.step(state, actions)
-        for b in np.flatnonzero(live):
-            spiel_states[b].apply_action(int(actions[b]))
-            np.testing.assert_array_equal(game.cells_fn(state)[b], spiel_cells(spiel_states[b]), err_msg=f"game {b}")
-            assert bool(state.terminated[b]) == spiel_states[b].is_terminal(), f"game {b}"
-            if state.terminated[b]:
-                np.testing.assert_array_equal(state.rewards[b], spiel_states[b].returns())
-                assert state.step_count[b] == len(spiel_states[b].history())
-                outcomes[float(state.rewards[b, 0])] += 1
-    assert not state.truncated.any()
+        passes += int((actions[~state.done] == 64).sum())
+        return actions
+
+    def same_board(state, b, spiel_state):
+        np.testing.assert_array_equal(game.cells_fn(state)[b], spiel_cells(spiel_state), err_msg=f"game {b}")
+
+    _, outcomes = play_lockstep(game, pyspiel.load_game("othello"), 2000, seed=7, choose=choose,
+                                after_move=same_board)  # fmt: skip
     assert passes > 0 and all(outcomes.values()), (passes, outcomes)

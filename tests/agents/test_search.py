@@ -79,7 +79,13 @@ def test_terminal_children_are_scored_exactly_without_the_evaluator():
 
     out = search(game, state, FunctionEvaluator(game, fn), SearchConfig(num_simulations=40), keys_for(1))
     assert out.visits[0].argmax() == 2 and out.q[0, 2] == 1.0
-    assert sum(calls) < 1 + 40  # visits to the won terminal child never reach the evaluator
+    # The evaluator saw the root and each new non-terminal node, nothing else: revisits of the
+    # won child (visits[2] > 1) and other terminal nodes were scored from the kernel's rewards.
+    tree = out.tree
+    expanded = int(tree.num_nodes[0]) - 1
+    terminal_nodes = int(tree.node_terminal[0, 1 : expanded + 1].sum())
+    assert out.visits[0, 2] > 1 and terminal_nodes >= 1
+    assert sum(calls) == 1 + expanded - terminal_nodes
 
 
 @functools.cache

@@ -147,3 +147,10 @@ def write_results(
     report = f"# Benchmark: {name}\n\n{markdown.rstrip()}\n\n{environment_markdown(info)}\n"
     _write_atomically(md_path, report)
     return json_path, md_path
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """numerator / denominator, or None when either is missing or the denominator is not positive."""
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator

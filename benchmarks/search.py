@@ -59,7 +59,7 @@ from typing import Any
 import numpy as np
 import torch
 import tyro
-from _report import environment_info, write_results
+from _report import environment_info, ratio, write_results
 from torch import nn
 from tqdm import tqdm
 
@@ -577,12 +577,6 @@ def run_measurement(m: Measurement, seconds: float, repeats: int) -> Result:
 
 
 # --- ratios and targets -------------------------------------------------------------------
-
-
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or denominator is None or denominator <= 0:
-        return None
-    return numerator / denominator
 
 
 def rollout_summary(results: list[Result]) -> dict[str, dict[str, Any]]:

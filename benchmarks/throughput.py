@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import tyro
-from _report import environment_info, write_results
+from _report import environment_info, ratio, write_results
 from tqdm import tqdm
 
 from boardzoo.envs import Game, make, reset_finished, sample_legal_actions
@@ -409,12 +409,6 @@ def median_of(results: list[Result], game: str, implementation: str, batch_size:
         if (r.game, r.implementation, r.batch_size) == (game, implementation, batch_size):
             return r.median
     return None
-
-
-def ratio(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or denominator is None or denominator <= 0:
-        return None
-    return numerator / denominator
 
 
 def compute_ratios(results: list[Result]) -> dict[str, dict[str, float | None]]:

@@ -17,6 +17,7 @@ Shapes: B batch, A actions, P players, C/H/W observation planes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -81,13 +82,6 @@ class State:
         """The sub-batch of the given row indices (int[K]) or row mask (bool[B])."""
         return self._from_arrays({k: v[rows] for k, v in self.__dict__.items()})
 
-    def put(self: S, rows: np.ndarray, part: S) -> S:
-        """A copy of self whose `rows` (int[K] or bool[B]) are replaced by the K rows of `part`."""
-        out = self.copy()
-        for name, value in part._arrays().items():
-            getattr(out, name)[rows] = value
-        return out
-
     def replace_rows(self: S, rows: np.ndarray, template: S, *, in_place: bool = False) -> S:
         """Self with the rows selected by bool[B] `rows` set to the 1-row `template`: a copy,
         or self itself modified when `in_place` (only for a state nobody else holds)."""
@@ -128,9 +122,14 @@ class Symmetry:
 
     def action(self, actions: np.ndarray) -> np.ndarray:
         """Map actions int[...] of the original position to the transformed one."""
+        return self._action_target[actions]
+
+    @functools.cached_property
+    def _action_target(self) -> np.ndarray:
+        # int[A]: the inverse permutation of action_source, computed once.
         inverse = np.empty_like(self.action_source)
         inverse[self.action_source] = np.arange(self.action_source.size)
-        return inverse[actions]
+        return inverse
 
 
 def grid_symmetries(height: int, width: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -44,3 +44,32 @@ class TorchEvaluator:
                 f"({state.batch_size}, {self.game.num_actions}) and ({state.batch_size},)"
             )
         return logits_np, value_np
+
+
+class NetworkPlayer:
+    """Plays the network's policy without search: the most probable legal action
+    (`temperature` 0) or a sample from softmax(logits / T) over the legal actions."""
+
+    def __init__(self, game: Game, model: torch.nn.Module, device: str | torch.device = "cpu",
+                 temperature: float = 0.0) -> None:  # fmt: skip
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature}")
+        self.evaluator = TorchEvaluator(game, model, device)
+        self.temperature = temperature
+
+    def act(self, state: State, rng: np.random.Generator) -> np.ndarray:
+        logits, _ = self.evaluator(state, np.zeros(state.batch_size, np.uint64))
+        mask = state.legal_action_mask
+        actions = np.full(state.batch_size, -1, np.int64)
+        live = np.flatnonzero(mask.any(axis=1))
+        masked = np.where(mask[live], logits[live], -np.inf)
+        if self.temperature == 0:
+            actions[live] = masked.argmax(axis=1)
+        else:
+            scaled = masked / self.temperature
+            weights = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+            cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
+            draws = rng.random(live.size)[:, None]
+            picked = np.minimum((cumulative <= draws).sum(axis=1), mask.shape[1] - 1)
+            actions[live] = picked
+        return actions

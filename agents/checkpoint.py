@@ -1,0 +1,207 @@
+"""Checkpoints: a folder that loads without executing code, written atomically.
+
+    DIR/config.json          format, game id + params, network config, training config, step,
+                             versions, and the SHA-256 of every other file
+    DIR/model.safetensors    network weights and buffers
+    DIR/training_state.pt    optimizer/scheduler/torch RNG state (torch.load weights_only=True)
+    DIR/<name>.npz           arrays (replay buffer, live self-play games; allow_pickle=False)
+
+Only `config.json` and `model.safetensors` are needed to play; the rest is for exact resume.
+A checkpoint records the game it was trained for and refuses to load for another; a
+truncated or altered file fails its checksum with an error naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors.torch import load as load_safetensors
+from safetensors.torch import save as save_safetensors
+
+from boardzoo.agents.networks import NetworkConfig, PolicyValueNet, build_network
+from boardzoo.envs import Game, make
+
+FORMAT = "boardzoo-checkpoint"
+FORMAT_VERSION = 1
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.safetensors"
+TRAINING_STATE_FILE = "training_state.pt"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint is missing, corrupt, or for another game."""
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A loaded checkpoint: the game, the network (eval mode) and the recorded config."""
+
+    path: Path
+    game: Game
+    network: PolicyValueNet
+    network_config: NetworkConfig
+    config: dict[str, Any]
+    step: int
+
+
+def save_checkpoint(
+    path: str | Path,
+    game: Game,
+    network: PolicyValueNet,
+    *,
+    step: int = 0,
+    training_config: dict[str, Any] | None = None,
+    training_state: dict[str, Any] | None = None,
+    arrays: dict[str, dict[str, np.ndarray]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write a checkpoint folder atomically (a crash leaves the old one or the new one, never half).
+
+    Args:
+      path: the folder to create or replace.
+      game: the game the network plays.
+      network: its weights are saved (on CPU).
+      step: learner steps so far.
+      training_config: the trainer's config (JSON-serialisable), recorded for reproduction.
+      training_state: tensors and plain values for resuming (optimizer state dicts etc.).
+      arrays: file stem -> arrays, each saved as `<stem>.npz`.
+      extra: more JSON-serialisable metadata.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    files: dict[str, bytes] = {}
+    weights = {name: tensor.detach().cpu().contiguous() for name, tensor in network.state_dict().items()}
+    files[MODEL_FILE] = save_safetensors(weights)
+    if training_state is not None:
+        buffer = io.BytesIO()
+        torch.save(training_state, buffer)
+        files[TRAINING_STATE_FILE] = buffer.getvalue()
+    for stem, content in (arrays or {}).items():
+        buffer = io.BytesIO()
+        np.savez(buffer, **content)
+        files[f"{stem}.npz"] = buffer.getvalue()
+    config = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "game": {"id": game.id, "version": game.version, "params": dict(game.params)},
+        "network": network.config.to_dict(),
+        "step": int(step),
+        "training": training_config,
+        "versions": {name: version(name) for name in ("boardzoo", "torch", "numpy")},
+        "sha256": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+        **(extra or {}),
+    }
+    files[CONFIG_FILE] = json.dumps(config, indent=2, sort_keys=True).encode()
+    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a checkpoint is an ordinary folder
+    try:
+        for name, content in files.items():
+            with open(staging / name, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if path.exists():
+            retired = path.parent / f".{path.name}.old-{os.getpid()}"
+            os.replace(path, retired)
+            os.replace(staging, path)
+            shutil.rmtree(retired)
+        else:
+            os.replace(staging, path)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return path
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """The checkpoint's config.json, checked for format (CheckpointError if unreadable)."""
+    path = Path(path)
+    file = path / CONFIG_FILE
+    if not file.is_file():
+        raise CheckpointError(f"{path} is not a boardzoo checkpoint: {CONFIG_FILE} is missing")
+    try:
+        config = json.loads(file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"{file} is corrupt (not valid JSON: {error})") from error
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise CheckpointError(f"{file} is not a boardzoo checkpoint config (format != {FORMAT!r})")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(f"{file} has format_version {config.get('format_version')!r}; "
+                              f"this boardzoo reads {FORMAT_VERSION}")  # fmt: skip
+    return config
+
+
+def read_file(path: str | Path, name: str, config: dict[str, Any] | None = None) -> bytes:
+    """A checkpoint file's bytes after checking its SHA-256 against config.json."""
+    path = Path(path)
+    config = read_config(path) if config is None else config
+    expected = config.get("sha256", {}).get(name)
+    if expected is None:
+        raise CheckpointError(f"{path} has no {name} (files: {sorted(config.get('sha256', {}))})")
+    file = path / name
+    if not file.is_file():
+        raise CheckpointError(f"{file} is missing")
+    content = file.read_bytes()
+    if hashlib.sha256(content).hexdigest() != expected:
+        raise CheckpointError(f"{file} is truncated or corrupt (SHA-256 differs from {CONFIG_FILE})")
+    return content
+
+
+def load_checkpoint(path: str | Path, game: Game | str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
+    """Load a checkpoint's network (eval mode, on `device`).
+
+    Args:
+      path: the checkpoint folder.
+      game: if given (a `Game` or an id), the checkpoint must have been trained for it.
+
+    Raises:
+      CheckpointError: missing or corrupt files, or a checkpoint for another game.
+    """
+    path = Path(path)
+    config = read_config(path)
+    recorded = config["game"]
+    if game is not None:
+        wanted_id = game if isinstance(game, str) else game.id
+        wanted_params = None if isinstance(game, str) else dict(game.params)
+        if recorded["id"] != wanted_id or (wanted_params is not None and recorded["params"] != wanted_params):
+            raise CheckpointError(f"{path} was trained for {recorded['id']} {recorded['params']}, "
+                                  f"not {wanted_id} {wanted_params or ''}".rstrip())  # fmt: skip
+    checkpoint_game = make(recorded["id"], **recorded["params"])
+    network_config = NetworkConfig.from_dict(config["network"])
+    network = build_network(network_config, checkpoint_game.observation_shape, checkpoint_game.num_actions)
+    try:
+        weights = load_safetensors(read_file(path, MODEL_FILE, config))
+    except CheckpointError:
+        raise
+    except Exception as error:  # safetensors raises its own error types on malformed headers
+        raise CheckpointError(f"{path / MODEL_FILE} is corrupt: {error}") from error
+    try:
+        network.load_state_dict(weights)
+    except RuntimeError as error:
+        raise CheckpointError(f"{path / MODEL_FILE} does not fit the network in {CONFIG_FILE}: {error}") from error
+    network.to(device).eval()
+    return Checkpoint(path, checkpoint_game, network, network_config, config, int(config["step"]))
+
+
+def load_training_state(path: str | Path) -> dict[str, Any]:
+    """The resume state saved with the checkpoint (loaded with weights_only=True)."""
+    content = read_file(path, TRAINING_STATE_FILE)
+    return torch.load(io.BytesIO(content), weights_only=True)
+
+
+def load_arrays(path: str | Path, stem: str) -> dict[str, np.ndarray]:
+    """The arrays saved under `stem` (allow_pickle=False)."""
+    content = read_file(path, f"{stem}.npz")
+    with np.load(io.BytesIO(content), allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}

@@ -1,0 +1,155 @@
+"""The learner: AdamW on policy cross-entropy plus value MSE, with an lr schedule, gradient
+clipping, symmetry augmentation and the metrics an expert-iteration run is read by.
+
+Loss per position: -Σ_a π(a) log p(a) + value_weight * (v - target)², where π is the search's
+policy target, p the network's masked softmax and target = (1 - r) z + r q.
+Metrics: policy cross-entropy, value MSE, the network's policy entropy, KL(π || p) (how much
+the search changed the prior), and the lr and q_ratio in use.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from boardzoo.agents.expert_iteration.replay import Positions
+from boardzoo.agents.expert_iteration.targets import mixed_value_target, scheduled_q_ratio
+from boardzoo.agents.networks import PolicyValueNet
+from boardzoo.envs import Game
+
+SCHEDULES = ("cosine", "constant")
+
+
+@dataclass(frozen=True)
+class LearnerConfig:
+    """Optimisation of the network on replayed positions."""
+
+    batch_size: int = 256
+    """positions per learner step"""
+    learning_rate: float = 2e-3
+    """peak AdamW learning rate"""
+    lr_schedule: str = "cosine"
+    """"cosine" (to lr_final_fraction × peak at the end of the budget) or "constant", after warmup"""
+    lr_final_fraction: float = 0.1
+    """cosine: final lr as a fraction of the peak"""
+    warmup_steps: int = 50
+    """linear warmup of the lr"""
+    weight_decay: float = 1e-4
+    """AdamW weight decay"""
+    grad_clip: float = 1.0
+    """clip the gradient's global norm (0 = off)"""
+    value_weight: float = 1.0
+    """weight of the value loss"""
+    q_ratio: float = 0.0
+    """r at the start: value target (1 - r) z + r q"""
+    q_ratio_final: float | None = None
+    """r at the end of the budget, moved linearly (None = constant q_ratio)"""
+    augment: bool = True
+    """apply a random board symmetry of the game to each sampled position"""
+
+    def __post_init__(self) -> None:
+        if self.lr_schedule not in SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got {self.lr_schedule!r}")
+        for name in ("q_ratio", "q_ratio_final", "lr_final_fraction"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if self.batch_size < 1 or self.learning_rate <= 0 or self.warmup_steps < 0 or self.grad_clip < 0:
+            raise ValueError("batch_size and learning_rate must be positive; warmup_steps and grad_clip >= 0")
+
+    def q_ratio_at(self, progress: float) -> float:
+        return scheduled_q_ratio(self.q_ratio, self.q_ratio if self.q_ratio_final is None else self.q_ratio_final,
+                                 progress)  # fmt: skip
+
+    def lr_at(self, step: int, progress: float) -> float:
+        warm = min(1.0, (step + 1) / self.warmup_steps) if self.warmup_steps else 1.0
+        if self.lr_schedule == "constant":
+            return self.learning_rate * warm
+        floor = self.lr_final_fraction
+        cosine = floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+        return self.learning_rate * warm * cosine
+
+
+def augment(game: Game, positions: Positions, rng: np.random.Generator) -> Positions:
+    """Each position under a uniformly drawn symmetry of the game (identity included)."""
+    symmetries = game.symmetries
+    if len(symmetries) <= 1:
+        return positions
+    choice = rng.integers(0, len(symmetries), size=len(positions))
+    observation, legal, policy = positions.observation.copy(), positions.legal.copy(), positions.policy.copy()
+    for index, symmetry in enumerate(symmetries):
+        rows = np.flatnonzero(choice == index)
+        if index == 0 or rows.size == 0:
+            continue
+        observation[rows] = symmetry.observation(positions.observation[rows])
+        legal[rows] = symmetry.policy(positions.legal[rows])
+        policy[rows] = symmetry.policy(positions.policy[rows])
+    return Positions(observation, legal, policy, positions.z, positions.q)
+
+
+def policy_value_losses(network: PolicyValueNet, batch: Positions, q_ratio: float,
+                        device: torch.device) -> dict[str, torch.Tensor]:  # fmt: skip
+    """The loss terms and metrics of one batch (tensors; `loss` is the one to minimise, without
+    the value weight)."""
+    observation = torch.from_numpy(batch.observation).to(device)
+    legal = torch.from_numpy(batch.legal).to(device)
+    target_policy = torch.from_numpy(batch.policy).to(device)
+    target_value = torch.from_numpy(mixed_value_target(batch.z, batch.q, q_ratio)).to(device)
+    logits, value = network(observation, legal)
+    log_p = torch.log_softmax(logits, dim=1).masked_fill(~legal, 0.0)
+    cross_entropy = -(target_policy * log_p).sum(dim=1).mean()
+    target_log = torch.log(target_policy.clamp_min(1e-12))
+    kl = (target_policy * (target_log - log_p)).masked_fill(target_policy <= 0, 0.0).sum(dim=1).mean()
+    entropy = -(log_p.exp() * log_p).sum(dim=1).mean()
+    value_mse = torch.mean((value - target_value) ** 2)
+    return {"policy_cross_entropy": cross_entropy, "value_mse": value_mse, "policy_entropy": entropy,
+            "policy_kl": kl}  # fmt: skip
+
+
+class Learner:
+    """Owns the optimizer; `train_step(batch, progress)` does one AdamW step.
+
+    Args:
+      network: trained in place.
+      config: learner parameters.
+      device: where the batch goes (the network must already be there).
+    """
+
+    def __init__(self, network: PolicyValueNet, config: LearnerConfig, device: torch.device) -> None:
+        self.network = network
+        self.config = config
+        self.device = device
+        self.optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate,
+                                           weight_decay=config.weight_decay)  # fmt: skip
+        self.steps = 0
+
+    def train_step(self, batch: Positions, progress: float) -> dict[str, float]:
+        """One optimizer step on `batch`; `progress` in [0, 1] drives the lr and q_ratio schedules."""
+        config = self.config
+        lr = config.lr_at(self.steps, progress)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        q_ratio = config.q_ratio_at(progress)
+        self.network.train()
+        terms = policy_value_losses(self.network, batch, q_ratio, self.device)
+        loss = terms["policy_cross_entropy"] + config.value_weight * terms["value_mse"]
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = (torch.nn.utils.clip_grad_norm_(self.network.parameters(), config.grad_clip)
+                     if config.grad_clip > 0 else torch.tensor(float("nan")))  # fmt: skip
+        self.optimizer.step()
+        self.network.eval()
+        self.steps += 1
+        metrics = {name: float(value.detach()) for name, value in terms.items()}
+        metrics.update(loss=float(loss.detach()), lr=lr, q_ratio=q_ratio, grad_norm=float(grad_norm))
+        return metrics
+
+    def state_dict(self) -> dict:
+        return {"optimizer": self.optimizer.state_dict(), "steps": self.steps}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.steps = int(state["steps"])

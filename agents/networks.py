@@ -1,0 +1,198 @@
+"""Policy-value networks for any board observation shape, built from a frozen config.
+
+    config = NetworkConfig(kind="resnet", blocks=4, channels=32)
+    net = build_network(config, game.observation_shape, game.num_actions)
+    logits, value = net(obs)              # obs float32[B, C, H, W] -> [B, A], [B] in (-1, 1)
+    logits = net(obs, mask)[0]            # illegal actions set to -inf before any softmax
+
+Two families: a residual conv net (AlphaZero's tower: conv-BN-ReLU stem, `blocks` residual
+blocks, policy and value heads) and an MLP over the flattened planes. With `global_pool` the
+value head averages and maxes over the board (KataGo-style), and, when each action is a cell
+(hex, gomoku, go/othello with a trailing pass), the policy head is a 1×1 conv per cell, so
+the same weights serve several board sizes. Shapes: B batch, C/H/W planes, A actions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+KINDS = ("resnet", "mlp")
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The network's shape (JSON-serialisable; stored in every checkpoint)."""
+
+    kind: str = "resnet"
+    """"resnet" (conv tower) or "mlp" (fully connected)"""
+    blocks: int = 4
+    """residual blocks (resnet) or hidden layers (mlp)"""
+    channels: int = 32
+    """conv channels (resnet) or hidden units (mlp)"""
+    head_channels: int = 2
+    """1×1 conv channels of the policy/value heads (resnet)"""
+    value_hidden: int = 64
+    """hidden units of the value head"""
+    global_pool: bool = False
+    """pool the value head over the board (and use a per-cell policy head where actions are cells)"""
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        for name in ("blocks", "channels", "head_channels", "value_hidden"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "blocks" else 1):
+                raise ValueError(f"{name} must be a {'non-negative' if name == 'blocks' else 'positive'} int, "
+                                 f"got {value!r}")  # fmt: skip
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> NetworkConfig:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(
+                f"unknown network config keys {sorted(unknown)}; allowed: {sorted(cls.__dataclass_fields__)}"
+            )
+        return cls(**data)
+
+
+def mask_logits(logits: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """logits[B, A] with illegal actions (mask False) set to -inf; rows with no legal action
+    are left unmasked so a softmax over them stays finite."""
+    if mask is None:
+        return logits
+    mask = mask.to(torch.bool)
+    keep = mask | ~mask.any(dim=1, keepdim=True)
+    return logits.masked_fill(~keep, float("-inf"))
+
+
+class PolicyValueNet(nn.Module):
+    """`forward(obs[B, C, H, W], mask[B, A] | None) -> (logits[B, A], value[B])`, value = tanh."""
+
+    def __init__(self, config: NetworkConfig, observation_shape: tuple[int, int, int], num_actions: int) -> None:
+        super().__init__()
+        self.config = config
+        self.observation_shape = tuple(int(x) for x in observation_shape)
+        self.num_actions = int(num_actions)
+        channels_in, height, width = self.observation_shape
+        cells = height * width
+        self.cell_policy = config.global_pool and self.num_actions in (cells, cells + 1)
+        if config.kind == "mlp":
+            layers: list[nn.Module] = [nn.Flatten()]
+            size = channels_in * cells
+            for _ in range(config.blocks):
+                layers += [nn.Linear(size, config.channels), nn.ReLU()]
+                size = config.channels
+            self.trunk = nn.Sequential(*layers)
+            self.policy_head: nn.Module = nn.Linear(size, self.num_actions)
+            self.value_head: nn.Module = nn.Sequential(
+                nn.Linear(size, config.value_hidden), nn.ReLU(), nn.Linear(config.value_hidden, 1)
+            )
+            return
+        c = config.channels
+        self.trunk = nn.Sequential(
+            nn.Conv2d(channels_in, c, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            *[ResidualBlock(c) for _ in range(config.blocks)],
+        )
+        h = config.head_channels
+        self.policy_conv = _conv_bn_relu(c, h, 1)
+        self.value_conv = _conv_bn_relu(c, h, 1)
+        if self.cell_policy:
+            self.policy_cells = nn.Conv2d(h, 1, 1)
+            self.policy_pass = nn.Linear(2 * h, 1) if self.num_actions == cells + 1 else None
+        else:
+            self.policy_head = nn.Linear(h * cells, self.num_actions)
+        value_in = 2 * h if config.global_pool else h * cells
+        self.value_head = nn.Sequential(
+            nn.Linear(value_in, config.value_hidden), nn.ReLU(), nn.Linear(config.value_hidden, 1)
+        )
+
+    def forward(self, obs: torch.Tensor, mask: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.trunk(obs)
+        if self.config.kind == "mlp":
+            logits = self.policy_head(features)
+            value = self.value_head(features)
+        else:
+            policy_features = self.policy_conv(features)
+            value_features = self.value_conv(features)
+            if self.cell_policy:
+                logits = self.policy_cells(policy_features).flatten(1)
+                if self.policy_pass is not None:
+                    logits = torch.cat([logits, self.policy_pass(_pool(policy_features))], dim=1)
+            else:
+                logits = self.policy_head(policy_features.flatten(1))
+            pooled = _pool(value_features) if self.config.global_pool else value_features.flatten(1)
+            value = self.value_head(pooled)
+        return mask_logits(logits, mask), torch.tanh(value.squeeze(1))
+
+
+class ResidualBlock(nn.Module):
+    """x + conv-BN-ReLU-conv-BN(x), then ReLU."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(channels),
+            nn.ReLU(),
+            nn.Conv2d(channels, channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(channels),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(x + self.body(x))
+
+
+def _conv_bn_relu(channels_in: int, channels_out: int, kernel: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(channels_in, channels_out, kernel, bias=False), nn.BatchNorm2d(channels_out), nn.ReLU()
+    )
+
+
+def _pool(features: torch.Tensor) -> torch.Tensor:
+    # [B, C, H, W] -> [B, 2C]: mean and max over the board.
+    return torch.cat([features.mean(dim=(2, 3)), features.amax(dim=(2, 3))], dim=1)
+
+
+def build_network(config: NetworkConfig, observation_shape: tuple[int, ...], num_actions: int) -> PolicyValueNet:
+    """A freshly initialised network for observations [C, H, W] and A actions."""
+    if len(observation_shape) != 3:
+        raise ValueError(f"observation_shape must be (C, H, W), got {tuple(observation_shape)}")
+    return PolicyValueNet(config, tuple(observation_shape), num_actions)  # type: ignore[arg-type]
+
+
+def count_parameters(net: nn.Module) -> int:
+    """Trainable parameters."""
+    return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+def flops_per_evaluation(net: PolicyValueNet) -> int:
+    """Multiply-adds ×2 of one forward pass on one position (convolutions and linear layers)."""
+    total = 0
+
+    def count(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            kernel = module.kernel_size[0] * module.kernel_size[1] * module.in_channels // module.groups
+            total += 2 * kernel * output.numel()
+        elif isinstance(module, nn.Linear):
+            total += 2 * module.in_features * module.out_features * (output.numel() // module.out_features)
+
+    hooks = [m.register_forward_hook(count) for m in net.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    was_training = net.training
+    try:
+        net.eval()
+        with torch.inference_mode():
+            net(torch.zeros((1, *net.observation_shape)))
+    finally:
+        for hook in hooks:
+            hook.remove()
+        net.train(was_training)
+    return total

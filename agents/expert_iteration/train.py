@@ -22,6 +22,7 @@ import dataclasses
 import json
 import os
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,9 +70,9 @@ class TrainConfig:
     """torch device for the network ("cpu", "cuda", "cuda:1", ...)"""
     threads: int = 0
     """torch intra-op threads (0 = every core)"""
-    network: NetworkConfig = NetworkConfig()
-    selfplay: SelfPlayConfig = SelfPlayConfig()
-    learner: LearnerConfig = LearnerConfig()
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
     replay_capacity: int = 100_000
     """replay window in positions"""
     replay_sampling: str = "position"
@@ -308,8 +309,8 @@ class Trainer:
             return tqdm(total=config.steps, initial=self.learner.steps, unit="step", desc="training",
                         disable=not config.progress_bar)  # fmt: skip
         total = int(60 * config.minutes) if config.minutes is not None else 0
-        return tqdm(total=total, initial=int(self.clock.elapsed), unit="s", desc="training",
-                    disable=not config.progress_bar, bar_format="{l_bar}{bar}| {n:.0f}/{total}s [{elapsed}<{remaining}{postfix}]")  # fmt: skip
+        return tqdm(total=total, initial=int(self.clock.elapsed), unit="s", desc="training (seconds of budget)",
+                    disable=not config.progress_bar)  # fmt: skip
 
     def _update_bar(self, bar: tqdm) -> None:
         if bar.disable:
@@ -326,7 +327,7 @@ class Trainer:
             if self._stop_requested:  # a second Ctrl-C stops at once
                 raise KeyboardInterrupt
             self._stop_requested = True
-            tqdm.write("stopping after this iteration (checkpointing); press Ctrl-C again to abort")
+            tqdm.write("stopping after this iteration (checkpointing); press Ctrl-C again to abort", file=sys.stderr)
 
         previous = {}
         try:
@@ -349,9 +350,9 @@ class Trainer:
             "clock": json.dumps(dataclasses.asdict(self.clock)),
             "last_evaluation_step": self.last_evaluation_step,
         }
+        arrays = {"replay": self.replay.state_arrays(), "selfplay": self.selfplay.state_arrays()}
         save_checkpoint(path, self.game, self.network, step=self.learner.steps, training_config=self.config.to_dict(),
-                        training_state=training_state,
-                        arrays={"replay": self.replay.state_arrays(), "selfplay": self.selfplay.state_arrays()})  # fmt: skip
+                        training_state=training_state, arrays=arrays)  # fmt: skip
         _write_atomically(self.out / "latest", name + "\n")
         self._prune_checkpoints()
         self.clock.checkpoint += time.perf_counter() - start
@@ -388,7 +389,7 @@ class Trainer:
         self.last_evaluation_step = int(state["last_evaluation_step"])
         self.replay.load_state_arrays(load_arrays(path, "replay"))
         self.selfplay.load_state_arrays(load_arrays(path, "selfplay"))
-        tqdm.write(f"resuming {self.out} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)")
+        tqdm.write(f"resuming {self.out} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)", file=sys.stderr)
         return True
 
 

@@ -3,8 +3,6 @@ tic-tac-toe, and batch-equals-single."""
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 import pytest
 
@@ -22,6 +20,7 @@ from boardzoo.envs import State, make
 from boardzoo.wrappers.gymnasium import BoardGameEnv
 
 from ..envs.positions import play
+from .minimax import optimal_moves
 
 
 def keys_for(batch: int, seed: int = 0) -> np.ndarray:
@@ -86,25 +85,6 @@ def test_terminal_children_are_scored_exactly_without_the_evaluator():
     terminal_nodes = int(tree.node_terminal[0, 1 : expanded + 1].sum())
     assert out.visits[0, 2] > 1 and terminal_nodes >= 1
     assert sum(calls) == 1 + expanded - terminal_nodes
-
-
-@functools.cache
-def minimax(board: tuple[int, ...], player: int) -> int:
-    """Exhaustive tic-tac-toe value for `player` to move (1 win, 0 draw, -1 loss)."""
-    lines = [(0, 1, 2), (3, 4, 5), (6, 7, 8), (0, 3, 6), (1, 4, 7), (2, 5, 8), (0, 4, 8), (2, 4, 6)]
-    for a, b, c in lines:
-        if board[a] != 0 and board[a] == board[b] == board[c]:
-            return 1 if board[a] == player + 1 else -1
-    empty = [i for i, v in enumerate(board) if v == 0]
-    if not empty:
-        return 0
-    return max(-minimax((*board[:i], player + 1, *board[i + 1 :]), 1 - player) for i in empty)
-
-
-def optimal_moves(board: tuple[int, ...], player: int) -> set[int]:
-    values = {i: -minimax((*board[:i], player + 1, *board[i + 1 :]), 1 - player) for i, v in enumerate(board) if v == 0}
-    best = max(values.values())
-    return {i for i, value in values.items() if value == best}
 
 
 def reachable_tic_tac_toe_positions() -> State:

@@ -1,0 +1,76 @@
+"""Default training configs per game: `boardzoo train <game>` starts from these.
+
+Sized for a 2-core CPU: tic-tac-toe in 3 minutes, the others in 30. Every field can be
+overridden on the command line (`boardzoo train connect_four --minutes 60 --network.blocks 6`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from boardzoo.agents.expert_iteration.learner import LearnerConfig
+from boardzoo.agents.expert_iteration.selfplay import SelfPlayConfig
+from boardzoo.agents.expert_iteration.train import TrainConfig
+from boardzoo.agents.networks import NetworkConfig
+
+_BOARD_GAME = TrainConfig(
+    network=NetworkConfig(kind="resnet", blocks=4, channels=32),
+    selfplay=SelfPlayConfig(
+        batch_size=256, algorithm="gumbel", simulations=32, cheap_simulations=8, full_search_fraction=0.25
+    ),  # fmt: skip
+    learner=LearnerConfig(batch_size=256, learning_rate=2e-3),
+    replay_capacity=200_000,
+    reuse=4.0,
+    min_positions=5_000,
+    checkpoint_interval=500,
+    eval_interval=2_000,
+    eval_games=40,
+    eval_uct_simulations=(100, 1000),
+)
+
+PRESETS: dict[str, tuple[str, TrainConfig]] = {
+    "tic_tac_toe": (
+        "Tic-tac-toe, 3 minutes: a small ResNet, full searches only.",
+        dataclasses.replace(
+            _BOARD_GAME,
+            game="tic_tac_toe",
+            out="runs/tic_tac_toe",
+            minutes=3.0,
+            network=NetworkConfig(kind="resnet", blocks=2, channels=32),
+            selfplay=SelfPlayConfig(batch_size=128, simulations=32, cheap_simulations=8, full_search_fraction=1.0),
+            learner=LearnerConfig(batch_size=128, learning_rate=2e-3),
+            replay_capacity=50_000,
+            min_positions=1_000,
+            checkpoint_interval=200,
+            eval_interval=500,
+            eval_uct_simulations=(100,),
+        ),  # fmt: skip
+    ),
+    "connect_four": (
+        "Connect Four (6×7), 30 minutes: ResNet 4×32, Gumbel search 32/8 simulations.",
+        dataclasses.replace(_BOARD_GAME, game="connect_four", out="runs/connect_four"),
+    ),
+    "hex": (
+        "Hex 7×7, 30 minutes: ResNet 4×32, Gumbel search 32/8 simulations.",
+        dataclasses.replace(_BOARD_GAME, game="hex", game_params={"board_size": 7}, out="runs/hex"),
+    ),
+    "othello": ("Othello 8×8, 30 minutes.", dataclasses.replace(_BOARD_GAME, game="othello", out="runs/othello")),
+    "gomoku": (
+        "Gomoku 9×9 (five in a row), 30 minutes.",
+        dataclasses.replace(_BOARD_GAME, game="gomoku", game_params={"board_size": 9}, out="runs/gomoku"),
+    ),
+    "breakthrough": (
+        "Breakthrough 8×8, 30 minutes.",
+        dataclasses.replace(_BOARD_GAME, game="breakthrough", out="runs/breakthrough"),
+    ),
+    "go": (
+        "Go 9×9, 30 minutes (a start: Go needs far more than this to play well).",
+        dataclasses.replace(
+            _BOARD_GAME,
+            game="go",
+            game_params={"board_size": 9},
+            out="runs/go",
+            network=NetworkConfig(kind="resnet", blocks=4, channels=32, global_pool=True),
+        ),  # fmt: skip
+    ),
+}

@@ -1,0 +1,129 @@
+"""The training loop: exact resume after a kill, Ctrl-C checkpoints, logs, config checks, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boardzoo.agents.agent_loading import load_player
+from boardzoo.agents.checkpoint import CheckpointError, load_arrays
+from boardzoo.agents.cli import main
+from boardzoo.agents.expert_iteration.train import TrainConfig, train
+from boardzoo.agents.match import play_match
+from boardzoo.agents.players import RandomPlayer
+from boardzoo.envs import make
+
+TINY = ["--network.blocks", "1", "--network.channels", "8", "--selfplay.batch_size", "16", "--selfplay.simulations",
+        "8", "--selfplay.cheap_simulations", "2", "--learner.batch_size", "32", "--min_positions", "100",
+        "--checkpoint_interval", "10", "--eval_interval", "-1", "--threads", "1", "--no_tensorboard",
+        "--no_progress_bar", "--minutes", "None"]  # fmt: skip
+
+
+def train_command(out: Path, steps: int) -> list[str]:
+    return [sys.executable, "-m", "boardzoo.agents.cli", "train", "tic_tac_toe", "--out", str(out), "--steps",
+            str(steps), *TINY]  # fmt: skip
+
+
+def latest(out: Path) -> str | None:
+    file = out / "latest"
+    return file.read_text().strip() if file.is_file() else None
+
+
+def assert_same_checkpoint(a: Path, b: Path) -> None:
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes()
+    for stem in ("replay", "selfplay"):
+        x, y = load_arrays(a, stem), load_arrays(b, stem)
+        assert x.keys() == y.keys()
+        for key in x:
+            np.testing.assert_array_equal(x[key], y[key], err_msg=f"{stem}/{key}")
+
+
+def test_a_run_killed_and_resumed_gives_the_same_checkpoints_as_an_uninterrupted_one(tmp_path):
+    steps = 150
+    subprocess.run(train_command(tmp_path / "whole", steps), check=True, capture_output=True)
+    killed = tmp_path / "killed"
+    process = subprocess.Popen(train_command(killed, steps), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while latest(killed) is None and process.poll() is None:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    at_kill = latest(killed)
+    assert at_kill is not None and at_kill != f"step_{steps:08d}", "the run ended before it could be killed"
+    subprocess.run(train_command(killed, steps), check=True, capture_output=True)
+    name = f"step_{steps:08d}"
+    assert latest(killed) == name
+    assert_same_checkpoint(tmp_path / "whole" / "checkpoints" / name, killed / "checkpoints" / name)
+
+
+def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen(train_command(out, 100_000), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    while latest(out) is None and process.poll() is None:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert b"stopping after this iteration" in stderr
+    step = int(latest(out).removeprefix("step_"))
+    assert 10 <= step < 100_000
+
+
+def tiny_config(out: Path, **changes) -> TrainConfig:
+    from boardzoo.agents.cli import tyro
+    from boardzoo.agents.expert_iteration.presets import PRESETS
+
+    config = tyro.extras.overridable_config_cli(PRESETS, args=["tic_tac_toe", "--out", str(out), "--steps", "30",
+                                                               *TINY], use_underscores=True)  # fmt: skip
+    return config if not changes else TrainConfig(**{**config.__dict__, **changes})
+
+
+def test_logs_evaluation_and_a_playable_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    config = tiny_config(out, eval_interval=0, eval_games=4, eval_uct_simulations=(10,), tensorboard=True)
+    train(config)
+    records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    kinds = [r["kind"] for r in records]
+    assert kinds[0] == "start" and "train" in kinds and kinds[-1] == "evaluation"
+    start, evaluation = records[0], records[-1]
+    assert start["parameters"] > 0 and start["flops_per_evaluation"] > 0
+    assert set(evaluation) >= {"search_vs_random", "network_vs_random", "search_vs_uct10", "network_vs_uct10"}
+    train_record = next(r for r in records if r["kind"] == "train")
+    for key in ("policy_cross_entropy", "value_mse", "policy_entropy", "policy_kl", "time_search_s",
+                "time_network_s", "time_learner_s", "positions_per_s"):  # fmt: skip
+        assert np.isfinite(train_record[key]), key
+    assert any(p.name.startswith("events.out.tfevents") for p in (out / "tensorboard").iterdir())
+    game = make("tic_tac_toe")
+    for player in (load_player(out, game, simulations=8), load_player(out, "tic_tac_toe", search=False)):
+        result = play_match(game, player, RandomPlayer(), 4, np.random.default_rng(0))
+        assert result.outcome.shape == (4,)
+    with pytest.raises(CheckpointError, match="trained for tic_tac_toe"):
+        load_player(out, "connect_four")
+
+
+def test_resuming_with_a_different_config_is_refused(tmp_path):
+    out = tmp_path / "run"
+    train(tiny_config(out))
+    with pytest.raises(CheckpointError, match=r"different config \(seed\)"):
+        train(tiny_config(out, seed=1, steps=40))
+    train(tiny_config(out, steps=40))  # a larger budget is fine
+    assert latest(out) == "step_00000040"
+
+
+def test_bad_train_configs_name_the_problem(tmp_path):
+    with pytest.raises(ValueError, match="give a budget"):
+        TrainConfig(minutes=None, steps=None)
+    with pytest.raises(ValueError, match="replay_sampling must be one of"):
+        TrainConfig(replay_sampling="episode")
+    with pytest.raises(SystemExit):
+        main(["train", "chess"])
+    assert os.environ.get("BOARDZOO_MALLOC_TUNING", "1") in ("0", "1")

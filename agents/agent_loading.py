@@ -46,8 +46,15 @@ def load_agent(source: str | Path, game: Game | str | None = None, device: str |
     return load_checkpoint(resolve_checkpoint(source), game, device)
 
 
-def load_player(source: str | Path, game: Game | str | None = None, *, simulations: int = 64,
-                algorithm: str = "gumbel", search: bool = True, device: str | torch.device = "cpu") -> Player:  # fmt: skip
+def load_player(
+    source: str | Path,
+    game: Game | str | None = None,
+    *,
+    simulations: int = 64,
+    algorithm: str = "gumbel",
+    search: bool = True,
+    device: str | torch.device = "cpu",
+) -> Player:
     """A player from a checkpoint: the network with `simulations` of search (deterministic root
     choice), or the network alone (`search=False`, its most probable legal move)."""
     checkpoint = load_agent(source, game, device)

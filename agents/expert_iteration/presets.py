@@ -17,7 +17,7 @@ _BOARD_GAME = TrainConfig(
     network=NetworkConfig(kind="resnet", blocks=4, channels=32),
     selfplay=SelfPlayConfig(
         batch_size=256, algorithm="gumbel", simulations=32, cheap_simulations=8, full_search_fraction=0.25
-    ),  # fmt: skip
+    ),
     learner=LearnerConfig(batch_size=256, learning_rate=2e-3),
     replay_capacity=200_000,
     reuse=4.0,
@@ -44,7 +44,7 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
             checkpoint_interval=200,
             eval_interval=500,
             eval_uct_simulations=(100,),
-        ),  # fmt: skip
+        ),
     ),
     "connect_four": (
         "Connect Four (6×7), 30 minutes: ResNet 4×32, Gumbel search 32/8 simulations.",
@@ -71,6 +71,6 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
             game_params={"board_size": 9},
             out="runs/go",
             network=NetworkConfig(kind="resnet", blocks=4, channels=32, global_pool=True),
-        ),  # fmt: skip
+        ),
     ),
 }

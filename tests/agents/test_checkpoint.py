@@ -29,8 +29,9 @@ def saved(tmp_path):
     net(torch.randn(2, *game.observation_shape))[1].sum().backward()
     optimizer.step()
     arrays = {"replay": {"z": np.array([1.0, -1.0], np.float32), "policy": np.eye(3, dtype=np.float32)}}
+    state = {"optimizer": optimizer.state_dict(), "note": "x"}
     path = save_checkpoint(tmp_path / "ckpt", game, net.eval(), step=7, training_config={"lr": 0.1},
-                           training_state={"optimizer": optimizer.state_dict(), "note": "x"}, arrays=arrays)  # fmt: skip
+                           training_state=state, arrays=arrays)  # fmt: skip
     return game, net, optimizer, path
 
 

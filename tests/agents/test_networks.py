@@ -10,9 +10,14 @@ from boardzoo.agents.networks import NetworkConfig, build_network, count_paramet
 from boardzoo.envs import make
 
 
-@pytest.mark.parametrize("config", [NetworkConfig(kind="resnet", blocks=1, channels=8),
-                                    NetworkConfig(kind="resnet", blocks=1, channels=8, global_pool=True),
-                                    NetworkConfig(kind="mlp", blocks=2, channels=16)], ids=["resnet", "pooled", "mlp"])  # fmt: skip
+CONFIGS = {
+    "resnet": NetworkConfig(kind="resnet", blocks=1, channels=8),
+    "pooled": NetworkConfig(kind="resnet", blocks=1, channels=8, global_pool=True),
+    "mlp": NetworkConfig(kind="mlp", blocks=2, channels=16),
+}
+
+
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 def test_every_game_gets_logits_and_values_of_the_right_shape_with_illegal_actions_masked(game, config):
     net = build_network(config, game.observation_shape, game.num_actions).eval()
     state = game.init(3)

@@ -9,7 +9,6 @@ import torch
 from boardzoo.agents.networks import NetworkConfig, build_network, count_parameters, flops_per_evaluation
 from boardzoo.envs import make
 
-
 CONFIGS = {
     "resnet": NetworkConfig(kind="resnet", blocks=1, channels=8),
     "pooled": NetworkConfig(kind="resnet", blocks=1, channels=8, global_pool=True),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from boardzoo.agents.checkpoint import Checkpoint, CheckpointError, load_checkpoint
+from boardzoo.agents.checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint
 from boardzoo.agents.expert_iteration.evaluation import search_player
 from boardzoo.agents.network_evaluator import NetworkPlayer
 from boardzoo.agents.players import Player
@@ -61,3 +61,12 @@ def load_player(
     if not search:
         return NetworkPlayer(checkpoint.game, checkpoint.network, device)
     return search_player(checkpoint.game, checkpoint.network, simulations, algorithm, device)
+
+
+def export_agent(source: str | Path, destination: str | Path) -> Path:
+    """Copy a checkpoint's network and config (no optimizer, replay or games) to `destination`:
+    what a pretrained agent ships as."""
+    checkpoint = load_agent(source)
+    return save_checkpoint(destination, checkpoint.game, checkpoint.network, step=checkpoint.step,
+                           training_config=checkpoint.config.get("training"),
+                           extra={"exported_from": str(checkpoint.path)})  # fmt: skip

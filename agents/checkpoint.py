@@ -49,8 +49,8 @@ class Checkpoint:
 
     path: Path
     game: Game
-    network: PolicyValueNet
-    network_config: NetworkConfig
+    network: PolicyValueNet  # or another family's module with the same forward contract
+    network_config: Any
     config: dict[str, Any]
     step: int
 
@@ -58,7 +58,7 @@ class Checkpoint:
 def save_checkpoint(
     path: str | Path,
     game: Game,
-    network: PolicyValueNet,
+    network: torch.nn.Module,
     *,
     step: int = 0,
     training_config: dict[str, Any] | None = None,
@@ -71,7 +71,7 @@ def save_checkpoint(
     Args:
       path: the folder to create or replace.
       game: the game the network plays.
-      network: its weights are saved (on CPU).
+      network: its weights are saved (on CPU); `network.config.to_dict()` is recorded.
       step: learner steps so far.
       training_config: the trainer's config (JSON-serialisable), recorded for reproduction.
       training_state: tensors and plain values for resuming (optimizer state dicts etc.).
@@ -81,7 +81,7 @@ def save_checkpoint(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
-    weights = {name: tensor.detach().cpu().contiguous() for name, tensor in network.state_dict().items()}
+    weights, aliases = _unique_tensors(network.state_dict())
     files[MODEL_FILE] = save_safetensors(weights)
     if training_state is not None:
         buffer = io.BytesIO()
@@ -100,6 +100,7 @@ def save_checkpoint(
         "training": training_config,
         "versions": {name: version(name) for name in ("boardzoo", "torch", "numpy")},
         "sha256": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+        "aliases": aliases,
         **(extra or {}),
     }
     files[CONFIG_FILE] = json.dumps(config, indent=2, sort_keys=True).encode()
@@ -122,6 +123,22 @@ def save_checkpoint(
         if staging.exists():
             shutil.rmtree(staging)
     return path
+
+
+def _unique_tensors(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+    # safetensors refuses tensors that share memory (SB3 registers one features extractor under
+    # three names): keep the first name of each and record the others as aliases.
+    weights: dict[str, torch.Tensor] = {}
+    aliases: dict[str, str] = {}
+    seen: dict[tuple[int, int, tuple[int, ...]], str] = {}
+    for name, tensor in state.items():
+        key = (tensor.untyped_storage().data_ptr(), tensor.storage_offset(), tuple(tensor.shape))
+        if key in seen and tensor.numel() > 0:
+            aliases[name] = seen[key]
+            continue
+        seen[key] = name
+        weights[name] = tensor.detach().cpu().contiguous()
+    return weights, aliases
 
 
 def read_config(path: str | Path) -> dict[str, Any]:
@@ -178,20 +195,37 @@ def load_checkpoint(path: str | Path, game: Game | str | None = None, device: st
             raise CheckpointError(f"{path} was trained for {recorded['id']} {recorded['params']}, "
                                   f"not {wanted_id} {wanted_params or ''}".rstrip())  # fmt: skip
     checkpoint_game = make(recorded["id"], **recorded["params"])
-    network_config = NetworkConfig.from_dict(config["network"])
-    network = build_network(network_config, checkpoint_game.observation_shape, checkpoint_game.num_actions)
+    network_config, network = build_from_config(config["network"], checkpoint_game)
     try:
         weights = load_safetensors(read_file(path, MODEL_FILE, config))
     except CheckpointError:
         raise
     except Exception as error:  # safetensors raises its own error types on malformed headers
         raise CheckpointError(f"{path / MODEL_FILE} is corrupt: {error}") from error
+    for alias, name in config.get("aliases", {}).items():
+        if name in weights:
+            weights[alias] = weights[name]
     try:
         network.load_state_dict(weights)
     except RuntimeError as error:
         raise CheckpointError(f"{path / MODEL_FILE} does not fit the network in {CONFIG_FILE}: {error}") from error
     network.to(device).eval()
     return Checkpoint(path, checkpoint_game, network, network_config, config, int(config["step"]))
+
+
+def build_from_config(network: dict[str, Any], game: Game) -> tuple[Any, torch.nn.Module]:
+    """The (config, freshly built network) a checkpoint's "network" entry describes: a
+    `PolicyValueNet` by default, or another family named by its "family" key."""
+    family = network.get("family", "policy_value")
+    if family == "policy_value":
+        network_config = NetworkConfig.from_dict(network)
+        return network_config, build_network(network_config, game.observation_shape, game.num_actions)
+    if family == "sb3_maskable_ppo":
+        from boardzoo.agents.ppo import PPONetworkConfig, build_ppo_network
+
+        ppo_config = PPONetworkConfig.from_dict(network)
+        return ppo_config, build_ppo_network(ppo_config, game)
+    raise CheckpointError(f"unknown network family {family!r} (known: policy_value, sb3_maskable_ppo)")
 
 
 def load_training_state(path: str | Path) -> dict[str, Any]:

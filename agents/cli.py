@@ -13,6 +13,7 @@ from typing import Any
 
 import tyro
 
+from boardzoo.agents.arena import ArenaConfig, run_arena
 from boardzoo.agents.demo import DemoConfig, run_demo
 from boardzoo.agents.play import PlayConfig, run_play
 
@@ -20,6 +21,7 @@ from boardzoo.agents.play import PlayConfig, run_play
 COMMANDS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "demo": (DemoConfig, run_demo),
     "play": (PlayConfig, run_play),
+    "arena": (ArenaConfig, run_arena),
 }
 
 

@@ -1,0 +1,120 @@
+"""The arena: batched matches between named players, appended to a match log, rated by Elo.
+
+    arena = Arena(make("connect_four"), "runs/arena/connect_four.jsonl")
+    arena.play("uct1000", UCTPlayer(game, 1000), "random", RandomPlayer(), games=100, rng=rng)
+    print(arena.ratings().markdown())          # Elo, anchored on random = 0, with 95% intervals
+
+The log has one JSON line per game: {"game", "a", "b", "seat_a", "outcome_a", "plies"},
+so ratings can be refitted from every game ever played, and matches can be added later.
+`boardzoo arena` builds players from specs ("random", "uct:1000", "search:DIR:64",
+"network:DIR") and prints the table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from boardzoo.agents.match import MatchResult, play_match
+from boardzoo.agents.players import Player, RandomPlayer, UCTPlayer
+from boardzoo.agents.ratings import Ratings, rate
+from boardzoo.envs import Game, make
+
+
+class Arena:
+    """Plays matches for one game and keeps their results in a JSONL log (created if absent)."""
+
+    def __init__(self, game: Game, log_path: str | Path) -> None:
+        self.game = game
+        self.log_path = Path(log_path)
+
+    def play(self, name_a: str, player_a: Player, name_b: str, player_b: Player, games: int,
+             rng: np.random.Generator, batch_size: int | None = None) -> MatchResult:  # fmt: skip
+        """Play `games` games (seats alternated) and append them to the log."""
+        if name_a == name_b:
+            raise ValueError(f"the two players need different names, got {name_a!r} twice")
+        result = play_match(self.game, player_a, player_b, games, rng, batch_size)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "a") as handle:
+            for i in range(games):
+                handle.write(json.dumps({"game": repr(self.game), "a": name_a, "b": name_b,
+                                         "seat_a": int(result.seat_a[i]), "outcome_a": float(result.outcome[i]),
+                                         "plies": int(result.plies[i])}) + "\n")  # fmt: skip
+        return result
+
+    def records(self) -> list[dict]:
+        """Every logged game of this arena's game."""
+        if not self.log_path.is_file():
+            return []
+        records = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+        return [r for r in records if r["game"] == repr(self.game)]
+
+    def ratings(self, anchor: str = "random", bootstrap: int = 200, seed: int = 0) -> Ratings:
+        """Elo of every logged player, by maximum likelihood over all logged games."""
+        return ratings_from_records(self.records(), anchor, bootstrap, seed)
+
+
+def ratings_from_records(records: list[dict], anchor: str = "random", bootstrap: int = 200,
+                         seed: int = 0) -> Ratings:  # fmt: skip
+    """Fit Elo to logged games (draws count half a point each way)."""
+    players = sorted({r["a"] for r in records} | {r["b"] for r in records})
+    index = {name: i for i, name in enumerate(players)}
+    first = np.array([index[r["a"]] for r in records], np.int64)
+    second = np.array([index[r["b"]] for r in records], np.int64)
+    score = np.array([(r["outcome_a"] + 1) / 2 for r in records], np.float64)
+    return rate(players, first, second, score, anchor=anchor, bootstrap=bootstrap, seed=seed)
+
+
+def player_from_spec(game: Game, spec: str) -> Player:
+    """A player from a short spec: "random", "uct:<simulations>", "search:<checkpoint>[:<simulations>]"
+    or "network:<checkpoint>" (checkpoint = folder, run folder or pretrained name)."""
+    kind, _, rest = spec.partition(":")
+    if kind == "random" and not rest:
+        return RandomPlayer()
+    if kind == "uct" and rest.isdigit():
+        return UCTPlayer(game, num_simulations=int(rest))
+    if kind in ("search", "network") and rest:
+        from boardzoo.agents.agent_loading import load_player
+
+        source, _, simulations = rest.rpartition(":") if kind == "search" and rest.rsplit(":", 1)[-1].isdigit() \
+            else (rest, "", "64")  # fmt: skip
+        return load_player(source, game, simulations=int(simulations or 64), search=kind == "search")
+    raise ValueError(f"bad player spec {spec!r}; use random, uct:<sims>, search:<checkpoint>[:<sims>] "
+                     f"or network:<checkpoint>")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ArenaConfig:
+    """Play a round robin between players and print the Elo table (random = 0)."""
+
+    game: str = "connect_four"
+    """game id"""
+    game_params: dict[str, int] = field(default_factory=dict)
+    players: tuple[str, ...] = ("random", "uct:100", "uct:1000")
+    """player specs: random, uct:<sims>, search:<checkpoint>[:<sims>], network:<checkpoint>"""
+    games: int = 40
+    """games per pair (seats alternated); 0 = only print the ratings of the log"""
+    log: str = "runs/arena/matches.jsonl"
+    """match log (appended to)"""
+    bootstrap: int = 200
+    """bootstrap resamples for the intervals"""
+    seed: int = 0
+
+
+def run_arena(config: ArenaConfig) -> Ratings:
+    game = make(config.game, **config.game_params)
+    arena = Arena(game, config.log)
+    players = {spec: player_from_spec(game, spec) for spec in config.players}
+    rng = np.random.default_rng(config.seed)
+    names = list(players)
+    if config.games > 0:
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                result = arena.play(a, players[a], b, players[b], config.games, rng)
+                print(f"{a} vs {b}: {result.wins}/{result.draws}/{result.losses}", flush=True)
+    ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
+    print(ratings.markdown())
+    return ratings

@@ -14,6 +14,7 @@ from typing import Any
 import tyro
 
 from boardzoo.agents.arena import ArenaConfig, run_arena
+from boardzoo.agents.compare import CompareConfig, run_compare
 from boardzoo.agents.demo import DemoConfig, run_demo
 from boardzoo.agents.play import PlayConfig, run_play
 
@@ -22,6 +23,7 @@ COMMANDS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "demo": (DemoConfig, run_demo),
     "play": (PlayConfig, run_play),
     "arena": (ArenaConfig, run_arena),
+    "compare": (CompareConfig, run_compare),
 }
 
 
@@ -31,8 +33,8 @@ def main(args: list[str] | None = None) -> None:
     if args and args[0] == "train":
         run_train(args[1:])
         return
-    if args and args[0] == "play" and len(args) > 1 and not args[1].startswith("-"):
-        args = ["play", "--game", args[1], *args[2:]]  # `boardzoo play <game> --agent DIR`
+    if args and args[0] in ("play", "compare") and len(args) > 1 and not args[1].startswith("-"):
+        args = [args[0], "--game", args[1], *args[2:]]  # `boardzoo play <game> ...`, `boardzoo compare <game> ...`
     subcommands = {name: config_class for name, (config_class, _) in COMMANDS.items()}
     subcommands["train"] = _TrainHelp
     config = tyro.extras.subcommand_cli_from_dict(subcommands, prog="boardzoo", args=args)

@@ -163,6 +163,8 @@ class Trainer:
         self._stop_requested = False
         self._metrics: list[dict[str, float]] = []
         self._writer: Any = None
+        self.iteration_hook: Any = None
+        """called as hook(trainer) after every iteration and once at the end (snapshots for comparisons)"""
 
     # -- budget ---------------------------------------------------------------------------
     def progress(self) -> float:
@@ -195,9 +197,13 @@ class Trainer:
                     break
                 self._selfplay_move()
                 self._update_bar(bar)
+                if self.iteration_hook is not None:
+                    self.iteration_hook(self)
             if self.config.eval_interval >= 0 and self.last_evaluation_step != self.learner.steps and self.done():
                 self._evaluate()
             last_checkpoint = self._checkpoint()
+            if self.iteration_hook is not None:
+                self.iteration_hook(self)
         finally:
             bar.close()
             for signum, handler in previous_handlers.items():

@@ -1,0 +1,363 @@
+"""`boardzoo compare <game> --budget MINUTES`: expert iteration vs PPO vs behavioural cloning
+under the same wall-clock budget on this machine, rated together by Elo.
+
+1. Train each method for `budget` minutes, one after another (so each has the whole machine),
+   and snapshot it at `fractions` of the budget:
+   - expert iteration: the game's `boardzoo train` preset; each snapshot plays with
+     `search_simulations` of search, and the final one also without search;
+   - PPO: `boardzoo.agents.ppo` self-play against its snapshot pool;
+   - BC: the budget includes making its data. A `bc_data_fraction` of it generates expert
+     games with `UCTPlayer(bc_expert_simulations)`; the rest trains. No snapshot exists
+     before training starts;
+   - BC (fixed data): trained for the same training time on a fixed dataset of
+     `fixed_dataset_games` expert games. That dataset is made once, cached, and its time is
+     not charged; this shows what BC does with ample data.
+2. Round robin: every snapshot and the fixed ladder (random, UCT with `ladder` rollouts) play
+   `games_per_pair` games per pair, seats alternated, logged to `matches.jsonl`.
+3. Elo by maximum likelihood over all games (random = 0), with bootstrap intervals.
+   Written: `report.md`, `report.json` (every config, version and seed), and `elo.png` (Elo
+   against training minutes per method, with 95% bands, ladder rungs as lines).
+
+Every stage is skipped when its output exists, so an interrupted comparison resumes where it
+stopped (a method interrupted mid-training resumes from its own checkpoint).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from boardzoo.agents.agent_loading import load_player
+from boardzoo.agents.arena import Arena
+from boardzoo.agents.bc import BCConfig, ExpertDataset, generate_dataset, train_bc
+from boardzoo.agents.checkpoint import load_checkpoint, read_config, save_checkpoint
+from boardzoo.agents.expert_iteration.presets import PRESETS
+from boardzoo.agents.expert_iteration.train import Trainer
+from boardzoo.agents.players import Player, RandomPlayer, UCTPlayer
+from boardzoo.agents.ppo import PPOConfig, PPOTrainer
+from boardzoo.agents.ratings import Ratings
+from boardzoo.envs import Game, make
+
+METHODS = ("expert_iteration", "ppo", "bc", "bc_fixed_data")
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """Train expert iteration, PPO and BC with the same wall-clock budget and rate them by Elo."""
+
+    game: str = "connect_four"
+    """a game with a `boardzoo train` preset (its parameters come from the preset)"""
+    budget: float = 4.0
+    """training minutes per method"""
+    fractions: tuple[float, ...] = (0.25, 0.5, 1.0)
+    """snapshot points, as fractions of the budget"""
+    out: str = ""
+    """output folder (default: runs/compare/<game>)"""
+    ladder: tuple[int, ...] = (100, 1000, 10000)
+    """UCT rollout budgets of the fixed ladder (random is always in)"""
+    games_per_pair: int = 20
+    """round-robin games per pair of players (seats alternated)"""
+    search_simulations: int = 64
+    """search of the expert-iteration player"""
+    bc_expert_simulations: int = 1000
+    """rollouts of the UCT expert that makes BC's data"""
+    bc_data_fraction: float = 0.5
+    """share of BC's budget spent generating its data"""
+    fixed_dataset_games: int = 1000
+    """games in the fixed (uncharged) BC dataset"""
+    seed: int = 0
+    bootstrap: int = 200
+    """bootstrap resamples for the Elo intervals"""
+    progress_bar: bool = True
+
+    def __post_init__(self) -> None:
+        if self.game not in PRESETS:
+            raise ValueError(f"game must be one of {sorted(PRESETS)}, got {self.game!r}")
+        if self.budget <= 0 or not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
+            raise ValueError(f"budget must be positive and fractions in (0, 1], got {self.budget}, {self.fractions}")
+        if not 0 < self.bc_data_fraction < 1:
+            raise ValueError(f"bc_data_fraction must be in (0, 1), got {self.bc_data_fraction}")
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.out or f"runs/compare/{self.game}")
+
+
+class _Snapshots:
+    """Saves a method's network when its progress passes each fraction of the budget."""
+
+    def __init__(self, folder: Path, method: str, fractions: tuple[float, ...], game: Game, budget: float) -> None:
+        self.folder, self.method, self.game, self.budget = folder, method, game, budget
+        self.pending = sorted(f for f in fractions if not self.path(f).exists())
+
+    def path(self, fraction: float) -> Path:
+        return self.folder / "snapshots" / f"{self.method}@{fraction:g}"
+
+    def offer(self, progress: float, network: Any, step: int) -> None:
+        while self.pending and progress >= self.pending[0] - 1e-9:
+            fraction = self.pending.pop(0)
+            save_checkpoint(self.path(fraction), self.game, network, step=step,
+                            extra={"agent": self.method, "budget_fraction": fraction,
+                                   "training_minutes": fraction * self.budget})  # fmt: skip
+
+
+def train_methods(config: CompareConfig) -> dict[str, Any]:
+    """Stage 1: train every method (skipping finished ones); returns timing notes."""
+    _, preset = PRESETS[config.game]
+    game = make(preset.game, **preset.game_params)
+    folder = config.folder
+    notes: dict[str, Any] = {}
+    snapshots = _Snapshots(folder, "expert_iteration", config.fractions, game, config.budget)
+    if snapshots.pending:
+        trainer = Trainer(dataclasses.replace(preset, out=str(folder / "expert_iteration"), minutes=config.budget,
+                                              steps=None, seed=config.seed, eval_interval=-1,
+                                              progress_bar=config.progress_bar))  # fmt: skip
+        trainer.iteration_hook = lambda t: snapshots.offer(t.progress(), t.network, t.learner.steps)
+        trainer.run()
+    ppo_snapshots = _Snapshots(folder, "ppo", config.fractions, game, config.budget)
+    if ppo_snapshots.pending:
+        ppo_config = PPOConfig(game=preset.game, game_params=preset.game_params, out=str(folder / "ppo"),
+                               minutes=config.budget, seed=config.seed, progress_bar=config.progress_bar)  # fmt: skip
+        ppo = PPOTrainer(ppo_config)
+        ppo.snapshot_hook = lambda t: ppo_snapshots.offer(t.progress(t.model.num_timesteps), t.network,
+                                                          t.model.num_timesteps)  # fmt: skip
+        ppo.run()
+        ppo_snapshots.offer(1.0, ppo.network, ppo.model.num_timesteps)
+    notes["bc"] = _train_bc(config, game, folder)
+    notes["bc_fixed_data"] = _train_bc_fixed(config, game, folder)
+    return notes
+
+
+def _expert(config: CompareConfig, game: Game) -> UCTPlayer:
+    return UCTPlayer(game, num_simulations=config.bc_expert_simulations)
+
+
+def _bc_config(config: CompareConfig, out: Path, minutes: float) -> BCConfig:
+    _, preset = PRESETS[config.game]
+    return BCConfig(out=str(out), network=preset.network, steps=10**9, minutes=minutes, seed=config.seed,
+                    progress_bar=config.progress_bar)  # fmt: skip
+
+
+def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
+    snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget)
+    notes_file = folder / "bc_notes.json"
+    if not snapshots.pending:
+        return json.loads(notes_file.read_text()) if notes_file.is_file() else {}
+    budget_s = 60 * config.budget
+    start = time.perf_counter()
+    rng = np.random.default_rng(config.seed)
+    chunks = []
+    while time.perf_counter() - start < config.bc_data_fraction * budget_s:
+        chunks.append(generate_dataset(game, _expert(config, game), 16, rng, batch_size=16))
+    data = _concatenate(chunks)
+    data_seconds = time.perf_counter() - start
+    remaining = budget_s - data_seconds
+
+    def on_step(step: int, network: Any) -> None:
+        snapshots.offer((time.perf_counter() - start) / budget_s, network, step)
+
+    train_bc(_bc_config(config, folder / "bc", remaining / 60), data, on_step=on_step)
+    notes = {"data_seconds": data_seconds, "positions": len(data), "games": data.metadata["games"],
+             "train_seconds": time.perf_counter() - start - data_seconds}  # fmt: skip
+    final = load_checkpoint(folder / "bc", game)
+    snapshots.offer(1.0, final.network, final.step)
+    notes_file.write_text(json.dumps(notes))
+    return notes
+
+
+def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
+    snapshot = _Snapshots(folder, "bc_fixed_data", (1.0,), game, config.budget)
+    dataset_path = folder / "fixed_dataset.npz"
+    notes_file = folder / "bc_fixed_notes.json"
+    if not snapshot.pending:
+        return json.loads(notes_file.read_text()) if notes_file.is_file() else {}
+    if dataset_path.is_file():
+        data = ExpertDataset.load(dataset_path)
+        generation_seconds = data.metadata.get("generation_seconds")
+    else:
+        start = time.perf_counter()
+        rng = np.random.default_rng(config.seed + 1)
+        data = generate_dataset(game, _expert(config, game), config.fixed_dataset_games, rng,
+                                expert_name=f"uct{config.bc_expert_simulations}", batch_size=64,
+                                progress=config.progress_bar)  # fmt: skip
+        generation_seconds = time.perf_counter() - start
+        data = dataclasses.replace(data, metadata={**data.metadata, "generation_seconds": generation_seconds})
+        data.save(dataset_path)
+    minutes = config.budget * (1 - config.bc_data_fraction)
+    path = train_bc(_bc_config(config, folder / "bc_fixed_data", minutes), data)
+    final = load_checkpoint(path, game)
+    snapshot.offer(1.0, final.network, final.step)
+    notes = {"dataset_games": config.fixed_dataset_games, "positions": len(data),
+             "generation_seconds_not_charged": generation_seconds, "train_minutes": minutes}  # fmt: skip
+    notes_file.write_text(json.dumps(notes))
+    return notes
+
+
+def _concatenate(chunks: list[ExpertDataset]) -> ExpertDataset:
+    fields = ("observation", "legal", "action", "policy", "has_policy", "z")
+    arrays = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in fields}
+    metadata = {**chunks[0].metadata, "games": sum(c.metadata["games"] for c in chunks)}
+    return ExpertDataset(**arrays, metadata=metadata)
+
+
+def contestants(config: CompareConfig, game: Game) -> dict[str, Player]:
+    """The ladder and every snapshot, by name ("ppo@0.5", "expert_iteration@1", "uct1000", ...)."""
+    players: dict[str, Player] = {"random": RandomPlayer()}
+    for simulations in config.ladder:
+        players[f"uct{simulations}"] = UCTPlayer(game, num_simulations=simulations)
+    for path in sorted((config.folder / "snapshots").iterdir()):
+        method = path.name.split("@")[0]
+        if method == "expert_iteration":
+            players[path.name] = load_player(path, game, simulations=config.search_simulations)
+            if path.name.endswith("@1"):
+                players["expert_iteration_network@1"] = load_player(path, game, search=False)
+        else:
+            players[path.name] = load_player(path, game, search=False)
+    return players
+
+
+def round_robin(config: CompareConfig, game: Game, players: dict[str, Player]) -> Arena:
+    """Stage 2: every pair plays `games_per_pair` games (pairs already in the log are skipped)."""
+    arena = Arena(game, config.folder / "matches.jsonl")
+    played: dict[tuple[str, str], int] = {}
+    for record in arena.records():
+        pair = tuple(sorted((record["a"], record["b"])))
+        played[pair] = played.get(pair, 0) + 1  # type: ignore[index]
+    names = list(players)
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    rng = np.random.default_rng(config.seed)
+    for a, b in tqdm(pairs, desc="round robin", unit="pair", disable=not config.progress_bar):
+        missing = config.games_per_pair - played.get(tuple(sorted((a, b))), 0)  # type: ignore[arg-type]
+        if missing > 0:
+            arena.play(a, players[a], b, players[b], missing, rng)
+    return arena
+
+
+def method_curves(ratings: Ratings, budget: float) -> dict[str, list[dict[str, Any]]]:
+    """Elo against training minutes for each method (from the snapshot names)."""
+    curves: dict[str, list[dict[str, Any]]] = {}
+    table = ratings.as_dict()
+    for name, row in table.items():
+        if "@" not in name:
+            continue
+        method, fraction = name.split("@")
+        curves.setdefault(method, []).append({"name": name, "minutes": float(fraction) * budget, **row})
+    for points in curves.values():
+        points.sort(key=lambda p: p["minutes"])
+    return curves
+
+
+def minutes_to_beat(records: list[dict], curves: dict[str, list[dict[str, Any]]], opponent: str,
+                    threshold: float = 0.75) -> dict[str, float | None]:  # fmt: skip
+    """For each method, the training minutes of its first snapshot scoring >= threshold against `opponent`."""
+    scores: dict[str, list[float]] = {}
+    for r in records:
+        for me, other, outcome in ((r["a"], r["b"], r["outcome_a"]), (r["b"], r["a"], -r["outcome_a"])):
+            if other == opponent:
+                scores.setdefault(me, []).append((outcome + 1) / 2)
+    result: dict[str, float | None] = {}
+    for method, points in curves.items():
+        reached = [p["minutes"] for p in points if scores.get(p["name"]) and np.mean(scores[p["name"]]) >= threshold]
+        result[method] = reached[0] if reached else None
+    return result
+
+
+def plot(curves: dict[str, list[dict[str, Any]]], ratings: Ratings, path: Path, title: str) -> None:
+    """Elo against training minutes with 95% bands; ladder rungs as horizontal lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for method, points in sorted(curves.items()):
+        x = [p["minutes"] for p in points]
+        axes.plot(x, [p["elo"] for p in points], marker="o", label=method)
+        axes.fill_between(x, [p["low"] for p in points], [p["high"] for p in points], alpha=0.2)
+    table = ratings.as_dict()
+    for name, row in table.items():
+        if "@" not in name:
+            axes.axhline(row["elo"], color="grey", linestyle="--", linewidth=0.8)
+            axes.annotate(name, (0, row["elo"]), xytext=(2, 2), textcoords="offset points", fontsize=8, color="grey")
+    axes.set_xlabel("training wall-clock (minutes, 2-core CPU)")
+    axes.set_ylabel("Elo (random = 0)")
+    axes.set_title(title)
+    axes.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def run_compare(config: CompareConfig) -> dict[str, Any]:
+    """All stages; returns the report as a dict (also written to the output folder)."""
+    _, preset = PRESETS[config.game]
+    game = make(preset.game, **preset.game_params)
+    folder = config.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    notes = train_methods(config)
+    training_seconds = time.perf_counter() - started
+    players = contestants(config, game)
+    arena = round_robin(config, game, players)
+    ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
+    curves = method_curves(ratings, config.budget)
+    records = arena.records()
+    beat = minutes_to_beat(records, curves, "uct1000") if 1000 in config.ladder else {}
+    plot(curves, ratings, folder / "elo.png", f"{game!r}: {config.budget:g} min per method")
+    report = _markdown(config, game, ratings, curves, beat, notes)
+    (folder / "report.md").write_text(report)
+    payload = {
+        "config": dataclasses.asdict(config),
+        "game": {"id": game.id, "params": dict(game.params)},
+        "expert_iteration_config": preset.to_dict(),
+        "ppo_config": PPOConfig(
+            game=preset.game, game_params=preset.game_params, minutes=config.budget, seed=config.seed
+        ).to_dict(),
+        "snapshots": {p.name: read_config(p).get("step") for p in sorted((folder / "snapshots").iterdir())},
+        "ratings": ratings.as_dict(),
+        "curves": curves,
+        "minutes_to_beat_uct1000_75pct": beat,
+        "notes": notes,
+        "games_played": len(records),
+        "seconds": {"this_invocation": time.perf_counter() - started, "training_stage": training_seconds},
+    }
+    (folder / "report.json").write_text(json.dumps(payload, indent=2, default=str))
+    print(report)
+    return payload
+
+
+def _markdown(config: CompareConfig, game: Game, ratings: Ratings, curves: dict[str, Any],
+              beat: dict[str, float | None], notes: dict[str, Any]) -> str:  # fmt: skip
+    lines = [
+        f"# {game!r}: expert iteration vs PPO vs BC, {config.budget:g} training minutes each",
+        "",
+        f"Round robin: {config.games_per_pair} games per pair, seats alternated; Elo by maximum likelihood "
+        f"(random = 0), 95% bootstrap intervals ({config.bootstrap} resamples). Expert iteration plays with "
+        f"{config.search_simulations} simulations of search (`expert_iteration_network` is its final network "
+        f"alone); PPO and BC play their network's most probable move.",
+        "",
+        ratings.markdown(),
+        "",
+        "Training minutes to score ≥ 75% against UCT with 1,000 rollouts (first snapshot that did):",
+        "",
+    ]
+    for method in sorted(curves):
+        value = beat.get(method)
+        lines.append(f"- {method}: {'not reached' if value is None else f'{value:g} min'}")
+    if notes.get("bc"):
+        bc = notes["bc"]
+        lines += ["", f"BC's budget: {bc.get('data_seconds', 0):.0f} s making {bc.get('games', '?')} expert games "
+                      f"({bc.get('positions', '?')} positions, UCT {config.bc_expert_simulations}), "
+                      f"{bc.get('train_seconds', 0):.0f} s training."]  # fmt: skip
+    if notes.get("bc_fixed_data"):
+        fixed = notes["bc_fixed_data"]
+        lines += ["", f"BC on fixed data: {fixed.get('dataset_games')} expert games made beforehand "
+                      f"(not charged), trained {fixed.get('train_minutes', 0):g} min."]  # fmt: skip
+    return "\n".join(lines) + "\n"

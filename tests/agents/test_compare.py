@@ -1,0 +1,29 @@
+"""The comparison runs end to end on a tiny budget and writes its table, JSON and plot."""
+
+from __future__ import annotations
+
+import json
+
+from boardzoo.agents.compare import CompareConfig, run_compare
+
+
+def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
+    config = CompareConfig(game="tic_tac_toe", budget=0.05, fractions=(0.5, 1.0), out=str(tmp_path / "cmp"),
+                           ladder=(10,), games_per_pair=2, search_simulations=4, bc_expert_simulations=10,
+                           fixed_dataset_games=8, bootstrap=5, progress_bar=False)  # fmt: skip
+    payload = run_compare(config)
+    folder = tmp_path / "cmp"
+    snapshots = sorted(p.name for p in (folder / "snapshots").iterdir())
+    for method in ("expert_iteration", "ppo"):
+        assert f"{method}@0.5" in snapshots and f"{method}@1" in snapshots
+    assert "bc@1" in snapshots and "bc_fixed_data@1" in snapshots
+    ratings = payload["ratings"]
+    assert ratings["random"]["elo"] == 0 and "uct10" in ratings and "expert_iteration_network@1" in ratings
+    players = len(ratings)
+    assert payload["games_played"] == 2 * players * (players - 1) // 2
+    assert (folder / "elo.png").stat().st_size > 1000
+    assert "| uct10 |" in (folder / "report.md").read_text()
+    assert json.loads((folder / "report.json").read_text())["config"]["budget"] == 0.05
+    # A second call trains nothing and plays no new games.
+    again = run_compare(config)
+    assert again["games_played"] == payload["games_played"]

@@ -197,7 +197,12 @@ def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluato
     if rows.size == 0:
         return leaf, value
     parent, move = node[rows], action[rows]
-    child = game.step(store.take(rows * nodes + parent), move.astype(np.int64))
+    # The selected moves are legal by construction (selection only picks legal children) and
+    # `take` already copied the parents, so the in-place kernel runs without `step`'s
+    # validation and second copy.
+    child = store.take(rows * nodes + parent)
+    child.rewards.fill(0.0)
+    game.apply(child, move.astype(np.int64), np.ones(rows.size, dtype=np.bool_))
     exact = child.rewards[np.arange(rows.size), child.current_player]
     new = np.empty(rows.size, dtype=np.int32)
     record_children(tree.parents, tree.action_from_parent, tree.children_index, tree.node_player, tree.node_terminal,

@@ -51,12 +51,13 @@ def load_player(
     game: Game | str | None = None,
     *,
     simulations: int = 64,
-    algorithm: str = "gumbel",
+    algorithm: str = "puct",
     search: bool = True,
     device: str | torch.device = "cpu",
 ) -> Player:
-    """A player from a checkpoint: the network with `simulations` of search (deterministic root
-    choice), or the network alone (`search=False`, its most probable legal move)."""
+    """A player from a checkpoint: the network with `simulations` of search (PUCT's most visited
+    move by default, or Gumbel's deterministic choice), or the network alone (`search=False`,
+    its most probable legal move)."""
     checkpoint = load_agent(source, game, device)
     if not search:
         return NetworkPlayer(checkpoint.game, checkpoint.network, device)

@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from boardzoo.agents.agent_loading import load_player
@@ -73,6 +75,8 @@ class CompareConfig:
     fixed_dataset_games: int = 1000
     """games in the fixed (uncharged) BC dataset"""
     seed: int = 0
+    threads: int = 0
+    """torch threads for training and play (0 = every core)"""
     bootstrap: int = 200
     """bootstrap resamples for the Elo intervals"""
     progress_bar: bool = True
@@ -117,14 +121,15 @@ def train_methods(config: CompareConfig) -> dict[str, Any]:
     snapshots = _Snapshots(folder, "expert_iteration", config.fractions, game, config.budget)
     if snapshots.pending:
         trainer = Trainer(dataclasses.replace(preset, out=str(folder / "expert_iteration"), minutes=config.budget,
-                                              steps=None, seed=config.seed, eval_interval=-1,
+                                              steps=None, seed=config.seed, eval_interval=-1, threads=config.threads,
                                               progress_bar=config.progress_bar))  # fmt: skip
         trainer.iteration_hook = lambda t: snapshots.offer(t.progress(), t.network, t.learner.steps)
         trainer.run()
     ppo_snapshots = _Snapshots(folder, "ppo", config.fractions, game, config.budget)
     if ppo_snapshots.pending:
         ppo_config = PPOConfig(game=preset.game, game_params=preset.game_params, out=str(folder / "ppo"),
-                               minutes=config.budget, seed=config.seed, progress_bar=config.progress_bar)  # fmt: skip
+                               minutes=config.budget, seed=config.seed, threads=config.threads,
+                               progress_bar=config.progress_bar)  # fmt: skip
         ppo = PPOTrainer(ppo_config)
         ppo.snapshot_hook = lambda t: ppo_snapshots.offer(t.progress(t.model.num_timesteps), t.network,
                                                           t.model.num_timesteps)  # fmt: skip
@@ -301,6 +306,7 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     game = make(preset.game, **preset.game_params)
     folder = config.folder
     folder.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
     started = time.perf_counter()
     notes = train_methods(config)
     training_seconds = time.perf_counter() - started

@@ -87,7 +87,7 @@ def run_play(config: PlayConfig) -> None:
         raise ValueError(f"human_seat must be 0 or 1, got {config.human_seat}")
     agent: Player
     if config.simulations > 0:
-        agent = search_player(game, checkpoint.network, config.simulations, "gumbel", config.device)
+        agent = search_player(game, checkpoint.network, config.simulations, "puct", config.device)
     else:
         agent = NetworkPlayer(game, checkpoint.network, config.device)
     print(f"{game!r} against {checkpoint.path} (step {checkpoint.step}); you are player {config.human_seat}")

@@ -36,6 +36,8 @@ class StrengthConfig:
     """checkpoint folder, run folder or pretrained agent name"""
     simulations: int = 64
     """search simulations of the agent per move"""
+    algorithm: str = "puct"
+    """"puct" (most visited move) or "gumbel" (deterministic Gumbel)"""
     uct: tuple[int, ...] = (200, 1000)
     """UCT rollout budgets to play against"""
     games: int = 200
@@ -61,8 +63,8 @@ def wilson_interval(score: float, games: int, z: float = 1.96) -> tuple[float, f
 def run(config: StrengthConfig) -> list[dict]:
     checkpoint = load_agent(config.agent)
     game = checkpoint.game
-    agents: dict[str, Player] = {f"search{config.simulations}": search_player(game, checkpoint.network,
-                                                                              config.simulations)}  # fmt: skip
+    search = search_player(game, checkpoint.network, config.simulations, config.algorithm)
+    agents: dict[str, Player] = {f"{config.algorithm}{config.simulations}": search}
     if config.network_only:
         agents["network"] = NetworkPlayer(game, checkpoint.network)
     opponents: dict[str, Player] = {"random": RandomPlayer()} if config.random else {}

@@ -31,10 +31,10 @@ import gymnasium
 import numpy as np
 import torch
 import tyro
+from _report import environment_info, ratio, write_results
 from sb3_contrib import MaskablePPO
 from sb3_contrib.common.wrappers import ActionMasker
 
-from _report import environment_info, ratio, write_results
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 
 

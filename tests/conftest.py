@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 from boardzoo.envs import make
+
+# pytest -n 2 runs two workers on two cores: one torch thread each, or tiny ops spin and wait
+# on each other (milliseconds per convolution).
+torch.set_num_threads(1)
 
 # (game id, params): the registry's games plus the non-default shapes the tests must cover.
 GAME_CASES = [

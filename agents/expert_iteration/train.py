@@ -93,6 +93,8 @@ class TrainConfig:
     """games per opponent (seats alternated)"""
     eval_simulations: int = 32
     """simulations of the evaluated search player"""
+    eval_algorithm: str = "puct"
+    """search of the evaluated player: "puct" (most visited move) or "gumbel" (no noise)"""
     eval_uct_simulations: tuple[int, ...] = (100,)
     """UCT ladder rungs (rollout simulations) the agent is evaluated against, besides random"""
     tensorboard: bool = True
@@ -111,6 +113,8 @@ class TrainConfig:
             raise ValueError(f"replay_sampling must be one of {SAMPLING}, got {self.replay_sampling!r}")
         if self.reuse <= 0 or self.checkpoint_interval < 1 or self.keep_checkpoints < 1 or self.log_interval < 1:
             raise ValueError("reuse, checkpoint_interval, keep_checkpoints and log_interval must be positive")
+        if self.eval_algorithm not in ("puct", "gumbel"):
+            raise ValueError(f"eval_algorithm must be 'puct' or 'gumbel', got {self.eval_algorithm!r}")
         if self.threads < 0:
             raise ValueError(f"threads must be >= 0, got {self.threads}")
 
@@ -274,7 +278,7 @@ class Trainer:
         config = self.config
         start = time.perf_counter()
         scores = evaluate_network(self.game, self.network, simulations=config.eval_simulations,
-                                  algorithm=config.selfplay.algorithm, uct_simulations=config.eval_uct_simulations,
+                                  algorithm=config.eval_algorithm, uct_simulations=config.eval_uct_simulations,
                                   num_games=config.eval_games, seed=config.seed * 1_000_003 + self.learner.steps,
                                   device=self.device)  # fmt: skip
         self.clock.evaluation += time.perf_counter() - start

@@ -79,28 +79,17 @@ class PolicyValueNet(nn.Module):
         self.config = config
         self.observation_shape = tuple(int(x) for x in observation_shape)
         self.num_actions = int(num_actions)
-        channels_in, height, width = self.observation_shape
+        _, height, width = self.observation_shape
         cells = height * width
         self.cell_policy = config.global_pool and self.num_actions in (cells, cells + 1)
+        self.trunk, size = build_trunk(config, self.observation_shape)
         if config.kind == "mlp":
-            layers: list[nn.Module] = [nn.Flatten()]
-            size = channels_in * cells
-            for _ in range(config.blocks):
-                layers += [nn.Linear(size, config.channels), nn.ReLU()]
-                size = config.channels
-            self.trunk = nn.Sequential(*layers)
             self.policy_head: nn.Module = nn.Linear(size, self.num_actions)
             self.value_head: nn.Module = nn.Sequential(
                 nn.Linear(size, config.value_hidden), nn.ReLU(), nn.Linear(config.value_hidden, 1)
             )
             return
         c = config.channels
-        self.trunk = nn.Sequential(
-            nn.Conv2d(channels_in, c, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c),
-            nn.ReLU(),
-            *[ResidualBlock(c) for _ in range(config.blocks)],
-        )
         h = config.head_channels
         self.policy_conv = _conv_bn_relu(c, h, 1)
         self.value_conv = _conv_bn_relu(c, h, 1)
@@ -131,6 +120,23 @@ class PolicyValueNet(nn.Module):
             pooled = _pool(value_features) if self.config.global_pool else value_features.flatten(1)
             value = self.value_head(pooled)
         return mask_logits(logits, mask), torch.tanh(value.squeeze(1))
+
+
+def build_trunk(config: NetworkConfig, observation_shape: tuple[int, int, int]) -> tuple[nn.Sequential, int]:
+    """The shared body: (module, its output size). ResNet: conv-BN-ReLU stem and `blocks`
+    residual blocks, [B, C, H, W] -> [B, channels, H, W] (size = channels). MLP: flatten and
+    `blocks` hidden layers, -> [B, channels] (size = channels, or C·H·W with no hidden layer)."""
+    channels_in, height, width = observation_shape
+    if config.kind == "mlp":
+        layers: list[nn.Module] = [nn.Flatten()]
+        size = channels_in * height * width
+        for _ in range(config.blocks):
+            layers += [nn.Linear(size, config.channels), nn.ReLU()]
+            size = config.channels
+        return nn.Sequential(*layers), size
+    c = config.channels
+    stem = [nn.Conv2d(channels_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+    return nn.Sequential(*stem, *[ResidualBlock(c) for _ in range(config.blocks)]), c
 
 
 class ResidualBlock(nn.Module):

@@ -42,7 +42,7 @@ from torch import nn
 from tqdm import tqdm
 
 from boardzoo.agents.checkpoint import load_checkpoint, load_training_state, save_checkpoint
-from boardzoo.agents.networks import NetworkConfig, ResidualBlock, mask_logits
+from boardzoo.agents.networks import NetworkConfig, build_trunk, mask_logits
 from boardzoo.envs import Game, State, make
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 
@@ -73,31 +73,15 @@ class TrunkExtractor(BaseFeaturesExtractor):
     to `head_channels` planes, flattened (or the MLP trunk's last hidden layer)."""
 
     def __init__(self, observation_space: spaces.Box, config: NetworkConfig) -> None:
-        channels_in, height, width = observation_space.shape
-        if config.kind == "mlp":
-            features = config.channels if config.blocks else channels_in * height * width
-        else:
-            features = config.head_channels * height * width
+        _, height, width = observation_space.shape
+        trunk, size = build_trunk(config, tuple(observation_space.shape))
+        features = size if config.kind == "mlp" else config.head_channels * height * width
         super().__init__(observation_space, features)
         if config.kind == "mlp":
-            layers: list[nn.Module] = [nn.Flatten()]
-            size = channels_in * height * width
-            for _ in range(config.blocks):
-                layers += [nn.Linear(size, config.channels), nn.ReLU()]
-                size = config.channels
-            self.body = nn.Sequential(*layers)
+            self.body = trunk
             return
-        c = config.channels
-        self.body = nn.Sequential(
-            nn.Conv2d(channels_in, c, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c),
-            nn.ReLU(),
-            *[ResidualBlock(c) for _ in range(config.blocks)],
-            nn.Conv2d(c, config.head_channels, 1, bias=False),
-            nn.BatchNorm2d(config.head_channels),
-            nn.ReLU(),
-            nn.Flatten(),
-        )
+        head = [nn.Conv2d(size, config.head_channels, 1, bias=False), nn.BatchNorm2d(config.head_channels), nn.ReLU()]
+        self.body = nn.Sequential(trunk, *head, nn.Flatten())
 
     def forward(self, observations: torch.Tensor) -> torch.Tensor:
         return self.body(observations)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from boardzoo.agents.match import MatchResult, play_match
 from boardzoo.agents.players import Player, RandomPlayer, UCTPlayer
@@ -44,6 +45,23 @@ class Arena:
                                          "seat_a": int(result.seat_a[i]), "outcome_a": float(result.outcome[i]),
                                          "plies": int(result.plies[i])}) + "\n")  # fmt: skip
         return result
+
+    def round_robin(self, players: dict[str, Player], games_per_pair: int, rng: np.random.Generator,
+                    progress: bool = False) -> None:  # fmt: skip
+        """Top every pair up to `games_per_pair` logged games (so an interrupted round robin
+        resumes where it stopped, and a larger `games_per_pair` only adds games)."""
+        played: dict[frozenset[str], int] = {}
+        for record in self.records():
+            pair = frozenset((record["a"], record["b"]))
+            played[pair] = played.get(pair, 0) + 1
+        names = list(players)
+        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+        for a, b in tqdm(pairs, desc="round robin", unit="pair", disable=not progress):
+            missing = games_per_pair - played.get(frozenset((a, b)), 0)
+            if missing > 0:
+                result = self.play(a, players[a], b, players[b], missing, rng)
+                if progress:
+                    tqdm.write(f"{a} vs {b}: {result.wins}/{result.draws}/{result.losses}")
 
     def records(self) -> list[dict]:
         """Every logged game of this arena's game."""
@@ -96,7 +114,7 @@ class ArenaConfig:
     players: tuple[str, ...] = ("random", "uct:100", "uct:1000")
     """player specs: random, uct:<sims>, search:<checkpoint>[:<sims>], network:<checkpoint>"""
     games: int = 40
-    """games per pair (seats alternated); 0 = only print the ratings of the log"""
+    """games per pair (seats alternated), counting those already in the log; 0 = only rate the log"""
     log: str = "runs/arena/matches.jsonl"
     """match log (appended to)"""
     bootstrap: int = 200
@@ -108,13 +126,7 @@ def run_arena(config: ArenaConfig) -> Ratings:
     game = make(config.game, **config.game_params)
     arena = Arena(game, config.log)
     players = {spec: player_from_spec(game, spec) for spec in config.players}
-    rng = np.random.default_rng(config.seed)
-    names = list(players)
-    if config.games > 0:
-        for i, a in enumerate(names):
-            for b in names[i + 1 :]:
-                result = arena.play(a, players[a], b, players[b], config.games, rng)
-                print(f"{a} vs {b}: {result.wins}/{result.draws}/{result.losses}", flush=True)
+    arena.round_robin(players, config.games, np.random.default_rng(config.seed), progress=True)
     ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
     print(ratings.markdown())
     return ratings

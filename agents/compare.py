@@ -34,7 +34,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from boardzoo.agents.agent_loading import load_player
 from boardzoo.agents.arena import Arena
@@ -231,17 +230,7 @@ def contestants(config: CompareConfig, game: Game) -> dict[str, Player]:
 def round_robin(config: CompareConfig, game: Game, players: dict[str, Player]) -> Arena:
     """Stage 2: every pair plays `games_per_pair` games (pairs already in the log are skipped)."""
     arena = Arena(game, config.folder / "matches.jsonl")
-    played: dict[tuple[str, str], int] = {}
-    for record in arena.records():
-        pair = tuple(sorted((record["a"], record["b"])))
-        played[pair] = played.get(pair, 0) + 1  # type: ignore[index]
-    names = list(players)
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
-    rng = np.random.default_rng(config.seed)
-    for a, b in tqdm(pairs, desc="round robin", unit="pair", disable=not config.progress_bar):
-        missing = config.games_per_pair - played.get(tuple(sorted((a, b))), 0)  # type: ignore[arg-type]
-        if missing > 0:
-            arena.play(a, players[a], b, players[b], missing, rng)
+    arena.round_robin(players, config.games_per_pair, np.random.default_rng(config.seed), config.progress_bar)
     return arena
 
 

@@ -95,3 +95,16 @@ def test_player_specs():
     assert player_from_spec(game, "uct:30").config.num_simulations == 30
     with pytest.raises(ValueError, match="bad player spec 'mcts'"):
         player_from_spec(game, "mcts")
+
+
+def test_round_robin_tops_pairs_up_instead_of_replaying_them(tmp_path):
+    game = make("tic_tac_toe")
+    arena = Arena(game, tmp_path / "log.jsonl")
+    players = {"random": RandomPlayer(), "first": FirstLegal(), "uct5": UCTPlayer(game, num_simulations=5)}
+    arena.round_robin(players, 2, np.random.default_rng(0))
+    assert len(arena.records()) == 3 * 2
+    arena.round_robin(players, 3, np.random.default_rng(1))
+    records = arena.records()
+    assert len(records) == 3 * 3
+    pairs = {frozenset((r["a"], r["b"])) for r in records}
+    assert len(pairs) == 3

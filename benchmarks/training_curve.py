@@ -1,0 +1,80 @@
+"""Summarise an expert-iteration run: its periodic evaluations and time split as a Markdown
+table, a small PNG of scores against training minutes, and JSON, under benchmarks/results/.
+
+    .venv/bin/python benchmarks/training_curve.py --run runs/connect_four --name train_connect_four
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import tyro
+from _report import environment_info, results_dir, write_results
+
+
+@dataclass(frozen=True)
+class CurveConfig:
+    """Summarise a run folder's metrics.jsonl."""
+
+    run: str = "runs/connect_four"
+    """the run folder"""
+    name: str = "train_connect_four"
+    """result file name"""
+
+
+def run(config: CurveConfig) -> None:
+    records = [json.loads(line) for line in (Path(config.run) / "metrics.jsonl").read_text().splitlines()]
+    start = next(r for r in records if r["kind"] == "start")
+    evaluations = [r for r in records if r["kind"] == "evaluation"]
+    last = [r for r in records if r["kind"] == "train"][-1]
+    opponents = [k for k in evaluations[0] if k not in ("kind", "step", "elapsed_s")] if evaluations else []
+    share = {key: last[f"time_{key}_s"] / last["elapsed_s"] for key in ("network", "search", "learner", "evaluation")}
+    latest = Path(config.run) / "checkpoints" / (Path(config.run) / "latest").read_text().strip()
+    training = json.loads((latest / "config.json").read_text())["training"]
+    # Runs made before `eval_algorithm` existed evaluated with their self-play algorithm.
+    algorithm = training.get("eval_algorithm", training["selfplay"]["algorithm"])
+    lines = [
+        f"Run `{config.run}`: {start['game']}, {start['parameters']:,} parameters, "
+        f"{start['flops_per_evaluation'] / 1e6:.1f} MFLOP per evaluation, {start['threads']} threads.",
+        "",
+        f"After {last['elapsed_s'] / 60:.1f} min: {last['positions']:,} training positions from {last['games']:,} "
+        f"games, {last['step']:,} learner steps, {last['positions_per_s']:.0f} positions/s. Time: network "
+        f"{share['network']:.0%}, search bookkeeping {share['search']:.0%}, learner {share['learner']:.0%}, "
+        f"evaluation {share['evaluation']:.0%}.",
+        "",
+        f"Periodic evaluation, {training['eval_games']} games per opponent, seats alternated (score: win 1, draw "
+        f"0.5); `search` = {training['eval_simulations']} simulations of {algorithm}, `network` = no search:",
+        "",
+        "| step | minutes | " + " | ".join(opponents) + " |",
+        "|---:|---:|" + "---:|" * len(opponents),
+    ]  # fmt: skip
+    for r in evaluations:
+        scores = " | ".join(f"{r[k]:.2f}" for k in opponents)
+        lines.append(f"| {r['step']} | {r['elapsed_s'] / 60:.1f} | {scores} |")
+    markdown = "\n".join(lines)
+    print(markdown)
+    if evaluations:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(figsize=(6, 3.5), dpi=100)
+        for key in opponents:
+            axes.plot([r["elapsed_s"] / 60 for r in evaluations], [r[key] for r in evaluations], marker="o", label=key)
+        axes.set_xlabel("training minutes")
+        axes.set_ylabel("score")
+        axes.set_ylim(0, 1.02)
+        axes.legend(fontsize=7)
+        axes.set_title(start["game"])
+        figure.tight_layout()
+        figure.savefig(results_dir() / f"{config.name}.png")
+        plt.close(figure)
+    payload = {"run": config.run, "start": start, "final": last, "evaluations": evaluations}
+    write_results(config.name, payload, markdown, environment=environment_info())
+
+
+if __name__ == "__main__":
+    run(tyro.cli(CurveConfig))

@@ -143,7 +143,8 @@ def run(config: PPOBenchConfig) -> dict:
         "| set-up | env steps/s | ratio |",
         "|---|---:|---:|",
         f"| PettingZoo connect_four_v3, one AEC env as a Gymnasium env (SB3 tutorial) | {peer_median:,.0f} | 1.0× |",
-        f"| boardzoo BoardGameVecEnv, {config.num_envs} games, same PPO settings | {our_median:,.0f} | {speedup:.1f}× |",
+        f"| boardzoo BoardGameVecEnv, {config.num_envs} games, same PPO settings | {our_median:,.0f} | "
+        f"{speedup:.1f}× |",
         f"| boardzoo BoardGameVecEnv, 64 games, baseline settings (batch 512, 4 epochs), MlpPolicy | "
         f"{mlp_median:,.0f} | {ratio(mlp_median, peer_median):.1f}× |",
         f"| boardzoo PPO baseline as it trains (conv trunk 4×32, snapshot-pool opponent) | {conv_median:,.0f} | "

@@ -151,9 +151,9 @@ def _bc_config(config: CompareConfig, out: Path, minutes: float) -> BCConfig:
 
 def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
     snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget)
-    notes_file = folder / "bc_notes.json"
-    if not snapshots.pending:
-        return json.loads(notes_file.read_text()) if notes_file.is_file() else {}
+    notes_file = folder / "bc_notes.json"  # written last: BC is done when it exists
+    if notes_file.is_file():
+        return json.loads(notes_file.read_text())
     budget_s = 60 * config.budget
     start = time.perf_counter()
     rng = np.random.default_rng(config.seed)
@@ -163,6 +163,9 @@ def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]
     data = _concatenate(chunks)
     data_seconds = time.perf_counter() - start
     remaining = budget_s - data_seconds
+
+    # No network exists before training starts: fractions already passed get no snapshot.
+    snapshots.pending = [f for f in snapshots.pending if f > data_seconds / budget_s]
 
     def on_step(step: int, network: Any) -> None:
         snapshots.offer((time.perf_counter() - start) / budget_s, network, step)
@@ -179,9 +182,9 @@ def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]
 def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
     snapshot = _Snapshots(folder, "bc_fixed_data", (1.0,), game, config.budget)
     dataset_path = folder / "fixed_dataset.npz"
-    notes_file = folder / "bc_fixed_notes.json"
-    if not snapshot.pending:
-        return json.loads(notes_file.read_text()) if notes_file.is_file() else {}
+    notes_file = folder / "bc_fixed_notes.json"  # written last: done when it exists
+    if notes_file.is_file():
+        return json.loads(notes_file.read_text())
     if dataset_path.is_file():
         data = ExpertDataset.load(dataset_path)
         generation_seconds = data.metadata.get("generation_seconds")

@@ -206,7 +206,10 @@ def train_bc(config: BCConfig, data: ExpertDataset, on_step: Any = None) -> Path
     optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     targets = policy_targets(data, config.target)
     start = time.perf_counter()
-    bar = tqdm(total=config.steps, desc="behavioural cloning", unit="step", disable=not config.progress_bar)
+    # The bar counts steps, or seconds when the time cap is what ends training.
+    timed = config.minutes is not None and config.steps >= 10**6
+    total = int(60 * config.minutes) if timed else config.steps  # type: ignore[operator]
+    bar = tqdm(total=total, desc="behavioural cloning", unit="s" if timed else "step", disable=not config.progress_bar)
     losses = []
     for step in range(config.steps):
         if config.minutes is not None and time.perf_counter() - start > 60 * config.minutes:
@@ -222,7 +225,7 @@ def train_bc(config: BCConfig, data: ExpertDataset, on_step: Any = None) -> Path
         loss.backward()
         optimizer.step()
         losses.append(float(loss.detach()))
-        bar.update(1)
+        bar.update(int(time.perf_counter() - start) - bar.n if timed else 1)
         if step % 50 == 0:
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", refresh=False)
         if on_step is not None:

@@ -55,7 +55,7 @@ class CompareConfig:
 
     game: str = "connect_four"
     """a game with a `boardzoo train` preset (its parameters come from the preset)"""
-    budget: float = 4.0
+    budget: float = 3.0
     """training minutes per method"""
     fractions: tuple[float, ...] = (0.25, 0.5, 1.0)
     """snapshot points, as fractions of the budget"""
@@ -63,7 +63,7 @@ class CompareConfig:
     """output folder (default: runs/compare/<game>)"""
     ladder: tuple[int, ...] = (100, 1000, 10000)
     """UCT rollout budgets of the fixed ladder (random is always in)"""
-    games_per_pair: int = 20
+    games_per_pair: int = 12
     """round-robin games per pair of players (seats alternated)"""
     search_simulations: int = 64
     """search of the expert-iteration player"""
@@ -71,7 +71,7 @@ class CompareConfig:
     """rollouts of the UCT expert that makes BC's data"""
     bc_data_fraction: float = 0.5
     """share of BC's budget spent generating its data"""
-    fixed_dataset_games: int = 1000
+    fixed_dataset_games: int = 300
     """games in the fixed (uncharged) BC dataset"""
     seed: int = 0
     threads: int = 0

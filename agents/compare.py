@@ -325,10 +325,20 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
         "notes": notes,
         "games_played": len(records),
         "seconds": {"this_invocation": time.perf_counter() - started, "training_stage": training_seconds},
+        "earlier_invocations": _earlier_invocations(folder),
     }
     (folder / "report.json").write_text(json.dumps(payload, indent=2, default=str))
     print(report)
     return payload
+
+
+def _earlier_invocations(folder: Path) -> list[dict[str, float]]:
+    # The timings of earlier calls on this folder (a resumed or re-rated comparison keeps them).
+    previous = folder / "report.json"
+    if not previous.is_file():
+        return []
+    report = json.loads(previous.read_text())
+    return [*report.get("earlier_invocations", []), report["seconds"]]
 
 
 def _markdown(config: CompareConfig, game: Game, ratings: Ratings, curves: dict[str, Any],

@@ -23,8 +23,13 @@ def main(config: CompareConfig) -> None:
     folder = config.folder
     name = f"compare_{config.game}"
     markdown = (folder / "report.md").read_text().split("\n", 2)[2]  # drop the report's own title
-    command = f".venv/bin/python benchmarks/compare.py --game {config.game} --budget {config.budget:g}"
-    markdown = f"Reproduce: `{command}` (or `boardzoo compare {config.game}`).\n\n![Elo]({name}.png)\n\n{markdown}"
+    defaults = CompareConfig(game=config.game)
+    options = ("budget", "games_per_pair", "fixed_dataset_games", "bc_expert_simulations", "search_simulations", "seed")
+    changed = [
+        f"--{name} {getattr(config, name):g}" for name in options if getattr(config, name) != getattr(defaults, name)
+    ]
+    command = " ".join([".venv/bin/python benchmarks/compare.py --game", config.game, *changed])
+    markdown = f"Reproduce: `{command}`.\n\n![Elo]({name}.png)\n\n{markdown}"
     write_results(name, payload, markdown, environment=environment_info())
     shutil.copyfile(folder / "elo.png", results_dir() / f"{name}.png")
 

@@ -196,10 +196,9 @@ def load_checkpoint(path: str | Path, game: Game | str | None = None, device: st
                                   f"not {wanted_id} {wanted_params or ''}".rstrip())  # fmt: skip
     checkpoint_game = make(recorded["id"], **recorded["params"])
     network_config, network = build_from_config(config["network"], checkpoint_game)
+    content = read_file(path, MODEL_FILE, config)
     try:
-        weights = load_safetensors(read_file(path, MODEL_FILE, config))
-    except CheckpointError:
-        raise
+        weights = load_safetensors(content)
     except Exception as error:  # safetensors raises its own error types on malformed headers
         raise CheckpointError(f"{path / MODEL_FILE} is corrupt: {error}") from error
     for alias, name in config.get("aliases", {}).items():

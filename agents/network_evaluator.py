@@ -11,6 +11,7 @@ import time
 import numpy as np
 import torch
 
+from boardzoo.agents.search import sample_from_policy
 from boardzoo.envs import Game, State
 
 
@@ -67,9 +68,5 @@ class NetworkPlayer:
             actions[live] = masked.argmax(axis=1)
         else:
             scaled = masked / self.temperature
-            weights = np.exp(scaled - scaled.max(axis=1, keepdims=True))
-            cumulative = np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)
-            draws = rng.random(live.size)[:, None]
-            picked = np.minimum((cumulative <= draws).sum(axis=1), mask.shape[1] - 1)
-            actions[live] = picked
+            actions[live] = sample_from_policy(np.exp(scaled - scaled.max(axis=1, keepdims=True)), rng)
         return actions

@@ -22,6 +22,7 @@ from boardzoo.agents.search import (
     SearchOutput,
     gumbel_search,
     policy_from_visits,
+    sample_from_policy,
     search,
 )
 from boardzoo.envs import Game, State, sample_legal_actions
@@ -75,9 +76,7 @@ class SearchPlayer:
         if self.temperature == 0:
             actions[live] = policy[live].argmax(axis=1)
         else:
-            cumulative = policy[live].cumsum(axis=1)
-            draws = rng.random(live.size)[:, None]
-            actions[live] = np.minimum((cumulative <= draws).sum(axis=1), self.game.num_actions - 1)
+            actions[live] = sample_from_policy(policy[live], rng)
         return actions
 
 

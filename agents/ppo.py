@@ -43,6 +43,7 @@ from tqdm import tqdm
 
 from boardzoo.agents.checkpoint import load_checkpoint, load_training_state, save_checkpoint
 from boardzoo.agents.networks import NetworkConfig, build_trunk, mask_logits
+from boardzoo.agents.search import sample_from_policy
 from boardzoo.envs import Game, State, make
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 
@@ -149,14 +150,8 @@ class SnapshotPool:
         mask = torch.from_numpy(state.legal_action_mask)
         with torch.inference_mode():
             logits, _ = self.active(obs, mask)
-            probabilities = torch.softmax(logits, dim=1).numpy().astype(np.float64)
-        cumulative = probabilities.cumsum(axis=1)
-        draws = rng.random(state.batch_size)[:, None] * cumulative[:, -1:]
-        actions = (cumulative <= draws).sum(axis=1)
-        # Guard against rounding at the top end: fall back to the most probable legal move.
-        bad = ~state.legal_action_mask[np.arange(state.batch_size), np.minimum(actions, self.game.num_actions - 1)]
-        actions = np.where(bad, probabilities.argmax(axis=1), actions)
-        return actions.astype(np.int64)
+            probabilities = torch.softmax(logits, dim=1).numpy()
+        return sample_from_policy(probabilities, rng)
 
 
 @dataclass(frozen=True)
@@ -276,7 +271,8 @@ class PPOTrainer:
         if self._bar is not None:
             self._bar.n = int(1000 * self.progress(timesteps))
             self._bar.set_postfix(timesteps=timesteps, refresh=False)
-            self._bar.refresh() if timesteps % (16 * config.num_envs) == 0 else None
+            if timesteps % (16 * config.num_envs) == 0:
+                self._bar.refresh()
         return not (self.stop_requested or self.progress(timesteps) >= 1.0)
 
     def checkpoint(self, timesteps: int) -> Path:
@@ -308,7 +304,7 @@ class PPOTrainer:
         self.model.policy.optimizer.load_state_dict(state["optimizer"])
         self.pool.snapshots = list(state["pool"])
         self.elapsed = float(state["elapsed"])
-        self.last_snapshot = self.last_checkpoint = int(state["timesteps"])
+        self.last_checkpoint = int(state["timesteps"])
         self.last_snapshot = int(state["last_snapshot"])
         self.model.num_timesteps = int(state["timesteps"])
         tqdm.write(f"resuming {self.out} from {path.name}", file=sys.stderr)

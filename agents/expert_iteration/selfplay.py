@@ -20,7 +20,15 @@ import numpy as np
 
 from boardzoo.agents.expert_iteration.replay import Positions
 from boardzoo.agents.expert_iteration.targets import outcome_targets
-from boardzoo.agents.search import Evaluator, GumbelConfig, SearchConfig, gumbel_search, policy_from_visits, search
+from boardzoo.agents.search import (
+    Evaluator,
+    GumbelConfig,
+    SearchConfig,
+    gumbel_search,
+    policy_from_visits,
+    sample_from_policy,
+    search,
+)
 from boardzoo.envs import Game, State, reset_finished
 
 ALGORITHMS = ("gumbel", "puct")
@@ -132,12 +140,9 @@ class SelfPlay:
         return finished
 
     def _puct_actions(self, state: State, visits: np.ndarray) -> np.ndarray:
-        greedy = visits.argmax(axis=1)
-        sampled = policy_from_visits(visits, 1.0).cumsum(axis=1)
-        draws = self.rng.random(state.batch_size)[:, None]
-        sampled_actions = np.minimum((sampled <= draws).sum(axis=1), self.game.num_actions - 1)
+        # Self-play rows are never finished (they restart at once), so every row has visits.
         early = state.step_count < self.config.temperature_moves
-        return np.where(early, sampled_actions, greedy).astype(np.int64)
+        return np.where(early, sample_from_policy(visits, self.rng), visits.argmax(axis=1)).astype(np.int64)
 
     def _record(self, state: State, policy: np.ndarray, root_value: np.ndarray) -> None:
         observation = self.game.observe(state)

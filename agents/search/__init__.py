@@ -2,7 +2,14 @@
 
 from boardzoo.agents.search.evaluators import Evaluator, FunctionEvaluator, RolloutEvaluator, uniform_evaluator
 from boardzoo.agents.search.gumbel import GumbelConfig, GumbelOutput, gumbel_search
-from boardzoo.agents.search.mcts import SearchConfig, SearchOutput, masked_softmax, policy_from_visits, search
+from boardzoo.agents.search.mcts import (
+    SearchConfig,
+    SearchOutput,
+    masked_softmax,
+    policy_from_visits,
+    sample_from_policy,
+    search,
+)
 from boardzoo.agents.search.tree import Tree
 
 __all__ = [
@@ -17,6 +24,7 @@ __all__ = [
     "gumbel_search",
     "masked_softmax",
     "policy_from_visits",
+    "sample_from_policy",
     "search",
     "uniform_evaluator",
 ]

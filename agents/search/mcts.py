@@ -222,6 +222,18 @@ def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluato
     return leaf, value
 
 
+def sample_from_policy(policy: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """int64[K]: one action per row drawn from the (not necessarily normalised) non-negative
+    weights float[K, A], with one uniform per row; never an action of zero weight. Rows must
+    have positive total weight."""
+    cumulative = np.cumsum(policy, axis=1, dtype=np.float64)
+    draws = rng.random(policy.shape[0]) * cumulative[:, -1]
+    picked = (cumulative <= draws[:, None]).sum(axis=1)
+    # Rounding can carry the draw past the last positive weight: clamp to it.
+    last_positive = policy.shape[1] - 1 - np.argmax(policy[:, ::-1] > 0, axis=1)
+    return np.minimum(picked, last_positive).astype(np.int64)
+
+
 def policy_from_visits(visits: np.ndarray, temperature: float) -> np.ndarray:
     """float32[B, A]: visits ** (1 / T) normalised; T = 0 puts all mass on the most visited
     action (the lowest index on ties). Rows without visits give all zeros."""

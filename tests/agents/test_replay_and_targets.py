@@ -92,10 +92,9 @@ def test_selfplay_records_full_search_positions_with_outcomes_from_each_movers_v
         own, other = positions.observation[:, 0].sum(axis=(1, 2)), positions.observation[:, 1].sum(axis=(1, 2))
         mover_is_first = own == other
         assert np.all(np.abs(positions.z) <= 1) and np.all(np.isin(positions.z, [-1, 0, 1]))
-        # z flips sign between the two players' positions of the same game.
-        if positions.z[0] != 0:
-            assert np.all(np.where(mover_is_first, positions.z, -positions.z) == positions.z[mover_is_first][0]
-                          if mover_is_first.any() else True)  # fmt: skip
+        # z flips sign between the two players' positions: from player 0's view it is one value.
+        z_first = np.where(mover_is_first, positions.z, -positions.z)
+        assert np.all(z_first == z_first[0])
         np.testing.assert_allclose(positions.policy.sum(axis=1), 1.0, rtol=1e-5)
         assert not np.any(positions.policy[~positions.legal] > 0)
         assert np.all(np.abs(positions.q) <= 1)

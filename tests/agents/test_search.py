@@ -197,3 +197,19 @@ def test_uct_player_beats_random_as_a_gymnasium_opponent_and_in_the_aec_env():
             final[agent] = reward
         aec.step(aec_action(uct, aec, rng))
     assert final == {"player_0": 0.0, "player_1": 0.0}  # UCT against itself draws
+
+
+def test_sample_from_policy_follows_the_weights_and_never_picks_zero_weight():
+    from boardzoo.agents.search import sample_from_policy
+
+    weights = np.tile(np.array([0.0, 3.0, 0.0, 1.0, 0.0]), (40_000, 1))  # unnormalised
+    picks = sample_from_policy(weights, np.random.default_rng(0))
+    assert set(np.unique(picks).tolist()) == {1, 3}
+    assert abs((picks == 1).mean() - 0.75) < 0.01
+
+    # A draw at the very top (u -> 1) still lands on the last positive weight.
+    class Top:
+        def random(self, size):
+            return np.full(size, 1.0 - 1e-17)
+
+    assert sample_from_policy(weights[:2], Top()).tolist() == [3, 3]  # type: ignore[arg-type]

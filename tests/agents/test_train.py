@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -126,4 +125,3 @@ def test_bad_train_configs_name_the_problem(tmp_path):
         TrainConfig(replay_sampling="episode")
     with pytest.raises(SystemExit):
         main(["train", "chess"])
-    assert os.environ.get("BOARDZOO_MALLOC_TUNING", "1") in ("0", "1")

@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (each creates .venv and installs what it needs):
-#   make compare  # the main job: expert iteration vs PPO vs BC on Connect Four, rated by Elo (~20 min)
+#   make compare  # the main job: expert iteration vs PPO vs BC on Connect Four, rated by Elo (sized for ~20 min)
 #   make test     # lint, the test suite, and the wheel check
 VENV ?= .venv
 PY := $(VENV)/bin/python

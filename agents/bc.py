@@ -37,6 +37,8 @@ import torch
 from tqdm import tqdm
 
 from boardzoo.agents.checkpoint import save_checkpoint
+from boardzoo.agents.expert_iteration.learner import augment, policy_value_losses
+from boardzoo.agents.expert_iteration.replay import Positions
 from boardzoo.agents.networks import NetworkConfig, build_network
 from boardzoo.agents.players import Player, SearchPlayer
 from boardzoo.agents.search import GumbelOutput, policy_from_visits
@@ -195,9 +197,6 @@ def train_bc(config: BCConfig, data: ExpertDataset, on_step: Any = None) -> Path
 
     `on_step(step, network)`, if given, is called after every step (the comparison uses it to
     snapshot the network)."""
-    from boardzoo.agents.expert_iteration.learner import augment, policy_value_losses
-    from boardzoo.agents.expert_iteration.replay import Positions
-
     game = data.game()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)

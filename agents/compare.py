@@ -37,7 +37,7 @@ import torch
 
 from boardzoo.agents.agent_loading import load_player
 from boardzoo.agents.arena import Arena
-from boardzoo.agents.bc import BCConfig, ExpertDataset, generate_dataset, train_bc
+from boardzoo.agents.bc import ARRAYS, BCConfig, ExpertDataset, generate_dataset, train_bc
 from boardzoo.agents.checkpoint import load_checkpoint, read_config, save_checkpoint
 from boardzoo.agents.expert_iteration.presets import PRESETS
 from boardzoo.agents.expert_iteration.train import Trainer
@@ -208,8 +208,7 @@ def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str
 
 
 def _concatenate(chunks: list[ExpertDataset]) -> ExpertDataset:
-    fields = ("observation", "legal", "action", "policy", "has_policy", "z")
-    arrays = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in fields}
+    arrays = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in ARRAYS}
     metadata = {**chunks[0].metadata, "games": sum(c.metadata["games"] for c in chunks)}
     return ExpertDataset(**arrays, metadata=metadata)
 

@@ -6,7 +6,7 @@ An evaluator is any callable `(state, keys) -> (logits, value)`:
     that batched and single searches agree);
   logits: float32[K, A], prior logits (illegal actions are masked by the search);
   value: float32[K], the expected outcome for the player to move, in [-1, 1].
-The network bridge (`boardzoo.agents.network_evaluator`) lives outside `search`, which never
+The network bridge (`boardzoo.agents.models.evaluator`) lives outside `search`, which never
 imports torch.
 """
 

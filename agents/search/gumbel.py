@@ -30,7 +30,7 @@ _NEGLIGIBLE = -1e9
 class GumbelConfig:
     """Gumbel search parameters (defaults from the paper)."""
 
-    num_simulations: int = 16
+    simulations: int = 16
     """simulations per search (2 or more)"""
     max_considered_actions: int = 16
     """m: root actions sampled by Gumbel-top-k"""
@@ -42,8 +42,8 @@ class GumbelConfig:
     """0 makes the root choice deterministic (evaluation play)"""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.num_simulations, int) or self.num_simulations < 1:
-            raise ValueError(f"num_simulations must be a positive int, got {self.num_simulations!r}")
+        if not isinstance(self.simulations, int) or self.simulations < 1:
+            raise ValueError(f"simulations must be a positive int, got {self.simulations!r}")
         if not isinstance(self.max_considered_actions, int) or self.max_considered_actions < 1:
             raise ValueError(f"max_considered_actions must be a positive int, got {self.max_considered_actions!r}")
         if self.c_visit < 0 or self.c_scale < 0 or self.gumbel_scale < 0:
@@ -73,28 +73,28 @@ class GumbelOutput:
     tree: Tree
 
 
-def considered_visit_sequence(num_considered: int, num_simulations: int) -> list[int]:
+def considered_visit_sequence(num_considered: int, simulations: int) -> list[int]:
     """For each simulation, the visit count a root action must have to be chosen next
     (sequential halving: rounds visit every remaining action equally, then halve them)."""
     if num_considered <= 1:
-        return list(range(num_simulations))
+        return list(range(simulations))
     rounds = math.ceil(math.log2(num_considered))
     sequence: list[int] = []
     visits = [0] * num_considered
     remaining = num_considered
-    while len(sequence) < num_simulations:
-        per_round = max(1, num_simulations // (rounds * remaining))
+    while len(sequence) < simulations:
+        per_round = max(1, simulations // (rounds * remaining))
         for _ in range(per_round):
             sequence.extend(visits[:remaining])
             for i in range(remaining):
                 visits[i] += 1
         remaining = max(2, remaining // 2)
-    return sequence[:num_simulations]
+    return sequence[:simulations]
 
 
-def considered_visit_table(max_considered: int, num_simulations: int) -> np.ndarray:
-    """int32[max_considered + 1, num_simulations]: the sequence for each number considered."""
-    return np.array([considered_visit_sequence(m, num_simulations) for m in range(max_considered + 1)], dtype=np.int32)
+def considered_visit_table(max_considered: int, simulations: int) -> np.ndarray:
+    """int32[max_considered + 1, simulations]: the sequence for each number considered."""
+    return np.array([considered_visit_sequence(m, simulations) for m in range(max_considered + 1)], dtype=np.int32)
 
 
 def gumbel_noise(keys: np.ndarray, num_actions: int, scale: float) -> np.ndarray:
@@ -213,16 +213,16 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
     """
     keys = check_keys(keys, root.batch_size)
     batch, num_actions = root.batch_size, game.num_actions
-    tree, store, active = new_tree(game, root, config.num_simulations)
+    tree, store, active = new_tree(game, root, config.simulations)
     logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
     legal = root.legal_action_mask
     root_logits = np.where(legal, logits - np.where(legal, logits, -np.inf).max(axis=1, initial=0)[:, None], 0.0)
     gumbel = gumbel_noise(keys, num_actions, config.gumbel_scale)
     num_considered = np.minimum(legal.sum(axis=1), config.max_considered_actions)
-    table = considered_visit_table(config.max_considered_actions, config.num_simulations)
+    table = considered_visit_table(config.max_considered_actions, config.simulations)
     node = np.empty(batch, dtype=np.int32)
     action = np.empty(batch, dtype=np.int32)
-    for simulation in range(config.num_simulations):
+    for simulation in range(config.simulations):
         _select(tree.node_visits, tree.node_terminal, tree.node_raw_value, tree.children_index, tree.children_prior,
                 tree.children_visits, tree.children_value_sum, tree.children_legal, active, gumbel, root_logits,
                 table[num_considered, simulation], config.c_visit, config.c_scale, node, action)  # fmt: skip

@@ -31,7 +31,7 @@ RULES = {"puct": SELECT_PUCT, "uct": SELECT_UCT}
 class SearchConfig:
     """How to search (PUCT defaults follow AlphaZero; UCT is the classic rollout baseline)."""
 
-    num_simulations: int = 64
+    simulations: int = 64
     """simulations per search; each adds one node per tree"""
     rule: str = "puct"
     """"puct" (Q + c * P * sqrt(N) / (1 + n)) or "uct" (Q + c * sqrt(ln N / n))"""
@@ -45,8 +45,8 @@ class SearchConfig:
     """share of root prior replaced by Dirichlet noise (0 = no noise)"""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.num_simulations, int) or self.num_simulations < 1:
-            raise ValueError(f"num_simulations must be a positive int, got {self.num_simulations!r}")
+        if not isinstance(self.simulations, int) or self.simulations < 1:
+            raise ValueError(f"simulations must be a positive int, got {self.simulations!r}")
         if self.rule not in RULES:
             raise ValueError(f"rule must be one of {sorted(RULES)}, got {self.rule!r}")
         if not 0.0 <= self.dirichlet_fraction <= 1.0:
@@ -60,7 +60,7 @@ class SearchOutput:
     """Root statistics of B searches.
 
     Attributes:
-      visits: int32[B, A], root child visit counts (summing to num_simulations per live row).
+      visits: int32[B, A], root child visit counts (summing to simulations per live row).
       q: float32[B, A], mean value of each root action for the root player (0 if unvisited).
       prior: float32[B, A], root prior after noise.
       root_value: float32[B], mean value of the root for its player.
@@ -117,11 +117,11 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
     """
     keys = check_keys(keys, root.batch_size)
     batch = root.batch_size
-    tree, store, active = new_tree(game, root, config.num_simulations)
+    tree, store, active = new_tree(game, root, config.simulations)
     _, prior = evaluate_roots(tree, game, root, evaluate, keys, active, noise=config)
     node = np.empty(batch, dtype=np.int32)
     action = np.empty(batch, dtype=np.int32)
-    for simulation in range(config.num_simulations):
+    for simulation in range(config.simulations):
         select_leaves(tree.node_visits, tree.node_terminal, tree.children_index, tree.children_prior,
                       tree.children_visits, tree.children_value_sum, tree.children_legal, active,
                       RULES[config.rule], config.exploration, config.fpu_reduction, node, action)  # fmt: skip
@@ -139,10 +139,10 @@ def check_keys(keys: np.ndarray, batch_size: int) -> np.ndarray:
     return keys
 
 
-def new_tree(game: Game, root: State, num_simulations: int) -> tuple[Tree, State, np.ndarray]:
-    """An empty tree of num_simulations + 1 nodes per row, the node-state store holding the
+def new_tree(game: Game, root: State, simulations: int) -> tuple[Tree, State, np.ndarray]:
+    """An empty tree of simulations + 1 nodes per row, the node-state store holding the
     roots, and the rows to search (bool[B], the unfinished roots)."""
-    batch, nodes = root.batch_size, num_simulations + 1
+    batch, nodes = root.batch_size, simulations + 1
     tree = Tree.empty(batch, nodes, game.num_actions)
     store = game.init(batch * nodes)
     _write_rows(store, np.arange(batch) * nodes, root)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.agent_loading import load_player
-from boardzoo.agents.bc import BCConfig, ExpertDataset, generate_dataset, policy_targets, train_bc
-from boardzoo.agents.networks import NetworkConfig
+from boardzoo.agents.models.networks import NetworkConfig
 from boardzoo.agents.players import UCTPlayer
+from boardzoo.agents.players.loading import load_player
+from boardzoo.agents.training.bc import BCConfig, policy_targets, train_bc
+from boardzoo.agents.training.expert_data import ExpertDataset, generate_dataset
 from boardzoo.envs import make
 
 from .test_play_and_match import FirstLegal
@@ -17,7 +18,7 @@ from .test_play_and_match import FirstLegal
 
 def test_dataset_round_trip_and_contents(tmp_path):
     game = make("connect_four")
-    data = generate_dataset(game, UCTPlayer(game, num_simulations=20), 6, np.random.default_rng(0),
+    data = generate_dataset(game, UCTPlayer(game, simulations=20), 6, np.random.default_rng(0),
                             expert_name="uct20", random_opening_plies=2, batch_size=4)  # fmt: skip
     assert len(data) > 6 * 5 and data.has_policy.all()
     np.testing.assert_allclose(data.policy.sum(axis=1), 1.0, rtol=1e-5)
@@ -44,9 +45,9 @@ def test_bc_on_a_deterministic_expert_reproduces_its_moves(tmp_path):
                       progress_bar=False)  # fmt: skip
     torch.set_num_threads(1)
     path = train_bc(config, data)
-    clone = load_player(path, "tic_tac_toe", search=False)
+    clone = load_player(path, "tic_tac_toe", simulations=0)
     # Replay the recorded positions through the clone: observations determine the positions here.
-    from boardzoo.agents.network_evaluator import TorchEvaluator
+    from boardzoo.agents.models import TorchEvaluator
 
     evaluator: TorchEvaluator = clone.evaluator
     with torch.inference_mode():

@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.checkpoint import (
+from boardzoo.agents.models.checkpoint import (
     CheckpointError,
     load_arrays,
     load_checkpoint,
     load_training_state,
     save_checkpoint,
 )
-from boardzoo.agents.networks import NetworkConfig, build_network
+from boardzoo.agents.models.networks import NetworkConfig, build_network
 from boardzoo.envs import make
 
 

@@ -46,20 +46,20 @@ def bandit_evaluator(game, root_logits: np.ndarray, child_values: np.ndarray) ->
     return FunctionEvaluator(game, fn)
 
 
-@pytest.mark.parametrize("num_simulations", [2, 4, 8, 16])
-def test_improved_policy_improves_on_the_prior_on_random_bandits(num_simulations):
+@pytest.mark.parametrize("simulations", [2, 4, 8, 16])
+def test_improved_policy_improves_on_the_prior_on_random_bandits(simulations):
     game = make("hex", board_size=3)  # 9 actions
-    rng = np.random.default_rng(num_simulations)
+    rng = np.random.default_rng(simulations)
     for trial in range(20):
         root_logits = rng.normal(size=9).astype(np.float32) * 2
         child_values = rng.uniform(-1, 1, size=9).astype(np.float32)
         out = gumbel_search(game, game.init(1), bandit_evaluator(game, root_logits, child_values),
-                            GumbelConfig(num_simulations=num_simulations), keys_for(1, trial))  # fmt: skip
+                            GumbelConfig(simulations=simulations), keys_for(1, trial))  # fmt: skip
         q = out.q[0]
         assert out.improved_policy[0] @ q >= out.prior[0] @ q - 1e-6, (trial, out.visits[0])
         visited = out.visits[0] > 0
         np.testing.assert_allclose(q[visited], child_values[visited], atol=1e-5)
-        assert out.visits[0].sum() == num_simulations
+        assert out.visits[0].sum() == simulations
 
 
 def test_gumbel_takes_the_win_with_one_visit_per_action():
@@ -69,14 +69,14 @@ def test_gumbel_takes_the_win_with_one_visit_per_action():
     # move: we require the win in most seeds, and always with the noise turned off.
     game = make("connect_four")
     state = play(game, [3, 0, 3, 0, 3, 6])  # x completes column d
-    player = SearchPlayer(game, uniform_evaluator(game), GumbelConfig(num_simulations=8))
+    player = SearchPlayer(game, uniform_evaluator(game), GumbelConfig(simulations=8))
     actions = []
     for seed in range(10):
         actions.append(int(player.act(state, np.random.default_rng(seed))[0]))
         assert player.last_search.improved_policy[0].argmax() == 3
         assert player.last_search.improved_policy[0, 3] > 0.9
     assert actions.count(3) >= 8, actions
-    deterministic = SearchPlayer(game, uniform_evaluator(game), GumbelConfig(num_simulations=8, gumbel_scale=0.0))
+    deterministic = SearchPlayer(game, uniform_evaluator(game), GumbelConfig(simulations=8, gumbel_scale=0.0))
     assert deterministic.act(state, np.random.default_rng(0)).tolist() == [3]
 
 
@@ -87,7 +87,7 @@ def test_gumbel_batched_equals_single():
     for _ in range(6):
         state = game.step(state, np.array([rng.choice(np.flatnonzero(m)) for m in state.legal_action_mask]))
     keys = keys_for(5, seed=4)
-    config = GumbelConfig(num_simulations=12)
+    config = GumbelConfig(simulations=12)
     batched = gumbel_search(game, state, RolloutEvaluator(game), config, keys)
     for i in range(5):
         single = gumbel_search(game, state.take(np.array([i])), RolloutEvaluator(game), config, keys[i : i + 1])
@@ -99,7 +99,7 @@ def test_gumbel_batched_equals_single():
 def test_finished_roots_are_skipped_and_bad_config_rejected():
     game = make("tic_tac_toe")
     state = play(game, [0, 3, 1, 4, 2])  # x has won
-    out = gumbel_search(game, state, RolloutEvaluator(game), GumbelConfig(num_simulations=4), keys_for(1))
+    out = gumbel_search(game, state, RolloutEvaluator(game), GumbelConfig(simulations=4), keys_for(1))
     assert out.action.tolist() == [-1] and out.visits.sum() == 0
     with pytest.raises(ValueError, match="max_considered_actions must be a positive int, got 0"):
         GumbelConfig(max_considered_actions=0)

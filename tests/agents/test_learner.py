@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.expert_iteration.learner import Learner, LearnerConfig, augment, policy_value_losses
-from boardzoo.agents.expert_iteration.replay import Positions
-from boardzoo.agents.networks import NetworkConfig, build_network
+from boardzoo.agents.models.networks import NetworkConfig, build_network
+from boardzoo.agents.training.expert_iteration.learner import Learner, LearnerConfig
+from boardzoo.agents.training.losses import policy_value_losses
+from boardzoo.agents.training.positions import Positions, augment
 from boardzoo.envs import make, sample_legal_actions
 
 

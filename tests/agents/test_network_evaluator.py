@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.network_evaluator import TorchEvaluator
+from boardzoo.agents.models import TorchEvaluator
 from boardzoo.agents.search import SearchConfig, search
 from boardzoo.envs import make
 
@@ -28,7 +28,7 @@ def test_torch_evaluator_drives_a_search():
     torch.manual_seed(0)
     evaluator = TorchEvaluator(game, TinyNet(2, 42, 7))
     state = game.init(4)
-    out = search(game, state, evaluator, SearchConfig(num_simulations=16), np.arange(4, dtype=np.uint64))
+    out = search(game, state, evaluator, SearchConfig(simulations=16), np.arange(4, dtype=np.uint64))
     assert out.visits.sum(axis=1).tolist() == [16] * 4
     assert evaluator.calls == 17 and evaluator.forward_seconds > 0
     np.testing.assert_allclose(out.prior.sum(axis=1), 1.0, rtol=1e-5)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.networks import NetworkConfig, build_network, count_parameters, flops_per_evaluation
+from boardzoo.agents.models.networks import NetworkConfig, build_network, count_parameters, flops_per_evaluation
 from boardzoo.envs import make
 
 CONFIGS = {

@@ -7,9 +7,9 @@ import io
 import numpy as np
 import pytest
 
-from boardzoo.agents.match import play_match
-from boardzoo.agents.play import parse_move, play_in_terminal
+from boardzoo.agents.cli.play import parse_move, play_in_terminal
 from boardzoo.agents.players import RandomPlayer
+from boardzoo.agents.players.match import play_match
 from boardzoo.envs import State, make
 
 from .minimax import MinimaxPlayer

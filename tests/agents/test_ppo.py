@@ -5,17 +5,18 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from boardzoo.agents.agent_loading import load_player
-from boardzoo.agents.match import play_match
-from boardzoo.agents.networks import NetworkConfig
+from boardzoo.agents.models.networks import NetworkConfig
+from boardzoo.agents.models.ppo_network import PPONetworkConfig, build_ppo_network
 from boardzoo.agents.players import RandomPlayer
-from boardzoo.agents.ppo import PPOConfig, PPONetworkConfig, PPOTrainer, SnapshotPool, build_ppo_network
+from boardzoo.agents.players.loading import load_player
+from boardzoo.agents.players.match import play_match
+from boardzoo.agents.training.ppo import PPOConfig, PPOTrainer, SnapshotPool
 from boardzoo.envs import make
 
 
 def tiny_config(out, **changes) -> PPOConfig:
     network = PPONetworkConfig(trunk=NetworkConfig(blocks=1, channels=8))
-    settings = dict(game="tic_tac_toe", out=str(out), minutes=None, timesteps=1536, num_envs=16, n_steps=16,
+    settings = dict(game="tic_tac_toe", out=str(out), minutes=None, steps=1536, num_envs=16, n_steps=16,
                     batch_size=128, n_epochs=1, network=network, pool_size=3, snapshot_interval=256,
                     checkpoint_interval=1024, progress_bar=False, threads=1)  # fmt: skip
     settings.update(changes)
@@ -34,17 +35,17 @@ def test_the_pool_keeps_the_newest_snapshots_and_the_opponent_rotates(tmp_path):
     changed = [k for k in first if first[k].dtype.is_floating_point and not torch.equal(first[k], last[k])]
     assert changed, "snapshots should differ as the learner trains"
     assert len(drawn) == 1536 // (16 * 16) and len(set(drawn)) > 1  # one draw per rollout, not always the same
-    player = load_player(path, "tic_tac_toe", search=False)
+    player = load_player(path, "tic_tac_toe", simulations=0)
     result = play_match(make("tic_tac_toe"), player, RandomPlayer(), 8, np.random.default_rng(0))
     assert result.outcome.shape == (8,)
 
 
 def test_resume_continues_from_the_last_checkpoint(tmp_path):
     out = tmp_path / "run"
-    PPOTrainer(tiny_config(out, timesteps=1024)).run()
-    trainer = PPOTrainer(tiny_config(out, timesteps=1536))
+    PPOTrainer(tiny_config(out, steps=1024)).run()
+    trainer = PPOTrainer(tiny_config(out, steps=1536))
     path = trainer.run()
-    assert path.name == "timesteps_0000001536" and trainer.model.num_timesteps == 1536
+    assert path.name == "step_0000001536" and trainer.model.num_timesteps == 1536
 
 
 def test_pool_player_only_plays_legal_moves():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boardzoo.agents.agent_loading import PRETRAINED, load_agent, load_player, resolve_checkpoint
-from boardzoo.agents.checkpoint import CheckpointError
-from boardzoo.agents.match import play_match
+from boardzoo.agents.models.checkpoint import CheckpointError
 from boardzoo.agents.players import RandomPlayer
+from boardzoo.agents.players.loading import PRETRAINED, load_agent, load_player, resolve_checkpoint
+from boardzoo.agents.players.match import play_match
 
 
 @pytest.mark.parametrize("name", sorted(PRETRAINED))
@@ -17,7 +17,7 @@ def test_pretrained_agent_loads_and_beats_random(name):
     assert (resolve_checkpoint(name) / "model.safetensors").stat().st_size < 5_000_000
     game = checkpoint.game
     assert game.id == name
-    for player in (load_player(name, simulations=16), load_player(name, search=False)):
+    for player in (load_player(name, simulations=16), load_player(name, simulations=0)):
         result = play_match(game, player, RandomPlayer(), 20, np.random.default_rng(0))
         assert result.score >= 0.9, (name, result.wins, result.draws, result.losses)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boardzoo.agents.arena import Arena, player_from_spec, ratings_from_records
-from boardzoo.agents.players import RandomPlayer, UCTPlayer
-from boardzoo.agents.ratings import fit_elo, rate
+from boardzoo.agents.evaluation.arena import Arena, ratings_from_records
+from boardzoo.agents.evaluation.ratings import fit_elo, rate
+from boardzoo.agents.players import RandomPlayer, UCTPlayer, player_from_spec
 from boardzoo.envs import make
 
 from .test_play_and_match import FirstLegal
@@ -63,7 +63,7 @@ def test_arena_alternates_seats_logs_games_and_rates_them(tmp_path):
     result = arena.play("first_legal", FirstLegal(), "first_legal_too", FirstLegal(), 4, rng)
     np.testing.assert_array_equal(result.seat_a, [0, 1, 0, 1])
     np.testing.assert_array_equal(result.outcome, [1, -1, 1, -1])  # the first mover wins this line
-    arena.play("uct50", UCTPlayer(game, num_simulations=50), "random", RandomPlayer(), 20, rng)
+    arena.play("uct50", UCTPlayer(game, simulations=50), "random", RandomPlayer(), 20, rng)
     records = arena.records()
     assert len(records) == 24 and {r["seat_a"] for r in records} == {0, 1}
     ratings = arena.ratings(bootstrap=20)
@@ -92,7 +92,7 @@ def test_draws_in_the_arena_score_half():
 def test_player_specs():
     game = make("connect_four")
     assert isinstance(player_from_spec(game, "random"), RandomPlayer)
-    assert player_from_spec(game, "uct:30").config.num_simulations == 30
+    assert player_from_spec(game, "uct:30").config.simulations == 30
     with pytest.raises(ValueError, match="bad player spec 'mcts'"):
         player_from_spec(game, "mcts")
 
@@ -100,7 +100,7 @@ def test_player_specs():
 def test_round_robin_tops_pairs_up_instead_of_replaying_them(tmp_path):
     game = make("tic_tac_toe")
     arena = Arena(game, tmp_path / "log.jsonl")
-    players = {"random": RandomPlayer(), "first": FirstLegal(), "uct5": UCTPlayer(game, num_simulations=5)}
+    players = {"random": RandomPlayer(), "first": FirstLegal(), "uct5": UCTPlayer(game, simulations=5)}
     arena.round_robin(players, 2, np.random.default_rng(0))
     assert len(arena.records()) == 3 * 2
     arena.round_robin(players, 3, np.random.default_rng(1))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from boardzoo.agents.expert_iteration.replay import Positions, ReplayBuffer
-from boardzoo.agents.expert_iteration.selfplay import SelfPlay, SelfPlayConfig
-from boardzoo.agents.expert_iteration.targets import mixed_value_target, outcome_targets, scheduled_q_ratio
 from boardzoo.agents.search import uniform_evaluator
+from boardzoo.agents.training.expert_iteration.replay import ReplayBuffer
+from boardzoo.agents.training.expert_iteration.selfplay import SelfPlay, SelfPlayConfig
+from boardzoo.agents.training.positions import Positions
+from boardzoo.agents.training.targets import mixed_value_target, outcome_targets, scheduled_q_ratio
 from boardzoo.envs import make
 
 

@@ -35,7 +35,7 @@ def test_root_visits_sum_to_the_simulations_and_finished_roots_are_skipped(rule)
         state = game.step(state, np.array([move, move, move + 2]))
     state = game.step(state, np.array([0, 2, 4]))  # row 0: x wins column a
     assert state.done.tolist() == [True, False, False]
-    out = search(game, state, RolloutEvaluator(game), SearchConfig(num_simulations=50, rule=rule), keys_for(3))
+    out = search(game, state, RolloutEvaluator(game), SearchConfig(simulations=50, rule=rule), keys_for(3))
     assert out.visits.sum(axis=1).tolist() == [0, 50, 50]
     assert (out.visits[~state.legal_action_mask] == 0).all()
     # One node per simulation that expanded something; revisits of terminal nodes add none.
@@ -60,9 +60,9 @@ def test_connect_four_tactics(moves, expected, player_kind):
     game = make("connect_four")
     state = connect_four_position(moves)
     if player_kind == "uct":
-        player = UCTPlayer(game, num_simulations=400)
+        player = UCTPlayer(game, simulations=400)
     else:
-        player = SearchPlayer(game, RolloutEvaluator(game, 2), SearchConfig(num_simulations=300))
+        player = SearchPlayer(game, RolloutEvaluator(game, 2), SearchConfig(simulations=300))
     action = int(player.act(state, np.random.default_rng(1))[0])
     assert action in expected, (game.render(state, 0), action, player.last_search.visits)
 
@@ -76,7 +76,7 @@ def test_terminal_children_are_scored_exactly_without_the_evaluator():
         calls.append(mask.shape[0])
         return np.zeros(mask.shape, np.float32), np.zeros(mask.shape[0], np.float32)
 
-    out = search(game, state, FunctionEvaluator(game, fn), SearchConfig(num_simulations=40), keys_for(1))
+    out = search(game, state, FunctionEvaluator(game, fn), SearchConfig(simulations=40), keys_for(1))
     assert out.visits[0].argmax() == 2 and out.q[0, 2] == 1.0
     # The evaluator saw the root and each new non-terminal node, nothing else: revisits of the
     # won child (visits[2] > 1) and other terminal nodes were scored from the kernel's rewards.
@@ -109,7 +109,7 @@ def test_uct_plays_minimax_optimal_moves_in_every_tic_tac_toe_position():
     game = make("tic_tac_toe")
     positions = reachable_tic_tac_toe_positions()
     assert positions.batch_size == 4520
-    actions = UCTPlayer(game, num_simulations=3000).act(positions, np.random.default_rng(0))
+    actions = UCTPlayer(game, simulations=3000).act(positions, np.random.default_rng(0))
     wrong = [
         i
         for i in range(positions.batch_size)
@@ -118,8 +118,8 @@ def test_uct_plays_minimax_optimal_moves_in_every_tic_tac_toe_position():
     assert not wrong, f"{len(wrong)} positions, e.g.\n{game.render(positions, wrong[0])}"
 
 
-@pytest.mark.parametrize("config", [SearchConfig(num_simulations=40, dirichlet_fraction=0.25),
-                                    SearchConfig(num_simulations=40, rule="uct", exploration=2.0)])  # fmt: skip
+@pytest.mark.parametrize("config", [SearchConfig(simulations=40, dirichlet_fraction=0.25),
+                                    SearchConfig(simulations=40, rule="uct", exploration=2.0)])  # fmt: skip
 def test_batched_search_equals_single_searches(config):
     game = make("connect_four")
     rng = np.random.default_rng(5)
@@ -147,7 +147,7 @@ def test_puct_follows_the_prior_and_the_value():
         value = np.where(last_move_was_d, -1.0, 0.0).astype(np.float32)
         return logits, value
 
-    out = search(game, game.init(1), FunctionEvaluator(game, fn), SearchConfig(num_simulations=60), keys_for(1))
+    out = search(game, game.init(1), FunctionEvaluator(game, fn), SearchConfig(simulations=60), keys_for(1))
     assert out.prior[0].argmax() == 0
     assert out.visits[0].argmax() == 3 and out.q[0, 3] > out.q[0, 0]
 
@@ -162,8 +162,8 @@ def test_policy_from_visits_and_masked_softmax():
 
 
 def test_bad_search_config_is_rejected():
-    with pytest.raises(ValueError, match="num_simulations must be a positive int, got 0"):
-        SearchConfig(num_simulations=0)
+    with pytest.raises(ValueError, match="simulations must be a positive int, got 0"):
+        SearchConfig(simulations=0)
     with pytest.raises(ValueError, match=r"rule must be one of \['puct', 'uct'\], got 'ucb'"):
         SearchConfig(rule="ucb")
     game = make("tic_tac_toe")
@@ -173,7 +173,7 @@ def test_bad_search_config_is_rejected():
 
 def test_uct_player_beats_random_as_a_gymnasium_opponent_and_in_the_aec_env():
     game = make("tic_tac_toe")
-    env = BoardGameEnv(game, opponent=UCTPlayer(game, num_simulations=300), learner_seat=None)
+    env = BoardGameEnv(game, opponent=UCTPlayer(game, simulations=300), learner_seat=None)
     rng = np.random.default_rng(0)
     learner_total = 0.0
     for episode in range(10):
@@ -189,7 +189,7 @@ def test_uct_player_beats_random_as_a_gymnasium_opponent_and_in_the_aec_env():
 
     aec = boardzoo.envs.tic_tac_toe_v0.env()
     aec.reset()
-    uct = UCTPlayer(game, num_simulations=1500)
+    uct = UCTPlayer(game, simulations=1500)
     final = {}
     for agent in aec.agent_iter():
         _, reward, terminated, _, _ = aec.last()

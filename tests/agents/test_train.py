@@ -12,17 +12,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from boardzoo.agents.agent_loading import load_player
-from boardzoo.agents.checkpoint import CheckpointError, load_arrays
 from boardzoo.agents.cli import main
-from boardzoo.agents.expert_iteration.train import TrainConfig, train
-from boardzoo.agents.match import play_match
+from boardzoo.agents.models.checkpoint import CheckpointError, load_arrays
 from boardzoo.agents.players import RandomPlayer
+from boardzoo.agents.players.loading import load_player
+from boardzoo.agents.players.match import play_match
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
+from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.envs import make
 
 TINY = ["--network.blocks", "1", "--network.channels", "8", "--selfplay.batch_size", "16", "--selfplay.simulations",
         "8", "--selfplay.cheap_simulations", "2", "--learner.batch_size", "32", "--min_positions", "100",
-        "--checkpoint_interval", "10", "--eval_interval", "-1", "--threads", "1", "--no_tensorboard",
+        "--checkpoint_interval", "10", "--evaluation.interval", "-1", "--threads", "1", "--no_tensorboard",
         "--no_progress_bar", "--minutes", "None"]  # fmt: skip
 
 
@@ -57,9 +58,9 @@ def test_a_run_killed_and_resumed_gives_the_same_checkpoints_as_an_uninterrupted
     finally:
         process.wait()
     at_kill = latest(killed)
-    assert at_kill is not None and at_kill != f"step_{steps:08d}", "the run ended before it could be killed"
+    assert at_kill is not None and at_kill != f"step_{steps:010d}", "the run ended before it could be killed"
     subprocess.run(train_command(killed, steps), check=True, capture_output=True)
-    name = f"step_{steps:08d}"
+    name = f"step_{steps:010d}"
     assert latest(killed) == name
     assert_same_checkpoint(tmp_path / "whole" / "checkpoints" / name, killed / "checkpoints" / name)
 
@@ -72,23 +73,22 @@ def test_ctrl_c_checkpoints_and_exits_cleanly(tmp_path):
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()[-2000:]
-    assert b"stopping after this iteration" in stderr
+    assert b"stopping after this step" in stderr
     step = int(latest(out).removeprefix("step_"))
     assert 10 <= step < 100_000
 
 
 def tiny_config(out: Path, **changes) -> TrainConfig:
-    from boardzoo.agents.cli import tyro
-    from boardzoo.agents.expert_iteration.presets import PRESETS
+    from boardzoo.agents.cli.app import parse_args
 
-    config = tyro.extras.overridable_config_cli(PRESETS, args=["tic_tac_toe", "--out", str(out), "--steps", "30",
-                                                               *TINY], use_underscores=True)  # fmt: skip
+    config = parse_args(["train", "tic_tac_toe", "--out", str(out), "--steps", "30", *TINY])
     return config if not changes else TrainConfig(**{**config.__dict__, **changes})
 
 
 def test_logs_evaluation_and_a_playable_checkpoint(tmp_path):
     out = tmp_path / "run"
-    config = tiny_config(out, eval_interval=0, eval_games=4, eval_uct_simulations=(10,), tensorboard=True)
+    evaluation = EvaluationConfig(interval=0, games=4, ladder=("random", "uct:10"))
+    config = tiny_config(out, evaluation=evaluation, tensorboard=True)
     train(config)
     records = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     kinds = [r["kind"] for r in records]
@@ -102,7 +102,7 @@ def test_logs_evaluation_and_a_playable_checkpoint(tmp_path):
         assert np.isfinite(train_record[key]), key
     assert any(p.name.startswith("events.out.tfevents") for p in (out / "tensorboard").iterdir())
     game = make("tic_tac_toe")
-    for player in (load_player(out, game, simulations=8), load_player(out, "tic_tac_toe", search=False)):
+    for player in (load_player(out, game, simulations=8), load_player(out, "tic_tac_toe", simulations=0)):
         result = play_match(game, player, RandomPlayer(), 4, np.random.default_rng(0))
         assert result.outcome.shape == (4,)
     with pytest.raises(CheckpointError, match="trained for tic_tac_toe"):
@@ -115,7 +115,7 @@ def test_resuming_with_a_different_config_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match=r"different config \(seed\)"):
         train(tiny_config(out, seed=1, steps=40))
     train(tiny_config(out, steps=40))  # a larger budget is fine
-    assert latest(out) == "step_00000040"
+    assert latest(out) == "step_0000000040"
 
 
 def test_bad_train_configs_name_the_problem(tmp_path):

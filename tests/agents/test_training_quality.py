@@ -7,10 +7,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from boardzoo.agents.agent_loading import load_player
-from boardzoo.agents.expert_iteration.presets import PRESETS
-from boardzoo.agents.expert_iteration.train import train
-from boardzoo.agents.match import play_match
+from boardzoo.agents.players.loading import load_player
+from boardzoo.agents.players.match import play_match
+from boardzoo.agents.training.expert_iteration.presets import PRESETS
+from boardzoo.agents.training.expert_iteration.train import train
 from boardzoo.envs import make
 
 from .minimax import MinimaxPlayer

@@ -10,33 +10,12 @@ Shapes: K positions, C/H/W planes, A actions.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
+from boardzoo.agents.training.positions import Positions
+
 SAMPLING = ("position", "game")
-
-
-@dataclass(frozen=True)
-class Positions:
-    """A batch of K training positions.
-
-    Attributes:
-      observation: float32[K, C, H, W], from the player to move's view.
-      legal: bool[K, A].
-      policy: float32[K, A], the search's policy target (sums to 1 over legal actions).
-      z: float32[K], the game's outcome for the player to move.
-      q: float32[K], the root search value for the player to move.
-    """
-
-    observation: np.ndarray
-    legal: np.ndarray
-    policy: np.ndarray
-    z: np.ndarray
-    q: np.ndarray
-
-    def __len__(self) -> int:
-        return int(self.z.shape[0])
 
 
 FIELDS = tuple(Positions.__dataclass_fields__)

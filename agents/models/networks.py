@@ -15,9 +15,12 @@ the same weights serve several board sizes. Shapes: B batch, C/H/W planes, A act
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import nn
+
+from boardzoo.envs import Game
 
 KINDS = ("resnet", "mlp")
 
@@ -172,6 +175,12 @@ def build_network(config: NetworkConfig, observation_shape: tuple[int, ...], num
     if len(observation_shape) != 3:
         raise ValueError(f"observation_shape must be (C, H, W), got {tuple(observation_shape)}")
     return PolicyValueNet(config, tuple(observation_shape), num_actions)  # type: ignore[arg-type]
+
+
+def build_from_dict(entry: dict[str, Any], game: Game) -> tuple[NetworkConfig, PolicyValueNet]:
+    """The "policy_value" family's entry point (see `boardzoo.agents.models.families`)."""
+    config = NetworkConfig.from_dict({k: v for k, v in entry.items() if k != "family"})
+    return config, build_network(config, game.observation_shape, game.num_actions)
 
 
 def count_parameters(net: nn.Module) -> int:

@@ -1,15 +1,9 @@
-"""Players: one batched protocol, `act(state, rng) -> actions[B]`, so anything plays anything
-(and any player is an `opponent` of the Gymnasium envs as it is).
-
-`RandomPlayer` plays uniformly; `UCTPlayer` is classic Monte Carlo tree search with random
-rollouts (its simulation count makes an Elo ladder); `SearchPlayer` searches with any
-evaluator (a network through `FunctionEvaluator`). `aec_action` lets a player move in the
-PettingZoo AEC env.
+"""Search players: `SearchPlayer` searches with any evaluator (a network through
+`TorchEvaluator`); `UCTPlayer` is classic Monte Carlo tree search with random rollouts (its
+simulation count makes an Elo ladder).
 """
 
 from __future__ import annotations
-
-from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,20 +19,7 @@ from boardzoo.agents.search import (
     sample_from_policy,
     search,
 )
-from boardzoo.envs import Game, State, sample_legal_actions
-
-
-class Player(Protocol):
-    """Chooses one action per row of a batch of positions (-1 for finished rows)."""
-
-    def act(self, state: State, rng: np.random.Generator) -> np.ndarray: ...
-
-
-class RandomPlayer:
-    """Uniformly random legal moves."""
-
-    def act(self, state: State, rng: np.random.Generator) -> np.ndarray:
-        return sample_legal_actions(state.legal_action_mask, rng)
+from boardzoo.envs import Game, State
 
 
 class SearchPlayer:
@@ -84,16 +65,7 @@ class UCTPlayer(SearchPlayer):
     """Classic UCT: uniform prior, random rollouts, Q + c * sqrt(ln N / n) (c = 2, as in
     OpenSpiel's MCTS bot examples), most visited move."""
 
-    def __init__(self, game: Game, num_simulations: int = 1000, exploration: float = 2.0,
+    def __init__(self, game: Game, simulations: int = 1000, exploration: float = 2.0,
                  num_rollouts: int = 1) -> None:  # fmt: skip
-        config = SearchConfig(num_simulations=num_simulations, rule="uct", exploration=exploration)
+        config = SearchConfig(simulations=simulations, rule="uct", exploration=exploration)
         super().__init__(game, RolloutEvaluator(game, num_rollouts), config)
-
-
-def aec_action(player: Player, env: Any, rng: np.random.Generator) -> int | None:
-    """The player's move for the agent on turn in a boardzoo AEC env (None once it is over)."""
-    raw = env.unwrapped
-    agent = raw.agent_selection
-    if raw.terminations[agent] or raw.truncations[agent]:
-        return None
-    return int(player.act(raw.kernel_state, rng)[0])

@@ -12,13 +12,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 
-from boardzoo.agents.expert_iteration.replay import Positions
-from boardzoo.agents.expert_iteration.targets import mixed_value_target, scheduled_q_ratio
-from boardzoo.agents.networks import PolicyValueNet
-from boardzoo.envs import Game
+from boardzoo.agents.models import PolicyValueNet
+from boardzoo.agents.training.losses import policy_value_losses
+from boardzoo.agents.training.positions import Positions
+from boardzoo.agents.training.targets import scheduled_q_ratio
 
 SCHEDULES = ("cosine", "constant")
 
@@ -71,42 +70,6 @@ class LearnerConfig:
         floor = self.lr_final_fraction
         cosine = floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
         return self.learning_rate * warm * cosine
-
-
-def augment(game: Game, positions: Positions, rng: np.random.Generator) -> Positions:
-    """Each position under a uniformly drawn symmetry of the game (identity included)."""
-    symmetries = game.symmetries
-    if len(symmetries) <= 1:
-        return positions
-    choice = rng.integers(0, len(symmetries), size=len(positions))
-    observation, legal, policy = positions.observation.copy(), positions.legal.copy(), positions.policy.copy()
-    for index, symmetry in enumerate(symmetries):
-        rows = np.flatnonzero(choice == index)
-        if index == 0 or rows.size == 0:
-            continue
-        observation[rows] = symmetry.observation(positions.observation[rows])
-        legal[rows] = symmetry.policy(positions.legal[rows])
-        policy[rows] = symmetry.policy(positions.policy[rows])
-    return Positions(observation, legal, policy, positions.z, positions.q)
-
-
-def policy_value_losses(network: PolicyValueNet, batch: Positions, q_ratio: float,
-                        device: torch.device) -> dict[str, torch.Tensor]:  # fmt: skip
-    """The loss terms and metrics of one batch (tensors; `loss` is the one to minimise, without
-    the value weight)."""
-    observation = torch.from_numpy(batch.observation).to(device)
-    legal = torch.from_numpy(batch.legal).to(device)
-    target_policy = torch.from_numpy(batch.policy).to(device)
-    target_value = torch.from_numpy(mixed_value_target(batch.z, batch.q, q_ratio)).to(device)
-    logits, value = network(observation, legal)
-    log_p = torch.log_softmax(logits, dim=1).masked_fill(~legal, 0.0)
-    cross_entropy = -(target_policy * log_p).sum(dim=1).mean()
-    target_log = torch.log(target_policy.clamp_min(1e-12))
-    kl = (target_policy * (target_log - log_p)).masked_fill(target_policy <= 0, 0.0).sum(dim=1).mean()
-    entropy = -(log_p.exp() * log_p).sum(dim=1).mean()
-    value_mse = torch.mean((value - target_value) ** 2)
-    return {"policy_cross_entropy": cross_entropy, "value_mse": value_mse, "policy_entropy": entropy,
-            "policy_kl": kl}  # fmt: skip
 
 
 class Learner:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from boardzoo.agents.expert_iteration.learner import LearnerConfig
-from boardzoo.agents.expert_iteration.selfplay import SelfPlayConfig
-from boardzoo.agents.expert_iteration.train import TrainConfig
-from boardzoo.agents.networks import NetworkConfig
+from boardzoo.agents.models import NetworkConfig
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
+from boardzoo.agents.training.expert_iteration.learner import LearnerConfig
+from boardzoo.agents.training.expert_iteration.selfplay import SelfPlayConfig
+from boardzoo.agents.training.expert_iteration.train import TrainConfig
 
 _BOARD_GAME = TrainConfig(
     network=NetworkConfig(kind="resnet", blocks=4, channels=32),
@@ -23,9 +24,7 @@ _BOARD_GAME = TrainConfig(
     reuse=4.0,
     min_positions=5_000,
     checkpoint_interval=500,
-    eval_interval=2_000,
-    eval_games=40,
-    eval_uct_simulations=(100, 1000),
+    evaluation=EvaluationConfig(interval=2_000, games=40, ladder=("random", "uct:100", "uct:1000")),
 )
 
 PRESETS: dict[str, tuple[str, TrainConfig]] = {
@@ -42,8 +41,7 @@ PRESETS: dict[str, tuple[str, TrainConfig]] = {
             replay_capacity=50_000,
             min_positions=1_000,
             checkpoint_interval=200,
-            eval_interval=500,
-            eval_uct_simulations=(100,),
+            evaluation=EvaluationConfig(interval=500, games=40, ladder=("random", "uct:100")),
         ),
     ),
     "connect_four": (

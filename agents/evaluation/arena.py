@@ -6,8 +6,8 @@
 
 The log has one JSON line per game: {"game", "a", "b", "seat_a", "outcome_a", "plies"},
 so ratings can be refitted from every game ever played, and matches can be added later.
-`boardzoo arena` builds players from specs ("random", "uct:1000", "search:DIR:64",
-"network:DIR") and prints the table.
+`boardzoo arena` builds players from specs (`boardzoo.agents.players.specs`: "random",
+"uct:1000", "search:DIR:64", "network:DIR") and prints the table.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from boardzoo.agents.match import MatchResult, play_match
-from boardzoo.agents.players import Player, RandomPlayer, UCTPlayer
-from boardzoo.agents.ratings import Ratings, rate
+from boardzoo.agents.evaluation.ratings import Ratings, rate
+from boardzoo.agents.players import MatchResult, Player, parse_spec, play_match, player_from_spec
+from boardzoo.agents.players.specs import SPEC_HELP
 from boardzoo.envs import Game, make
 
 
@@ -86,24 +86,6 @@ def ratings_from_records(records: list[dict], anchor: str = "random", bootstrap:
     return rate(players, first, second, score, anchor=anchor, bootstrap=bootstrap, seed=seed)
 
 
-def player_from_spec(game: Game, spec: str) -> Player:
-    """A player from a short spec: "random", "uct:<simulations>", "search:<checkpoint>[:<simulations>]"
-    or "network:<checkpoint>" (checkpoint = folder, run folder or pretrained name)."""
-    kind, _, rest = spec.partition(":")
-    if kind == "random" and not rest:
-        return RandomPlayer()
-    if kind == "uct" and rest.isdigit():
-        return UCTPlayer(game, num_simulations=int(rest))
-    if kind in ("search", "network") and rest:
-        from boardzoo.agents.agent_loading import load_player
-
-        source, _, simulations = rest.rpartition(":") if kind == "search" and rest.rsplit(":", 1)[-1].isdigit() \
-            else (rest, "", "64")  # fmt: skip
-        return load_player(source, game, simulations=int(simulations or 64), search=kind == "search")
-    raise ValueError(f"bad player spec {spec!r}; use random, uct:<sims>, search:<checkpoint>[:<sims>] "
-                     f"or network:<checkpoint>")  # fmt: skip
-
-
 @dataclass(frozen=True)
 class ArenaConfig:
     """Play a round robin between players and print the Elo table (random = 0)."""
@@ -112,7 +94,7 @@ class ArenaConfig:
     """game id"""
     game_params: dict[str, int] = field(default_factory=dict)
     players: tuple[str, ...] = ("random", "uct:100", "uct:1000")
-    """player specs: random, uct:<sims>, search:<checkpoint>[:<sims>], network:<checkpoint>"""
+    """player specs: random, uct:<simulations>, search:<checkpoint>[:<simulations>], network:<checkpoint>"""
     games: int = 40
     """games per pair (seats alternated), counting those already in the log; 0 = only rate the log"""
     log: str = "runs/arena/matches.jsonl"
@@ -120,6 +102,16 @@ class ArenaConfig:
     bootstrap: int = 200
     """bootstrap resamples for the intervals"""
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if len(self.players) < 2 or len(set(self.players)) != len(self.players):
+            raise ValueError(f"players must name at least two different players ({SPEC_HELP}), got {self.players}")
+        for spec in self.players:
+            parse_spec(spec)
+        for name in ("games", "bootstrap"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an int >= 0, got {value!r}")
 
 
 def run_arena(config: ArenaConfig) -> Ratings:

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boardzoo.agents.expert_iteration.replay import Positions
-from boardzoo.agents.expert_iteration.targets import outcome_targets
 from boardzoo.agents.search import (
     Evaluator,
     GumbelConfig,
@@ -29,6 +27,8 @@ from boardzoo.agents.search import (
     sample_from_policy,
     search,
 )
+from boardzoo.agents.training.positions import Positions
+from boardzoo.agents.training.targets import outcome_targets
 from boardzoo.envs import Game, State, reset_finished
 
 ALGORITHMS = ("gumbel", "puct")
@@ -74,8 +74,8 @@ class SelfPlayConfig:
     def search_config(self, full: bool) -> SearchConfig | GumbelConfig:
         simulations = self.simulations if full else self.cheap_simulations
         if self.algorithm == "gumbel":
-            return GumbelConfig(num_simulations=simulations, max_considered_actions=self.max_considered_actions)
-        return SearchConfig(num_simulations=simulations, rule="puct", exploration=self.exploration,
+            return GumbelConfig(simulations=simulations, max_considered_actions=self.max_considered_actions)
+        return SearchConfig(simulations=simulations, rule="puct", exploration=self.exploration,
                             dirichlet_alpha=self.dirichlet_alpha,
                             dirichlet_fraction=self.dirichlet_fraction if full else 0.0)  # fmt: skip
 

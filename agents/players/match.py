@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boardzoo.agents.players import Player
+from boardzoo.agents.players.base import Player
 from boardzoo.envs import Game
 
 

@@ -4,10 +4,10 @@ under the same wall-clock budget on this machine, rated together by Elo.
 1. Train each method for `budget` minutes, one after another (so each has the whole machine),
    and snapshot it at `fractions` of the budget:
    - expert iteration: the game's `boardzoo train` preset; each snapshot plays with
-     `search_simulations` of search, and the final one also without search;
-   - PPO: `boardzoo.agents.ppo` self-play against its snapshot pool;
+     `simulations` of search, and the final one also without search;
+   - PPO: `boardzoo.agents.training.ppo` self-play against its snapshot pool;
    - BC: the budget includes making its data. A `bc_data_fraction` of it generates expert
-     games with `UCTPlayer(bc_expert_simulations)`; the rest trains. No snapshot exists
+     games with the `bc_expert` player; the rest trains. No snapshot exists
      before training starts;
    - BC (fixed data): trained for the same training time on a fixed dataset of
      `fixed_dataset_games` expert games. That dataset is made once, cached, and its time is
@@ -26,24 +26,33 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
-from boardzoo.agents.agent_loading import load_player
-from boardzoo.agents.arena import Arena
-from boardzoo.agents.bc import ARRAYS, BCConfig, ExpertDataset, generate_dataset, train_bc
-from boardzoo.agents.checkpoint import load_checkpoint, read_config, save_checkpoint
-from boardzoo.agents.expert_iteration.presets import PRESETS
-from boardzoo.agents.expert_iteration.train import Trainer
-from boardzoo.agents.players import Player, RandomPlayer, UCTPlayer
-from boardzoo.agents.ppo import PPOConfig, PPOTrainer
-from boardzoo.agents.ratings import Ratings
+from boardzoo.agents.atomic import write_atomically
+from boardzoo.agents.evaluation.arena import Arena
+from boardzoo.agents.evaluation.ratings import Ratings
+from boardzoo.agents.models import load_checkpoint, read_config, save_checkpoint
+from boardzoo.agents.players import (
+    DEFAULT_SIMULATIONS,
+    Player,
+    ladder,
+    load_player,
+    parse_spec,
+    player_from_spec,
+    spec_name,
+)
+from boardzoo.agents.training.bc import BCConfig, train_bc
+from boardzoo.agents.training.expert_data import ExpertDataset, generate_dataset
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
+from boardzoo.agents.training.expert_iteration.presets import PRESETS
+from boardzoo.agents.training.expert_iteration.train import train
+from boardzoo.agents.training.ppo import PPOConfig, train_ppo
+from boardzoo.agents.training.run import Progress, set_threads
 from boardzoo.envs import Game, make
 
 METHODS = ("expert_iteration", "ppo", "bc", "bc_fixed_data")
@@ -61,14 +70,14 @@ class CompareConfig:
     """snapshot points, as fractions of the budget"""
     out: str = ""
     """output folder (default: runs/compare/<game>)"""
-    ladder: tuple[int, ...] = (100, 1000, 10000)
-    """UCT rollout budgets of the fixed ladder (random is always in)"""
+    ladder: tuple[str, ...] = ("random", "uct:100", "uct:1000", "uct:10000")
+    """the fixed ladder's player specs"""
     games_per_pair: int = 12
     """round-robin games per pair of players (seats alternated)"""
-    search_simulations: int = 64
-    """search of the expert-iteration player"""
-    bc_expert_simulations: int = 1000
-    """rollouts of the UCT expert that makes BC's data"""
+    simulations: int = DEFAULT_SIMULATIONS
+    """simulations per move of the expert-iteration player (its final network also plays alone)"""
+    bc_expert: str = "uct:1000"
+    """player spec of the expert that makes BC's data"""
     bc_data_fraction: float = 0.5
     """share of BC's budget spent generating its data"""
     fixed_dataset_games: int = 300
@@ -83,10 +92,16 @@ class CompareConfig:
     def __post_init__(self) -> None:
         if self.game not in PRESETS:
             raise ValueError(f"game must be one of {sorted(PRESETS)}, got {self.game!r}")
-        if self.budget <= 0 or not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
+        if not self.budget > 0 or not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
             raise ValueError(f"budget must be positive and fractions in (0, 1], got {self.budget}, {self.fractions}")
         if not 0 < self.bc_data_fraction < 1:
             raise ValueError(f"bc_data_fraction must be in (0, 1), got {self.bc_data_fraction}")
+        for name in ("games_per_pair", "simulations", "fixed_dataset_games"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        for spec in (*self.ladder, self.bc_expert):
+            parse_spec(spec)
 
     @property
     def folder(self) -> Path:
@@ -94,17 +109,24 @@ class CompareConfig:
 
 
 class _Snapshots:
-    """Saves a method's network when its progress passes each fraction of the budget."""
+    """A training callback that saves the network when progress passes each fraction of the budget."""
 
-    def __init__(self, folder: Path, method: str, fractions: tuple[float, ...], game: Game, budget: float) -> None:
+    def __init__(self, folder: Path, method: str, fractions: tuple[float, ...], game: Game, budget: float,
+                 seconds_before: float = 0.0) -> None:  # fmt: skip
         self.folder, self.method, self.game, self.budget = folder, method, game, budget
+        self.seconds_before = seconds_before  # charged to the budget before training started (BC's data)
         self.pending = sorted(f for f in fractions if not self.path(f).exists())
 
     def path(self, fraction: float) -> Path:
         return self.folder / "snapshots" / f"{self.method}@{fraction:g}"
 
-    def offer(self, progress: float, network: Any, step: int) -> None:
-        while self.pending and progress >= self.pending[0] - 1e-9:
+    def __call__(self, progress: Progress) -> None:
+        used = progress.fraction if not self.seconds_before else (
+            (self.seconds_before + progress.seconds) / (60 * self.budget))  # fmt: skip
+        self.offer(used, progress.network, progress.step)
+
+    def offer(self, used: float, network: Any, step: int) -> None:
+        while self.pending and used >= self.pending[0] - 1e-9:
             fraction = self.pending.pop(0)
             save_checkpoint(self.path(fraction), self.game, network, step=step,
                             extra={"agent": self.method, "budget_fraction": fraction,
@@ -116,66 +138,47 @@ def train_methods(config: CompareConfig) -> dict[str, Any]:
     _, preset = PRESETS[config.game]
     game = make(preset.game, **preset.game_params)
     folder = config.folder
-    notes: dict[str, Any] = {}
     snapshots = _Snapshots(folder, "expert_iteration", config.fractions, game, config.budget)
     if snapshots.pending:
-        trainer = Trainer(dataclasses.replace(preset, out=str(folder / "expert_iteration"), minutes=config.budget,
-                                              steps=None, seed=config.seed, eval_interval=-1, threads=config.threads,
-                                              progress_bar=config.progress_bar))  # fmt: skip
-        trainer.iteration_hook = lambda t: snapshots.offer(t.progress(), t.network, t.learner.steps)
-        trainer.run()
+        train(dataclasses.replace(preset, out=str(folder / "expert_iteration"), minutes=config.budget, steps=None,
+                                  seed=config.seed, evaluation=EvaluationConfig(interval=-1), threads=config.threads,
+                                  progress_bar=config.progress_bar), callbacks=[snapshots])  # fmt: skip
     ppo_snapshots = _Snapshots(folder, "ppo", config.fractions, game, config.budget)
     if ppo_snapshots.pending:
-        ppo_config = PPOConfig(game=preset.game, game_params=preset.game_params, out=str(folder / "ppo"),
-                               minutes=config.budget, seed=config.seed, threads=config.threads,
-                               progress_bar=config.progress_bar)  # fmt: skip
-        ppo = PPOTrainer(ppo_config)
-        ppo.snapshot_hook = lambda t: ppo_snapshots.offer(t.progress(t.model.num_timesteps), t.network,
-                                                          t.model.num_timesteps)  # fmt: skip
-        ppo.run()
-        ppo_snapshots.offer(1.0, ppo.network, ppo.model.num_timesteps)
-    notes["bc"] = _train_bc(config, game, folder)
-    notes["bc_fixed_data"] = _train_bc_fixed(config, game, folder)
-    return notes
-
-
-def _expert(config: CompareConfig, game: Game) -> UCTPlayer:
-    return UCTPlayer(game, num_simulations=config.bc_expert_simulations)
+        train_ppo(PPOConfig(game=preset.game, game_params=preset.game_params, out=str(folder / "ppo"),
+                            minutes=config.budget, seed=config.seed, threads=config.threads,
+                            progress_bar=config.progress_bar), callbacks=[ppo_snapshots])  # fmt: skip
+    return {"bc": _train_bc(config, game, folder), "bc_fixed_data": _train_bc_fixed(config, game, folder)}
 
 
 def _bc_config(config: CompareConfig, out: Path, minutes: float) -> BCConfig:
     _, preset = PRESETS[config.game]
-    return BCConfig(out=str(out), network=preset.network, steps=10**9, minutes=minutes, seed=config.seed,
-                    progress_bar=config.progress_bar)  # fmt: skip
+    return BCConfig(out=str(out), network=preset.network, steps=None, minutes=minutes, seed=config.seed,
+                    threads=config.threads, progress_bar=config.progress_bar)  # fmt: skip
 
 
 def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
-    snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget)
     notes_file = folder / "bc_notes.json"  # written last: BC is done when it exists
     if notes_file.is_file():
         return json.loads(notes_file.read_text())
     budget_s = 60 * config.budget
     start = time.perf_counter()
     rng = np.random.default_rng(config.seed)
+    expert = player_from_spec(game, config.bc_expert)
     chunks = []
     while time.perf_counter() - start < config.bc_data_fraction * budget_s:
-        chunks.append(generate_dataset(game, _expert(config, game), 16, rng, batch_size=16))
-    data = _concatenate(chunks)
+        chunks.append(generate_dataset(game, expert, 16, rng, expert_name=config.bc_expert, batch_size=16))
+    data = ExpertDataset.concatenate(chunks)
     data_seconds = time.perf_counter() - start
-    remaining = budget_s - data_seconds
-
     # No network exists before training starts: fractions already passed get no snapshot.
+    snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget, seconds_before=data_seconds)
     snapshots.pending = [f for f in snapshots.pending if f > data_seconds / budget_s]
-
-    def on_step(step: int, network: Any) -> None:
-        snapshots.offer((time.perf_counter() - start) / budget_s, network, step)
-
-    train_bc(_bc_config(config, folder / "bc", remaining / 60), data, on_step=on_step)
+    path = train_bc(_bc_config(config, folder / "bc", (budget_s - data_seconds) / 60), data, callbacks=[snapshots])
+    final = load_checkpoint(path, game)
+    snapshots.offer(1.0, final.network, final.step)
     notes = {"data_seconds": data_seconds, "positions": len(data), "games": data.metadata["games"],
              "train_seconds": time.perf_counter() - start - data_seconds}  # fmt: skip
-    final = load_checkpoint(folder / "bc", game)
-    snapshots.offer(1.0, final.network, final.step)
-    notes_file.write_text(json.dumps(notes))
+    write_atomically(notes_file, json.dumps(notes))
     return notes
 
 
@@ -191,41 +194,31 @@ def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str
     else:
         start = time.perf_counter()
         rng = np.random.default_rng(config.seed + 1)
-        data = generate_dataset(game, _expert(config, game), config.fixed_dataset_games, rng,
-                                expert_name=f"uct{config.bc_expert_simulations}", batch_size=64,
-                                progress=config.progress_bar)  # fmt: skip
+        data = generate_dataset(game, player_from_spec(game, config.bc_expert), config.fixed_dataset_games, rng,
+                                expert_name=config.bc_expert, batch_size=64, progress=config.progress_bar)  # fmt: skip
         generation_seconds = time.perf_counter() - start
         data = dataclasses.replace(data, metadata={**data.metadata, "generation_seconds": generation_seconds})
         data.save(dataset_path)
     minutes = config.budget * (1 - config.bc_data_fraction)
-    path = train_bc(_bc_config(config, folder / "bc_fixed_data", minutes), data)
-    final = load_checkpoint(path, game)
+    final = load_checkpoint(train_bc(_bc_config(config, folder / "bc_fixed_data", minutes), data), game)
     snapshot.offer(1.0, final.network, final.step)
     notes = {"dataset_games": config.fixed_dataset_games, "positions": len(data),
              "generation_seconds_not_charged": generation_seconds, "train_minutes": minutes}  # fmt: skip
-    notes_file.write_text(json.dumps(notes))
+    write_atomically(notes_file, json.dumps(notes))
     return notes
-
-
-def _concatenate(chunks: list[ExpertDataset]) -> ExpertDataset:
-    arrays = {name: np.concatenate([getattr(c, name) for c in chunks]) for name in ARRAYS}
-    metadata = {**chunks[0].metadata, "games": sum(c.metadata["games"] for c in chunks)}
-    return ExpertDataset(**arrays, metadata=metadata)
 
 
 def contestants(config: CompareConfig, game: Game) -> dict[str, Player]:
     """The ladder and every snapshot, by name ("ppo@0.5", "expert_iteration@1", "uct1000", ...)."""
-    players: dict[str, Player] = {"random": RandomPlayer()}
-    for simulations in config.ladder:
-        players[f"uct{simulations}"] = UCTPlayer(game, num_simulations=simulations)
+    players = ladder(game, config.ladder)
     for path in sorted((config.folder / "snapshots").iterdir()):
         method = path.name.split("@")[0]
         if method == "expert_iteration":
-            players[path.name] = load_player(path, game, simulations=config.search_simulations)
+            players[path.name] = load_player(path, game, simulations=config.simulations)
             if path.name.endswith("@1"):
-                players["expert_iteration_network@1"] = load_player(path, game, search=False)
+                players["expert_iteration_network@1"] = load_player(path, game, simulations=0)
         else:
-            players[path.name] = load_player(path, game, search=False)
+            players[path.name] = load_player(path, game, simulations=0)
     return players
 
 
@@ -297,7 +290,7 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     game = make(preset.game, **preset.game_params)
     folder = config.folder
     folder.mkdir(parents=True, exist_ok=True)
-    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+    set_threads(config.threads)
     started = time.perf_counter()
     notes = train_methods(config)
     training_seconds = time.perf_counter() - started
@@ -306,10 +299,10 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
     curves = method_curves(ratings, config.budget)
     records = arena.records()
-    beat = minutes_to_beat(records, curves, "uct1000") if 1000 in config.ladder else {}
+    beat = minutes_to_beat(records, curves, "uct1000") if "uct1000" in map(spec_name, config.ladder) else {}
     plot(curves, ratings, folder / "elo.png", f"{game!r}: {config.budget:g} min per method")
     report = _markdown(config, game, ratings, curves, beat, notes)
-    (folder / "report.md").write_text(report)
+    write_atomically(folder / "report.md", report)
     payload = {
         "config": dataclasses.asdict(config),
         "game": {"id": game.id, "params": dict(game.params)},
@@ -326,7 +319,7 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
         "seconds": {"this_invocation": time.perf_counter() - started, "training_stage": training_seconds},
         "earlier_invocations": _earlier_invocations(folder),
     }
-    (folder / "report.json").write_text(json.dumps(payload, indent=2, default=str))
+    write_atomically(folder / "report.json", json.dumps(payload, indent=2, default=str))
     print(report)
     return payload
 
@@ -347,7 +340,7 @@ def _markdown(config: CompareConfig, game: Game, ratings: Ratings, curves: dict[
         "",
         f"Round robin: {config.games_per_pair} games per pair, seats alternated; Elo by maximum likelihood "
         f"(random = 0), 95% bootstrap intervals ({config.bootstrap} resamples). Expert iteration plays with "
-        f"{config.search_simulations} simulations of search (`expert_iteration_network` is its final network "
+        f"{config.simulations} simulations of search (`expert_iteration_network` is its final network "
         f"alone); PPO and BC play their network's most probable move.",
         "",
         ratings.markdown(),
@@ -361,7 +354,7 @@ def _markdown(config: CompareConfig, game: Game, ratings: Ratings, curves: dict[
     if notes.get("bc"):
         bc = notes["bc"]
         lines += ["", f"BC's budget: {bc.get('data_seconds', 0):.0f} s making {bc.get('games', '?')} expert games "
-                      f"({bc.get('positions', '?')} positions, UCT {config.bc_expert_simulations}), "
+                      f"({bc.get('positions', '?')} positions, expert {config.bc_expert}), "
                       f"{bc.get('train_seconds', 0):.0f} s training."]  # fmt: skip
     if notes.get("bc_fixed_data"):
         fixed = notes["bc_fixed_data"]

@@ -12,10 +12,7 @@ from typing import TextIO
 
 import numpy as np
 
-from boardzoo.agents.agent_loading import load_agent
-from boardzoo.agents.expert_iteration.evaluation import search_player
-from boardzoo.agents.network_evaluator import NetworkPlayer
-from boardzoo.agents.players import Player
+from boardzoo.agents.players import DEFAULT_SIMULATIONS, Player, load_agent, network_player
 from boardzoo.envs import Game, State, make
 
 
@@ -29,7 +26,7 @@ class PlayConfig:
     """checkpoint folder, run folder, or pretrained agent name"""
     game_params: dict[str, int] = field(default_factory=dict)
     """game parameters (default: the ones the agent was trained with)"""
-    simulations: int = 64
+    simulations: int = DEFAULT_SIMULATIONS
     """search simulations per agent move (0 = network only)"""
     human_seat: int = 0
     """0 moves first, 1 second"""
@@ -85,10 +82,6 @@ def run_play(config: PlayConfig) -> None:
     game = checkpoint.game
     if config.human_seat not in (0, 1):
         raise ValueError(f"human_seat must be 0 or 1, got {config.human_seat}")
-    agent: Player
-    if config.simulations > 0:
-        agent = search_player(game, checkpoint.network, config.simulations, "puct", config.device)
-    else:
-        agent = NetworkPlayer(game, checkpoint.network, config.device)
+    agent = network_player(game, checkpoint.network, simulations=config.simulations, device=config.device)
     print(f"{game!r} against {checkpoint.path} (step {checkpoint.step}); you are player {config.human_seat}")
     play_in_terminal(game, agent, config.human_seat, np.random.default_rng(config.seed))

@@ -16,9 +16,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -29,7 +26,8 @@ import torch
 from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
-from boardzoo.agents.networks import NetworkConfig, PolicyValueNet, build_network
+from boardzoo.agents.atomic import write_folder_atomically
+from boardzoo.agents.models.families import UnknownFamilyError, build_from_config
 from boardzoo.envs import Game, make
 
 FORMAT = "boardzoo-checkpoint"
@@ -49,7 +47,7 @@ class Checkpoint:
 
     path: Path
     game: Game
-    network: PolicyValueNet  # or another family's module with the same forward contract
+    network: torch.nn.Module  # forward(obs[B, C, H, W], mask[B, A] | None) -> (logits[B, A], value[B])
     network_config: Any
     config: dict[str, Any]
     step: int
@@ -79,7 +77,6 @@ def save_checkpoint(
       extra: more JSON-serialisable metadata.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes] = {}
     weights, aliases = _unique_tensors(network.state_dict())
     files[MODEL_FILE] = save_safetensors(weights)
@@ -104,25 +101,7 @@ def save_checkpoint(
         **(extra or {}),
     }
     files[CONFIG_FILE] = json.dumps(config, indent=2, sort_keys=True).encode()
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a checkpoint is an ordinary folder
-    try:
-        for name, content in files.items():
-            with open(staging / name, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        if path.exists():
-            retired = path.parent / f".{path.name}.old-{os.getpid()}"
-            os.replace(path, retired)
-            os.replace(staging, path)
-            shutil.rmtree(retired)
-        else:
-            os.replace(staging, path)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-    return path
+    return write_folder_atomically(path, files)
 
 
 def _unique_tensors(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -195,7 +174,10 @@ def load_checkpoint(path: str | Path, game: Game | str | None = None, device: st
             raise CheckpointError(f"{path} was trained for {recorded['id']} {recorded['params']}, "
                                   f"not {wanted_id} {wanted_params or ''}".rstrip())  # fmt: skip
     checkpoint_game = make(recorded["id"], **recorded["params"])
-    network_config, network = build_from_config(config["network"], checkpoint_game)
+    try:
+        network_config, network = build_from_config(config["network"], checkpoint_game)
+    except UnknownFamilyError as error:
+        raise CheckpointError(f"{path / CONFIG_FILE}: {error}") from error
     content = read_file(path, MODEL_FILE, config)
     try:
         weights = load_safetensors(content)
@@ -210,21 +192,6 @@ def load_checkpoint(path: str | Path, game: Game | str | None = None, device: st
         raise CheckpointError(f"{path / MODEL_FILE} does not fit the network in {CONFIG_FILE}: {error}") from error
     network.to(device).eval()
     return Checkpoint(path, checkpoint_game, network, network_config, config, int(config["step"]))
-
-
-def build_from_config(network: dict[str, Any], game: Game) -> tuple[Any, torch.nn.Module]:
-    """The (config, freshly built network) a checkpoint's "network" entry describes: a
-    `PolicyValueNet` by default, or another family named by its "family" key."""
-    family = network.get("family", "policy_value")
-    if family == "policy_value":
-        network_config = NetworkConfig.from_dict(network)
-        return network_config, build_network(network_config, game.observation_shape, game.num_actions)
-    if family == "sb3_maskable_ppo":
-        from boardzoo.agents.ppo import PPONetworkConfig, build_ppo_network
-
-        ppo_config = PPONetworkConfig.from_dict(network)
-        return ppo_config, build_ppo_network(ppo_config, game)
-    raise CheckpointError(f"unknown network family {family!r} (known: policy_value, sb3_maskable_ppo)")
 
 
 def load_training_state(path: str | Path) -> dict[str, Any]:

@@ -1,0 +1,5 @@
+"""`python -m boardzoo.agents.cli`: the `boardzoo` command."""
+
+from boardzoo.agents.cli.app import main
+
+main()

@@ -1,1 +1,0 @@
-"""Expert iteration (AlphaZero-style): self-play with batched search, replay, learner, training loop."""

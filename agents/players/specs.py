@@ -1,0 +1,59 @@
+"""Players named by short specs, and the fixed opponent ladder built from them (the one place).
+
+    player_from_spec(game, "uct:1000")            "random", "uct:<simulations>",
+    player_from_spec(game, "search:runs/c4:64")   "search:<checkpoint>[:<simulations>]",
+    player_from_spec(game, "network:hex")         "network:<checkpoint>" (checkpoint = folder,
+                                                  run folder or pretrained name)
+    ladder(game, ("random", "uct:100"))           {"random": ..., "uct100": ...}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from boardzoo.agents.players.base import Player, RandomPlayer
+from boardzoo.agents.players.loading import DEFAULT_SIMULATIONS, load_player
+from boardzoo.agents.players.search import UCTPlayer
+from boardzoo.envs import Game
+
+SPEC_HELP = "random, uct:<simulations>, search:<checkpoint>[:<simulations>] or network:<checkpoint>"
+DEFAULT_LADDER = ("random", "uct:100", "uct:1000")
+"""the opponents an agent is measured against unless a caller names others"""
+
+
+def parse_spec(spec: str) -> tuple[str, str, int]:
+    """(kind, checkpoint source or "", simulations) of a spec; ValueError naming the spec."""
+    kind, _, rest = spec.partition(":")
+    if kind == "random" and not rest:
+        return kind, "", 0
+    if kind == "uct" and rest.isdigit() and int(rest) > 0:
+        return kind, "", int(rest)
+    if kind == "network" and rest:
+        return kind, rest, 0
+    if kind == "search" and rest:
+        source, _, tail = rest.rpartition(":")
+        if source and tail.isdigit() and int(tail) > 0:
+            return kind, source, int(tail)
+        return kind, rest, DEFAULT_SIMULATIONS
+    raise ValueError(f"bad player spec {spec!r}; use {SPEC_HELP}")
+
+
+def spec_name(spec: str) -> str:
+    """A spec's display name: "uct:1000" -> "uct1000"; other specs as written."""
+    kind, _, simulations = parse_spec(spec)
+    return f"uct{simulations}" if kind == "uct" else spec
+
+
+def player_from_spec(game: Game, spec: str) -> Player:
+    """The player a spec names (see the module docstring)."""
+    kind, source, simulations = parse_spec(spec)
+    if kind == "random":
+        return RandomPlayer()
+    if kind == "uct":
+        return UCTPlayer(game, simulations=simulations)
+    return load_player(source, game, simulations=simulations)
+
+
+def ladder(game: Game, specs: Iterable[str] = DEFAULT_LADDER) -> dict[str, Player]:
+    """The fixed opponents, by display name ("random", "uct100", ...)."""
+    return {spec_name(spec): player_from_spec(game, spec) for spec in specs}

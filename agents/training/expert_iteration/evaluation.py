@@ -1,0 +1,79 @@
+"""Periodic evaluation of the network during training: the network with search and alone,
+against the fixed opponent ladder (`boardzoo.agents.players.ladder`).
+
+Evaluation draws from its own generator and never touches the training state, so it does
+not change the run it observes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from boardzoo.agents.players import (
+    DEFAULT_LADDER,
+    DEFAULT_SIMULATIONS,
+    ladder,
+    network_player,
+    parse_spec,
+    play_match,
+)
+from boardzoo.agents.players.loading import ALGORITHMS
+from boardzoo.envs import Game
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    """How a training run measures its network."""
+
+    interval: int = 1_000
+    """learner steps between evaluations (0 = only at the end; negative = never)"""
+    games: int = 40
+    """games per opponent (seats alternated)"""
+    simulations: int = DEFAULT_SIMULATIONS
+    """simulations per move of the evaluated search player (the network alone is evaluated too)"""
+    algorithm: str = "puct"
+    """root choice of the evaluated search player: "puct" (most visited move) or "gumbel" (no noise)"""
+    ladder: tuple[str, ...] = DEFAULT_LADDER
+    """opponent specs: random, uct:<simulations>, search:<checkpoint>[:<simulations>], network:<checkpoint>"""
+
+    def __post_init__(self) -> None:
+        if isinstance(self.interval, bool) or not isinstance(self.interval, int):
+            raise ValueError(f"evaluation.interval must be an int, got {self.interval!r}")
+        for name in ("games", "simulations"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"evaluation.{name} must be a positive int, got {value!r}")
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"evaluation.algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}")
+        for spec in self.ladder:
+            parse_spec(spec)
+
+    @property
+    def enabled(self) -> bool:
+        return self.interval >= 0
+
+    def due(self, step: int) -> bool:
+        """An evaluation is due after learner step `step`."""
+        return self.interval > 0 and step % self.interval == 0
+
+
+def evaluate_network(game: Game, network: torch.nn.Module, config: EvaluationConfig, *, seed: int,
+                     device: str | torch.device = "cpu") -> dict[str, float]:  # fmt: skip
+    """Scores (win 1, draw 0.5) of the search player and the raw network against each opponent,
+    seats alternated: keys like "search_vs_uct100", "network_vs_random"."""
+    rng = np.random.default_rng(seed)
+    agents = {
+        "search": network_player(game, network, simulations=config.simulations, algorithm=config.algorithm,
+                                 device=device),
+        "network": network_player(game, network, simulations=0, device=device),
+    }  # fmt: skip
+    scores = {}
+    for opponent_name, opponent in ladder(game, config.ladder).items():
+        for agent_name, agent in agents.items():
+            result = play_match(game, agent, opponent, config.games, rng)
+            scores[f"{agent_name}_vs_{opponent_name}"] = result.score
+    return {name: score for name, score in scores.items() if not math.isnan(score)}

@@ -1,0 +1,302 @@
+"""The expert-iteration loop behind `boardzoo train`: self-play → replay → learner →
+checkpoint → evaluation, with exact resume, on the shared run skeleton (`training.run`).
+
+Each iteration runs the learner steps that keep `reuse` (positions trained per position
+generated), then plays one move in all B self-play games and adds the games that ended to the
+replay buffer. Self-play and learning alternate in one process, so a seed fixes the whole run;
+both use every core through torch's intra-op threads (`threads`), and the time each takes is
+logged. Checkpoints hold the network, optimizer, every RNG, the replay buffer and the live
+games, so a run killed at any moment resumes from its last checkpoint and produces the same
+later checkpoints as a run never interrupted (with a `steps` budget; a `minutes` budget
+depends on the clock). Ctrl-C or SIGTERM finish the current iteration, checkpoint and exit.
+The run folder's layout is `boardzoo.agents.training.run_folder`'s.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from boardzoo.agents.models import (
+    NetworkConfig,
+    TorchEvaluator,
+    build_network,
+    count_parameters,
+    flops_per_evaluation,
+    load_arrays,
+    load_checkpoint,
+    load_training_state,
+)
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig, evaluate_network
+from boardzoo.agents.training.expert_iteration.learner import Learner, LearnerConfig
+from boardzoo.agents.training.expert_iteration.replay import SAMPLING, ReplayBuffer
+from boardzoo.agents.training.expert_iteration.selfplay import SelfPlay, SelfPlayConfig
+from boardzoo.agents.training.positions import augment
+from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
+from boardzoo.agents.training.run_folder import RunFolder, check_resumable
+from boardzoo.envs import make
+
+RESUMABLE_CHANGES = (*RUN_FIELDS, "evaluation", "tensorboard", "keep_checkpoints", "log_interval")
+"""settings that may differ when a run is resumed"""
+
+
+@dataclass(frozen=True)
+class TrainConfig(RunConfig):
+    """Train an AlphaZero-style agent by expert iteration (search teaches the network)."""
+
+    out: str = "runs/connect_four"
+    """run folder (checkpoints, logs); an existing run there is resumed"""
+    minutes: float | None = 30.0
+    """wall-clock budget (None = steps only)"""
+    game: str = "connect_four"
+    """game id (see boardzoo.envs.available_games())"""
+    game_params: dict[str, int] = field(default_factory=dict)
+    """game parameters, e.g. board_size 7"""
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
+    learner: LearnerConfig = field(default_factory=LearnerConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    replay_capacity: int = 100_000
+    """replay window in positions"""
+    replay_sampling: str = "position"
+    """"position" (uniform over positions) or "game" (uniform game, then position)"""
+    reuse: float = 4.0
+    """positions trained per position generated (sampling reuse ratio)"""
+    min_positions: int = 2_000
+    """positions in the buffer before learning starts"""
+    checkpoint_interval: int = 250
+    """learner steps between checkpoints"""
+    keep_checkpoints: int = 3
+    """newest checkpoints kept (older ones are deleted)"""
+    log_interval: int = 25
+    """learner steps between metric lines"""
+    tensorboard: bool = True
+    """also write TensorBoard scalars"""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.replay_sampling not in SAMPLING:
+            raise ValueError(f"replay_sampling must be one of {SAMPLING}, got {self.replay_sampling!r}")
+        if not self.reuse > 0:
+            raise ValueError(f"reuse must be positive, got {self.reuse!r}")
+        for name in ("replay_capacity", "min_positions", "checkpoint_interval", "keep_checkpoints", "log_interval"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        make(self.game, **self.game_params)  # an unknown game or bad parameter fails here, not later
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        data = dict(data)
+        data["network"] = NetworkConfig(**data["network"])
+        data["selfplay"] = SelfPlayConfig(**data["selfplay"])
+        data["learner"] = LearnerConfig(**data["learner"])
+        data["evaluation"] = EvaluationConfig(**{**data["evaluation"], "ladder": tuple(data["evaluation"]["ladder"])})
+        return cls(**data)
+
+
+@dataclass
+class _Clock:
+    """Seconds spent per part of the loop, carried across resumes."""
+
+    elapsed: float = 0.0
+    search: float = 0.0
+    network: float = 0.0
+    learner: float = 0.0
+    evaluation: float = 0.0
+    checkpoint: float = 0.0
+
+
+class Trainer:
+    """Runs (or resumes) one expert-iteration run; see the module docstring.
+
+    Args:
+      config: the run's settings.
+      callbacks: told the run's `Progress` after every iteration and at the end.
+    """
+
+    def __init__(self, config: TrainConfig, callbacks: Sequence[Callback] = ()) -> None:
+        self.config = config
+        self.callbacks = tuple(callbacks)
+        self.folder = RunFolder(config.out, keep=config.keep_checkpoints, tensorboard=config.tensorboard)
+        self.game = make(config.game, **config.game_params)
+        self.device = torch.device(config.device)
+        set_threads(config.threads)
+        torch.manual_seed(config.seed)
+        self.network = build_network(config.network, self.game.observation_shape, self.game.num_actions)
+        self.network.to(self.device).eval()
+        self.learner = Learner(self.network, config.learner, self.device)
+        self.evaluator = TorchEvaluator(self.game, self.network, self.device)
+        seeds = np.random.SeedSequence(config.seed).spawn(2)
+        self.selfplay_rng = np.random.default_rng(seeds[0])
+        self.learner_rng = np.random.default_rng(seeds[1])
+        self.selfplay = SelfPlay(self.game, self.evaluator, config.selfplay, self.selfplay_rng)
+        self.replay = ReplayBuffer(config.replay_capacity, self.game.observation_shape, self.game.num_actions)
+        self.clock = _Clock()
+        self.last_evaluation_step = 0
+        self._metrics: list[dict[str, float]] = []
+        self.run_state = Run(config.budget(), description="training", progress_bar=False)
+
+    # -- the loop -------------------------------------------------------------------------
+    def run(self) -> Path:
+        """Train until the budget is spent or a stop is requested; returns the last checkpoint."""
+        self.folder.prepare()
+        resumed = self._resume_if_possible()
+        self.run_state = run = Run(self.config.budget(), description="training", progress_bar=self.config.progress_bar,
+                                   callbacks=self.callbacks, seconds=self.clock.elapsed, step=self.learner.steps)  # fmt: skip
+        self._log_start(resumed)
+        last_checkpoint = None
+        try:
+            with run:
+                # Learning comes first in an iteration, so a run resumed from a checkpoint taken
+                # between learner steps goes on with the steps still due, as the original did.
+                while True:
+                    last_checkpoint = self._learn() or last_checkpoint
+                    if self._exhausted() or run.stop.requested:
+                        break
+                    self._selfplay_move()
+                    run.tick(self.learner.steps, self.network, positions=self.replay.positions_added,
+                             games=self.replay.games_added)  # fmt: skip
+                if self.config.evaluation.enabled and self.last_evaluation_step != self.learner.steps:
+                    if self._exhausted():
+                        self._evaluate()
+                last_checkpoint = self._checkpoint()
+                run.step = self.learner.steps
+                run.notify(self.network)
+        finally:
+            self.folder.close()
+        return last_checkpoint
+
+    def _exhausted(self) -> bool:
+        return self.run_state.budget.fraction(self.learner.steps, self.run_state.seconds) >= 1.0
+
+    def _selfplay_move(self) -> None:
+        network_before = self.evaluator.forward_seconds
+        search_before = self.selfplay.search_seconds
+        for positions in self.selfplay.play_move():
+            self.replay.add_game(positions)
+        network = self.evaluator.forward_seconds - network_before
+        self.clock.network += network
+        self.clock.search += self.selfplay.search_seconds - search_before - network
+
+    def _learn(self) -> Path | None:
+        config = self.config
+        if len(self.replay) < config.min_positions:
+            return None
+        due = int(config.reuse * self.replay.positions_added / config.learner.batch_size) - self.learner.steps
+        checkpoint = None
+        while due > 0 and not self._exhausted():
+            due -= 1
+            start = time.perf_counter()
+            batch = self.replay.sample(config.learner.batch_size, self.learner_rng, by=config.replay_sampling)
+            if config.learner.augment:
+                batch = augment(self.game, batch, self.learner_rng)
+            schedule = self.run_state.budget.schedule_fraction(self.learner.steps, self.run_state.seconds)
+            self._metrics.append(self.learner.train_step(batch, schedule))
+            self.clock.learner += time.perf_counter() - start
+            step = self.learner.steps
+            if step % config.log_interval == 0:
+                self._log_metrics()
+            if config.evaluation.due(step):
+                self._evaluate()
+            if step % config.checkpoint_interval == 0:
+                checkpoint = self._checkpoint()
+        return checkpoint
+
+    # -- logging --------------------------------------------------------------------------
+    def _log_metrics(self) -> None:
+        averaged = {name: float(np.mean([m[name] for m in self._metrics])) for name in self._metrics[0]}
+        self._metrics.clear()
+        clock, elapsed = self.clock, self.run_state.seconds
+        self.folder.log({
+            "kind": "train",
+            "step": self.learner.steps,
+            "elapsed_s": elapsed,
+            "positions": self.replay.positions_added,
+            "games": self.replay.games_added,
+            "selfplay_moves": self.selfplay.moves,
+            "positions_per_s": self.replay.positions_added / max(elapsed, 1e-9),
+            "time_search_s": clock.search,
+            "time_network_s": clock.network,
+            "time_learner_s": clock.learner,
+            "time_evaluation_s": clock.evaluation,
+            "time_checkpoint_s": clock.checkpoint,
+            **averaged,
+        })  # fmt: skip
+
+    def _evaluate(self) -> None:
+        start = time.perf_counter()
+        scores = evaluate_network(self.game, self.network, self.config.evaluation, device=self.device,
+                                  seed=self.config.seed * 1_000_003 + self.learner.steps)  # fmt: skip
+        self.clock.evaluation += time.perf_counter() - start
+        self.last_evaluation_step = self.learner.steps
+        self.folder.log({"kind": "evaluation", "step": self.learner.steps, "elapsed_s": self.run_state.seconds,
+                         **scores})  # fmt: skip
+
+    def _log_start(self, resumed: bool) -> None:
+        self.folder.log({
+            "kind": "start",
+            "resumed": resumed,
+            "step": self.learner.steps,
+            "game": repr(self.game),
+            "parameters": count_parameters(self.network),
+            "flops_per_evaluation": flops_per_evaluation(self.network),
+            "threads": torch.get_num_threads(),
+            "device": str(self.device),
+        })  # fmt: skip
+
+    # -- checkpoints ----------------------------------------------------------------------
+    def _checkpoint(self) -> Path:
+        start = time.perf_counter()
+        self.clock.elapsed = self.run_state.seconds
+        training_state = {
+            "learner": self.learner.state_dict(),
+            "torch_rng": torch.get_rng_state(),
+            "selfplay_rng": json.dumps(self.selfplay_rng.bit_generator.state),
+            "learner_rng": json.dumps(self.learner_rng.bit_generator.state),
+            "clock": json.dumps(dataclasses.asdict(self.clock)),
+            "last_evaluation_step": self.last_evaluation_step,
+        }
+        arrays = {"replay": self.replay.state_arrays(), "selfplay": self.selfplay.state_arrays()}
+        path = self.folder.save(self.learner.steps, self.game, self.network, training_config=self.config.to_dict(),
+                                training_state=training_state, arrays=arrays)  # fmt: skip
+        self.clock.checkpoint += time.perf_counter() - start
+        return path
+
+    def _resume_if_possible(self) -> bool:
+        path = self.folder.latest()
+        if path is None:
+            return False
+        checkpoint = load_checkpoint(path, self.game, self.device)
+        check_resumable(self.folder.path, checkpoint.config["training"], self.config.to_dict(), RESUMABLE_CHANGES)
+        self.network.load_state_dict(checkpoint.network.state_dict())
+        state = load_training_state(path)
+        self.learner.load_state_dict(state["learner"])
+        torch.set_rng_state(state["torch_rng"])
+        self.selfplay_rng.bit_generator.state = json.loads(state["selfplay_rng"])
+        self.learner_rng.bit_generator.state = json.loads(state["learner_rng"])
+        self.clock = _Clock(**json.loads(state["clock"]))
+        self.last_evaluation_step = int(state["last_evaluation_step"])
+        self.replay.load_state_arrays(load_arrays(path, "replay"))
+        self.selfplay.load_state_arrays(load_arrays(path, "selfplay"))
+        tqdm.write(f"resuming {self.folder.path} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)",
+                   file=sys.stderr)  # fmt: skip
+        return True
+
+
+def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> Path:
+    """Run (or resume) training; returns the final checkpoint's folder."""
+    return Trainer(config, callbacks).run()

@@ -1,0 +1,125 @@
+"""The run folder every trainer writes, and the one implementation of its rules.
+
+    OUT/checkpoints/step_0000000400/   see `boardzoo.agents.models.checkpoint`
+    OUT/latest                         name of the newest complete checkpoint
+    OUT/metrics.jsonl                  one JSON object per record (kind, step, ...)
+    OUT/tensorboard/                   the same scalars for TensorBoard
+
+A checkpoint is written atomically, then `latest` is pointed at it, then older checkpoints
+beyond `keep` are deleted (never the one `latest` names). A folder left by a kill is repaired
+on the next start: staging leftovers are removed, and a missing or dangling `latest` falls back
+to the newest complete checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from boardzoo.agents.atomic import remove_staging_leftovers, write_atomically
+from boardzoo.agents.models import CheckpointError, read_config, save_checkpoint
+from boardzoo.envs import Game
+
+CHECKPOINT_PREFIX = "step_"
+LATEST_FILE = "latest"
+METRICS_FILE = "metrics.jsonl"
+
+
+def checkpoint_name(step: int) -> str:
+    return f"{CHECKPOINT_PREFIX}{step:010d}"
+
+
+class RunFolder:
+    """A run's folder on disk (created by `prepare`).
+
+    Args:
+      path: the folder.
+      keep: newest checkpoints kept.
+      tensorboard: also write metrics as TensorBoard scalars.
+    """
+
+    def __init__(self, path: str | Path, *, keep: int = 3, tensorboard: bool = False) -> None:
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"keep_checkpoints must be a positive int, got {keep!r}")
+        self.path = Path(path)
+        self.checkpoints = self.path / "checkpoints"
+        self.keep = keep
+        self.tensorboard = tensorboard
+        self._writer: Any = None
+
+    def prepare(self) -> None:
+        """Create the folder and clear what a killed writer left behind."""
+        self.checkpoints.mkdir(parents=True, exist_ok=True)
+        remove_staging_leftovers(self.path)
+        remove_staging_leftovers(self.checkpoints)
+
+    def latest(self) -> Path | None:
+        """The newest complete checkpoint: the one `latest` names, else the newest readable one."""
+        pointer = self.path / LATEST_FILE
+        if pointer.is_file():
+            named = self.checkpoints / pointer.read_text().strip()
+            if (named / "config.json").is_file():
+                return named
+        for candidate in reversed(self._checkpoint_folders()):
+            try:
+                read_config(candidate)
+            except CheckpointError:
+                continue
+            return candidate
+        return None
+
+    def save(self, step: int, game: Game, network: torch.nn.Module, **checkpoint: Any) -> Path:
+        """Write checkpoint `step` (keywords as `save_checkpoint`), point `latest` at it, prune."""
+        path = save_checkpoint(self.checkpoints / checkpoint_name(step), game, network, step=step, **checkpoint)
+        write_atomically(self.path / LATEST_FILE, path.name + "\n")
+        for old in self._checkpoint_folders()[: -self.keep]:
+            if old != path:
+                shutil.rmtree(old)
+        return path
+
+    def _checkpoint_folders(self) -> list[Path]:
+        if not self.checkpoints.is_dir():
+            return []
+        folders = [p for p in self.checkpoints.iterdir() if p.is_dir() and p.name.startswith(CHECKPOINT_PREFIX)]
+        return sorted(folders, key=_step_of)
+
+    def log(self, record: dict[str, Any]) -> None:
+        """Append a record ("kind" and "step" keys) to metrics.jsonl and TensorBoard."""
+        with open(self.path / METRICS_FILE, "a") as handle:
+            handle.write(json.dumps(record) + "\n")
+        if not self.tensorboard:
+            return
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(str(self.path / "tensorboard"))
+        for name, value in record.items():
+            if name not in ("kind", "step") and isinstance(value, int | float) and not isinstance(value, bool):
+                self._writer.add_scalar(f"{record['kind']}/{name}", value, record["step"])
+        self._writer.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+
+def _step_of(folder: Path) -> int:
+    digits = folder.name[len(CHECKPOINT_PREFIX) :]
+    return int(digits) if digits.isdigit() else -1
+
+
+def check_resumable(path: Path, saved: dict[str, Any], mine: dict[str, Any], may_change: tuple[str, ...]) -> None:
+    """Refuse to resume a run whose recorded config differs from `mine` outside `may_change`."""
+    differing = sorted(k for k in mine if k not in may_change and _jsonable(mine[k]) != _jsonable(saved.get(k)))
+    if differing:
+        raise CheckpointError(f"{path} holds a run with a different config ({', '.join(differing)}); resume with "
+                              f"the same settings (only {', '.join(may_change)} may change) or choose another out")  # fmt: skip
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value))

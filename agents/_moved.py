@@ -58,6 +58,7 @@ class _AliasFinder(importlib.abc.MetaPathFinder):
 
 
 def install() -> None:
-    """Put the alias finder on `sys.meta_path` (once)."""
+    """Put the alias finder first on `sys.meta_path` (once): an old submodule name would
+    otherwise be found again, as a second copy, in its aliased package's folder."""
     if not any(isinstance(finder, _AliasFinder) for finder in sys.meta_path):
-        sys.meta_path.append(_AliasFinder())
+        sys.meta_path.insert(0, _AliasFinder())

@@ -45,33 +45,63 @@ def _preset_params(game: str) -> dict[str, int]:
 def _per_game(command: str, description: str, default: Callable[[str], Any], games: tuple[str, ...]) -> Any:
     # Annotated[Union[one subcommand per game]]: the game is a positional choice with its own defaults.
     choices = tuple(
-        Annotated[type(default(game)), tyro.conf.subcommand(game, default=default(game), description=f"{game} "
-                                                            f"{_preset_params(game) or ''}".strip())]
+        Annotated[
+            type(default(game)),
+            tyro.conf.subcommand(
+                game, default=default(game), description=f"{game} {_preset_params(game) or ''}".strip()
+            ),
+        ]
         for game in games
-    )  # fmt: skip
+    )
     return Annotated[Union[choices], tyro.conf.subcommand(command, description=description)]  # noqa: UP007
 
 
 def _app() -> Any:
     presets = tuple(PRESETS)
     return Union[  # noqa: UP007
-        _per_game("train", "Train an agent by expert iteration (search teaches the network).",
-                  lambda g: PRESETS[g][1], presets),
-        _per_game("ppo", "Train MaskablePPO by self-play against a pool of its past snapshots.",
-                  lambda g: PPOConfig(game=g, game_params=_preset_params(g), out=f"runs/ppo_{g}"), presets),
-        _per_game("bc", "Behavioural cloning: imitate an expert's games (made first if the dataset is missing).",
-                  lambda g: BCConfig(game=g, game_params=_preset_params(g), out=f"runs/bc_{g}",
-                                     dataset=f"runs/bc_{g}/expert.npz"), presets),
-        _per_game("play", "Play against a trained agent in the terminal.",
-                  lambda g: PlayConfig(game=g, agent=g if g in PRETRAINED else ""), available_games()),
-        _per_game("arena", "Play a round robin between players and print the Elo table.",
-                  lambda g: ArenaConfig(game=g, game_params=_preset_params(g), log=f"runs/arena/{g}.jsonl"),
-                  available_games()),
-        _per_game("compare", "Expert iteration vs PPO vs BC under one wall-clock budget, rated together by Elo.",
-                  lambda g: CompareConfig(game=g), presets),
-        Annotated[DemoConfig, tyro.conf.subcommand("demo", description="Play one random game of each game and "
-                                                                       "print kernel throughput.")],
-    ]  # fmt: skip
+        _per_game(
+            "train",
+            "Train an agent by expert iteration (search teaches the network).",
+            lambda g: PRESETS[g][1],
+            presets,
+        ),
+        _per_game(
+            "ppo",
+            "Train MaskablePPO by self-play against a pool of its past snapshots.",
+            lambda g: PPOConfig(game=g, game_params=_preset_params(g), out=f"runs/ppo_{g}"),
+            presets,
+        ),
+        _per_game(
+            "bc",
+            "Behavioural cloning: imitate an expert's games (made first if the dataset is missing).",
+            lambda g: BCConfig(
+                game=g, game_params=_preset_params(g), out=f"runs/bc_{g}", dataset=f"runs/bc_{g}/expert.npz"
+            ),
+            presets,
+        ),
+        _per_game(
+            "play",
+            "Play against a trained agent in the terminal.",
+            lambda g: PlayConfig(game=g, agent=g if g in PRETRAINED else ""),
+            available_games(),
+        ),
+        _per_game(
+            "arena",
+            "Play a round robin between players and print the Elo table.",
+            lambda g: ArenaConfig(game=g, game_params=_preset_params(g), log=f"runs/arena/{g}.jsonl"),
+            available_games(),
+        ),
+        _per_game(
+            "compare",
+            "Expert iteration vs PPO vs BC under one wall-clock budget, rated together by Elo.",
+            lambda g: CompareConfig(game=g),
+            presets,
+        ),
+        Annotated[
+            DemoConfig,
+            tyro.conf.subcommand("demo", description="Play one random game of each game and print kernel throughput."),
+        ],
+    ]
 
 
 RUNNERS: dict[type, Callable[[Any], Any]] = {
@@ -115,5 +145,3 @@ def _tune_allocator() -> None:
     from boardzoo.envs import _malloc
 
     _malloc.tune_glibc_malloc()
-
-

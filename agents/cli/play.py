@@ -47,9 +47,16 @@ def parse_move(game: Game, state: State, text: str) -> int:
     raise ValueError(f"{text!r} is not a legal move here; legal: {allowed}")
 
 
-def play_in_terminal(game: Game, agent: Player, human_seat: int, rng: np.random.Generator,
-                     read: TextIO = sys.stdin, write: TextIO = sys.stdout) -> np.ndarray:  # fmt: skip
-    """One game, human (typing into `read`) vs agent; returns the players' total rewards."""
+def play_in_terminal(
+    game: Game,
+    agent: Player,
+    human_seat: int,
+    rng: np.random.Generator,
+    read: TextIO = sys.stdin,
+    write: TextIO = sys.stdout,
+) -> np.ndarray:
+    """One game, human (typing into `read`) vs agent; returns the players' total rewards (so far,
+    if the input ends first: the game is then abandoned)."""
     state = game.init(1)
     total = np.zeros(game.num_players)
     while not state.done[0]:
@@ -59,7 +66,8 @@ def play_in_terminal(game: Game, agent: Player, human_seat: int, rng: np.random.
                 print("your move: ", end="", file=write, flush=True)
                 line = read.readline()
                 if not line:
-                    raise EOFError("input ended before the game did")
+                    print("\ninput ended: game abandoned", file=write)
+                    return total
                 try:
                     action = parse_move(game, state, line)
                     break

@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from boardzoo.agents.evaluation.ratings import Ratings, rate
-from boardzoo.agents.players import MatchResult, Player, parse_spec, play_match, player_from_spec
+from boardzoo.agents.players import MatchResult, Player, parse_spec, play_match, player_from_spec, spec_name
 from boardzoo.agents.players.specs import SPEC_HELP
 from boardzoo.envs import Game, make
 
@@ -32,8 +32,16 @@ class Arena:
         self.game = game
         self.log_path = Path(log_path)
 
-    def play(self, name_a: str, player_a: Player, name_b: str, player_b: Player, games: int,
-             rng: np.random.Generator, batch_size: int | None = None) -> MatchResult:  # fmt: skip
+    def play(
+        self,
+        name_a: str,
+        player_a: Player,
+        name_b: str,
+        player_b: Player,
+        games: int,
+        rng: np.random.Generator,
+        batch_size: int | None = None,
+    ) -> MatchResult:
         """Play `games` games (seats alternated) and append them to the log."""
         if name_a == name_b:
             raise ValueError(f"the two players need different names, got {name_a!r} twice")
@@ -41,13 +49,24 @@ class Arena:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "a") as handle:
             for i in range(games):
-                handle.write(json.dumps({"game": repr(self.game), "a": name_a, "b": name_b,
-                                         "seat_a": int(result.seat_a[i]), "outcome_a": float(result.outcome[i]),
-                                         "plies": int(result.plies[i])}) + "\n")  # fmt: skip
+                handle.write(
+                    json.dumps(
+                        {
+                            "game": repr(self.game),
+                            "a": name_a,
+                            "b": name_b,
+                            "seat_a": int(result.seat_a[i]),
+                            "outcome_a": float(result.outcome[i]),
+                            "plies": int(result.plies[i]),
+                        }
+                    )
+                    + "\n"
+                )
         return result
 
-    def round_robin(self, players: dict[str, Player], games_per_pair: int, rng: np.random.Generator,
-                    progress: bool = False) -> None:  # fmt: skip
+    def round_robin(
+        self, players: dict[str, Player], games_per_pair: int, rng: np.random.Generator, progress: bool = False
+    ) -> None:
         """Top every pair up to `games_per_pair` logged games (so an interrupted round robin
         resumes where it stopped, and a larger `games_per_pair` only adds games)."""
         played: dict[frozenset[str], int] = {}
@@ -75,8 +94,7 @@ class Arena:
         return ratings_from_records(self.records(), anchor, bootstrap, seed)
 
 
-def ratings_from_records(records: list[dict], anchor: str = "random", bootstrap: int = 200,
-                         seed: int = 0) -> Ratings:  # fmt: skip
+def ratings_from_records(records: list[dict], anchor: str = "random", bootstrap: int = 200, seed: int = 0) -> Ratings:
     """Fit Elo to logged games (draws count half a point each way)."""
     players = sorted({r["a"] for r in records} | {r["b"] for r in records})
     index = {name: i for i, name in enumerate(players)}
@@ -117,7 +135,7 @@ class ArenaConfig:
 def run_arena(config: ArenaConfig) -> Ratings:
     game = make(config.game, **config.game_params)
     arena = Arena(game, config.log)
-    players = {spec: player_from_spec(game, spec) for spec in config.players}
+    players = {spec_name(spec): player_from_spec(game, spec) for spec in config.players}
     arena.round_robin(players, config.games, np.random.default_rng(config.seed), progress=True)
     ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
     print(ratings.markdown())

@@ -35,7 +35,13 @@ import numpy as np
 
 from boardzoo.agents.atomic import write_atomically
 from boardzoo.agents.evaluation.arena import Arena
-from boardzoo.agents.evaluation.ratings import Ratings
+from boardzoo.agents.evaluation.compare_report import (
+    earlier_invocations,
+    markdown_report,
+    method_curves,
+    minutes_to_beat,
+    plot,
+)
 from boardzoo.agents.models import load_checkpoint, read_config, save_checkpoint
 from boardzoo.agents.players import (
     DEFAULT_SIMULATIONS,
@@ -111,8 +117,15 @@ class CompareConfig:
 class _Snapshots:
     """A training callback that saves the network when progress passes each fraction of the budget."""
 
-    def __init__(self, folder: Path, method: str, fractions: tuple[float, ...], game: Game, budget: float,
-                 seconds_before: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        folder: Path,
+        method: str,
+        fractions: tuple[float, ...],
+        game: Game,
+        budget: float,
+        seconds_before: float = 0.0,
+    ) -> None:
         self.folder, self.method, self.game, self.budget = folder, method, game, budget
         self.seconds_before = seconds_before  # charged to the budget before training started (BC's data)
         self.pending = sorted(f for f in fractions if not self.path(f).exists())
@@ -121,16 +134,23 @@ class _Snapshots:
         return self.folder / "snapshots" / f"{self.method}@{fraction:g}"
 
     def __call__(self, progress: Progress) -> None:
-        used = progress.fraction if not self.seconds_before else (
-            (self.seconds_before + progress.seconds) / (60 * self.budget))  # fmt: skip
+        used = (
+            progress.fraction
+            if not self.seconds_before
+            else ((self.seconds_before + progress.seconds) / (60 * self.budget))
+        )
         self.offer(used, progress.network, progress.step)
 
     def offer(self, used: float, network: Any, step: int) -> None:
         while self.pending and used >= self.pending[0] - 1e-9:
             fraction = self.pending.pop(0)
-            save_checkpoint(self.path(fraction), self.game, network, step=step,
-                            extra={"agent": self.method, "budget_fraction": fraction,
-                                   "training_minutes": fraction * self.budget})  # fmt: skip
+            save_checkpoint(
+                self.path(fraction),
+                self.game,
+                network,
+                step=step,
+                extra={"agent": self.method, "budget_fraction": fraction, "training_minutes": fraction * self.budget},
+            )
 
 
 def train_methods(config: CompareConfig) -> dict[str, Any]:
@@ -140,21 +160,47 @@ def train_methods(config: CompareConfig) -> dict[str, Any]:
     folder = config.folder
     snapshots = _Snapshots(folder, "expert_iteration", config.fractions, game, config.budget)
     if snapshots.pending:
-        train(dataclasses.replace(preset, out=str(folder / "expert_iteration"), minutes=config.budget, steps=None,
-                                  seed=config.seed, evaluation=EvaluationConfig(interval=-1), threads=config.threads,
-                                  progress_bar=config.progress_bar), callbacks=[snapshots])  # fmt: skip
+        train(
+            dataclasses.replace(
+                preset,
+                out=str(folder / "expert_iteration"),
+                minutes=config.budget,
+                steps=None,
+                seed=config.seed,
+                evaluation=EvaluationConfig(interval=-1),
+                threads=config.threads,
+                progress_bar=config.progress_bar,
+            ),
+            callbacks=[snapshots],
+        )
     ppo_snapshots = _Snapshots(folder, "ppo", config.fractions, game, config.budget)
     if ppo_snapshots.pending:
-        train_ppo(PPOConfig(game=preset.game, game_params=preset.game_params, out=str(folder / "ppo"),
-                            minutes=config.budget, seed=config.seed, threads=config.threads,
-                            progress_bar=config.progress_bar), callbacks=[ppo_snapshots])  # fmt: skip
+        train_ppo(
+            PPOConfig(
+                game=preset.game,
+                game_params=preset.game_params,
+                out=str(folder / "ppo"),
+                minutes=config.budget,
+                seed=config.seed,
+                threads=config.threads,
+                progress_bar=config.progress_bar,
+            ),
+            callbacks=[ppo_snapshots],
+        )
     return {"bc": _train_bc(config, game, folder), "bc_fixed_data": _train_bc_fixed(config, game, folder)}
 
 
 def _bc_config(config: CompareConfig, out: Path, minutes: float) -> BCConfig:
     _, preset = PRESETS[config.game]
-    return BCConfig(out=str(out), network=preset.network, steps=None, minutes=minutes, seed=config.seed,
-                    threads=config.threads, progress_bar=config.progress_bar)  # fmt: skip
+    return BCConfig(
+        out=str(out),
+        network=preset.network,
+        steps=None,
+        minutes=minutes,
+        seed=config.seed,
+        threads=config.threads,
+        progress_bar=config.progress_bar,
+    )
 
 
 def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
@@ -176,8 +222,12 @@ def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]
     path = train_bc(_bc_config(config, folder / "bc", (budget_s - data_seconds) / 60), data, callbacks=[snapshots])
     final = load_checkpoint(path, game)
     snapshots.offer(1.0, final.network, final.step)
-    notes = {"data_seconds": data_seconds, "positions": len(data), "games": data.metadata["games"],
-             "train_seconds": time.perf_counter() - start - data_seconds}  # fmt: skip
+    notes = {
+        "data_seconds": data_seconds,
+        "positions": len(data),
+        "games": data.metadata["games"],
+        "train_seconds": time.perf_counter() - start - data_seconds,
+    }
     write_atomically(notes_file, json.dumps(notes))
     return notes
 
@@ -194,16 +244,27 @@ def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str
     else:
         start = time.perf_counter()
         rng = np.random.default_rng(config.seed + 1)
-        data = generate_dataset(game, player_from_spec(game, config.bc_expert), config.fixed_dataset_games, rng,
-                                expert_name=config.bc_expert, batch_size=64, progress=config.progress_bar)  # fmt: skip
+        data = generate_dataset(
+            game,
+            player_from_spec(game, config.bc_expert),
+            config.fixed_dataset_games,
+            rng,
+            expert_name=config.bc_expert,
+            batch_size=64,
+            progress=config.progress_bar,
+        )
         generation_seconds = time.perf_counter() - start
         data = dataclasses.replace(data, metadata={**data.metadata, "generation_seconds": generation_seconds})
         data.save(dataset_path)
     minutes = config.budget * (1 - config.bc_data_fraction)
     final = load_checkpoint(train_bc(_bc_config(config, folder / "bc_fixed_data", minutes), data), game)
     snapshot.offer(1.0, final.network, final.step)
-    notes = {"dataset_games": config.fixed_dataset_games, "positions": len(data),
-             "generation_seconds_not_charged": generation_seconds, "train_minutes": minutes}  # fmt: skip
+    notes = {
+        "dataset_games": config.fixed_dataset_games,
+        "positions": len(data),
+        "generation_seconds_not_charged": generation_seconds,
+        "train_minutes": minutes,
+    }
     write_atomically(notes_file, json.dumps(notes))
     return notes
 
@@ -229,61 +290,6 @@ def round_robin(config: CompareConfig, game: Game, players: dict[str, Player]) -
     return arena
 
 
-def method_curves(ratings: Ratings, budget: float) -> dict[str, list[dict[str, Any]]]:
-    """Elo against training minutes for each method (from the snapshot names)."""
-    curves: dict[str, list[dict[str, Any]]] = {}
-    table = ratings.as_dict()
-    for name, row in table.items():
-        if "@" not in name:
-            continue
-        method, fraction = name.split("@")
-        curves.setdefault(method, []).append({"name": name, "minutes": float(fraction) * budget, **row})
-    for points in curves.values():
-        points.sort(key=lambda p: p["minutes"])
-    return curves
-
-
-def minutes_to_beat(records: list[dict], curves: dict[str, list[dict[str, Any]]], opponent: str,
-                    threshold: float = 0.75) -> dict[str, float | None]:  # fmt: skip
-    """For each method, the training minutes of its first snapshot scoring >= threshold against `opponent`."""
-    scores: dict[str, list[float]] = {}
-    for r in records:
-        for me, other, outcome in ((r["a"], r["b"], r["outcome_a"]), (r["b"], r["a"], -r["outcome_a"])):
-            if other == opponent:
-                scores.setdefault(me, []).append((outcome + 1) / 2)
-    result: dict[str, float | None] = {}
-    for method, points in curves.items():
-        reached = [p["minutes"] for p in points if scores.get(p["name"]) and np.mean(scores[p["name"]]) >= threshold]
-        result[method] = reached[0] if reached else None
-    return result
-
-
-def plot(curves: dict[str, list[dict[str, Any]]], ratings: Ratings, path: Path, title: str) -> None:
-    """Elo against training minutes with 95% bands; ladder rungs as horizontal lines."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
-    for method, points in sorted(curves.items()):
-        x = [p["minutes"] for p in points]
-        axes.plot(x, [p["elo"] for p in points], marker="o", label=method)
-        axes.fill_between(x, [p["low"] for p in points], [p["high"] for p in points], alpha=0.2)
-    table = ratings.as_dict()
-    for name, row in table.items():
-        if "@" not in name:
-            axes.axhline(row["elo"], color="grey", linestyle="--", linewidth=0.8)
-            axes.annotate(name, (0, row["elo"]), xytext=(2, 2), textcoords="offset points", fontsize=8, color="grey")
-    axes.set_xlabel("training wall-clock (minutes, 2-core CPU)")
-    axes.set_ylabel("Elo (random = 0)")
-    axes.set_title(title)
-    axes.legend(loc="lower right", fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
-
-
 def run_compare(config: CompareConfig) -> dict[str, Any]:
     """All stages; returns the report as a dict (also written to the output folder)."""
     _, preset = PRESETS[config.game]
@@ -301,7 +307,7 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     records = arena.records()
     beat = minutes_to_beat(records, curves, "uct1000") if "uct1000" in map(spec_name, config.ladder) else {}
     plot(curves, ratings, folder / "elo.png", f"{game!r}: {config.budget:g} min per method")
-    report = _markdown(config, game, ratings, curves, beat, notes)
+    report = markdown_report(config, game, ratings, curves, beat, notes)
     write_atomically(folder / "report.md", report)
     payload = {
         "config": dataclasses.asdict(config),
@@ -317,47 +323,8 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
         "notes": notes,
         "games_played": len(records),
         "seconds": {"this_invocation": time.perf_counter() - started, "training_stage": training_seconds},
-        "earlier_invocations": _earlier_invocations(folder),
+        "earlier_invocations": earlier_invocations(folder),
     }
     write_atomically(folder / "report.json", json.dumps(payload, indent=2, default=str))
     print(report)
     return payload
-
-
-def _earlier_invocations(folder: Path) -> list[dict[str, float]]:
-    # The timings of earlier calls on this folder (a resumed or re-rated comparison keeps them).
-    previous = folder / "report.json"
-    if not previous.is_file():
-        return []
-    report = json.loads(previous.read_text())
-    return [*report.get("earlier_invocations", []), report["seconds"]]
-
-
-def _markdown(config: CompareConfig, game: Game, ratings: Ratings, curves: dict[str, Any],
-              beat: dict[str, float | None], notes: dict[str, Any]) -> str:  # fmt: skip
-    lines = [
-        f"# {game!r}: expert iteration vs PPO vs BC, {config.budget:g} training minutes each",
-        "",
-        f"Round robin: {config.games_per_pair} games per pair, seats alternated; Elo by maximum likelihood "
-        f"(random = 0), 95% bootstrap intervals ({config.bootstrap} resamples). Expert iteration plays with "
-        f"{config.simulations} simulations of search (`expert_iteration_network` is its final network "
-        f"alone); PPO and BC play their network's most probable move.",
-        "",
-        ratings.markdown(),
-        "",
-        "Training minutes to score ≥ 75% against UCT with 1,000 rollouts (first snapshot that did):",
-        "",
-    ]
-    for method in sorted(curves):
-        value = beat.get(method)
-        lines.append(f"- {method}: {'not reached' if value is None else f'{value:g} min'}")
-    if notes.get("bc"):
-        bc = notes["bc"]
-        lines += ["", f"BC's budget: {bc.get('data_seconds', 0):.0f} s making {bc.get('games', '?')} expert games "
-                      f"({bc.get('positions', '?')} positions, expert {config.bc_expert}), "
-                      f"{bc.get('train_seconds', 0):.0f} s training."]  # fmt: skip
-    if notes.get("bc_fixed_data"):
-        fixed = notes["bc_fixed_data"]
-        lines += ["", f"BC on fixed data: {fixed.get('dataset_games')} expert games made beforehand "
-                      f"(not charged), trained {fixed.get('train_minutes', 0):g} min."]  # fmt: skip
-    return "\n".join(lines) + "\n"

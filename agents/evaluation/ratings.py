@@ -38,22 +38,37 @@ class Ratings:
     score: np.ndarray
 
     def as_dict(self) -> dict[str, dict[str, float]]:
-        return {name: {"elo": float(self.elo[i]), "low": float(self.low[i]), "high": float(self.high[i]),
-                       "games": int(self.games[i]), "score": float(self.score[i])}
-                for i, name in enumerate(self.players)}  # fmt: skip
+        return {
+            name: {
+                "elo": float(self.elo[i]),
+                "low": float(self.low[i]),
+                "high": float(self.high[i]),
+                "games": int(self.games[i]),
+                "score": float(self.score[i]),
+            }
+            for i, name in enumerate(self.players)
+        }
 
     def markdown(self) -> str:
         """A table sorted by rating."""
         lines = ["| player | Elo | 95% interval | games | score |", "|---|---:|---|---:|---:|"]
         for i in np.argsort(-self.elo):
             interval = "" if np.isnan(self.low[i]) else f"[{self.low[i]:.0f}, {self.high[i]:.0f}]"
-            lines.append(f"| {self.players[i]} | {self.elo[i]:.0f} | {interval} | {self.games[i]} | "
-                         f"{self.score[i]:.3f} |")  # fmt: skip
+            lines.append(
+                f"| {self.players[i]} | {self.elo[i]:.0f} | {interval} | {self.games[i]} | {self.score[i]:.3f} |"
+            )
         return "\n".join(lines)
 
 
-def fit_elo(first: np.ndarray, second: np.ndarray, score: np.ndarray, num_players: int, anchor: int = 0,
-            prior_draws: float = 1.0, iterations: int = 100) -> np.ndarray:  # fmt: skip
+def fit_elo(
+    first: np.ndarray,
+    second: np.ndarray,
+    score: np.ndarray,
+    num_players: int,
+    anchor: int = 0,
+    prior_draws: float = 1.0,
+    iterations: int = 100,
+) -> np.ndarray:
     """Maximum-likelihood Elo of P players from G games.
 
     Args:
@@ -96,8 +111,16 @@ def fit_elo(first: np.ndarray, second: np.ndarray, score: np.ndarray, num_player
     return rating * ELO_SCALE
 
 
-def rate(players: list[str], first: np.ndarray, second: np.ndarray, score: np.ndarray, anchor: str = "random",
-         bootstrap: int = 200, seed: int = 0, prior_draws: float = 1.0) -> Ratings:  # fmt: skip
+def rate(
+    players: list[str],
+    first: np.ndarray,
+    second: np.ndarray,
+    score: np.ndarray,
+    anchor: str = "random",
+    bootstrap: int = 200,
+    seed: int = 0,
+    prior_draws: float = 1.0,
+) -> Ratings:
     """Ratings with bootstrap intervals (games resampled with replacement, refitted `bootstrap` times)."""
     if anchor not in players:
         raise ValueError(f"anchor {anchor!r} has played no game; players: {players}")

@@ -133,8 +133,9 @@ def read_config(path: str | Path) -> dict[str, Any]:
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise CheckpointError(f"{file} is not a boardzoo checkpoint config (format != {FORMAT!r})")
     if config.get("format_version") != FORMAT_VERSION:
-        raise CheckpointError(f"{file} has format_version {config.get('format_version')!r}; "
-                              f"this boardzoo reads {FORMAT_VERSION}")  # fmt: skip
+        raise CheckpointError(
+            f"{file} has format_version {config.get('format_version')!r}; this boardzoo reads {FORMAT_VERSION}"
+        )
     return config
 
 
@@ -171,8 +172,10 @@ def load_checkpoint(path: str | Path, game: Game | str | None = None, device: st
         wanted_id = game if isinstance(game, str) else game.id
         wanted_params = None if isinstance(game, str) else dict(game.params)
         if recorded["id"] != wanted_id or (wanted_params is not None and recorded["params"] != wanted_params):
-            raise CheckpointError(f"{path} was trained for {recorded['id']} {recorded['params']}, "
-                                  f"not {wanted_id} {wanted_params or ''}".rstrip())  # fmt: skip
+            raise CheckpointError(
+                f"{path} was trained for {recorded['id']} {recorded['params']}, "
+                f"not {wanted_id} {wanted_params or ''}".rstrip()
+            )
     checkpoint_game = make(recorded["id"], **recorded["params"])
     try:
         network_config, network = build_from_config(config["network"], checkpoint_game)

@@ -48,8 +48,9 @@ class NetworkConfig:
         for name in ("blocks", "channels", "head_channels", "value_hidden"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "blocks" else 1):
-                raise ValueError(f"{name} must be a {'non-negative' if name == 'blocks' else 'positive'} int, "
-                                 f"got {value!r}")  # fmt: skip
+                raise ValueError(
+                    f"{name} must be a {'non-negative' if name == 'blocks' else 'positive'} int, got {value!r}"
+                )
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -88,8 +88,9 @@ class PPONetwork(nn.Module):
 def build_ppo_network(config: PPONetworkConfig, game: Game) -> PPONetwork:
     """A fresh policy (as SB3 would build it inside MaskablePPO) wrapped as a `PPONetwork`."""
     observation_space = spaces.Box(0.0, 1.0, game.observation_shape, np.float32)
-    policy = MaskableActorCriticPolicy(observation_space, spaces.Discrete(game.num_actions), lambda _: 0.0,
-                                       **ppo_policy_kwargs(config))  # fmt: skip
+    policy = MaskableActorCriticPolicy(
+        observation_space, spaces.Discrete(game.num_actions), lambda _: 0.0, **ppo_policy_kwargs(config)
+    )
     return PPONetwork(policy, config)
 
 

@@ -36,8 +36,14 @@ PRETRAINED = {"connect_four": "connect_four", "hex": "hex7"}
 """pretrained agent name -> folder under boardzoo/agents/pretrained"""
 
 
-def network_player(game: Game, network: torch.nn.Module, *, simulations: int = DEFAULT_SIMULATIONS,
-                   algorithm: str = "puct", device: str | torch.device = "cpu") -> Player:  # fmt: skip
+def network_player(
+    game: Game,
+    network: torch.nn.Module,
+    *,
+    simulations: int = DEFAULT_SIMULATIONS,
+    algorithm: str = "puct",
+    device: str | torch.device = "cpu",
+) -> Player:
     """The network as a deterministic player: alone (`simulations` = 0) or with search."""
     if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 0:
         raise ValueError(f"simulations must be an int >= 0 (0 = network alone), got {simulations!r}")
@@ -65,8 +71,10 @@ def resolve_checkpoint(source: str | Path) -> Path:
         return path / "checkpoints" / (path / "latest").read_text().strip()
     if (path / "config.json").is_file():
         return path
-    raise CheckpointError(f"{source!r} is neither a checkpoint folder, a run folder with a 'latest' file, "
-                          f"nor a pretrained agent ({', '.join(PRETRAINED)})")  # fmt: skip
+    raise CheckpointError(
+        f"{source!r} is neither a checkpoint folder, a run folder with a 'latest' file, "
+        f"nor a pretrained agent ({', '.join(PRETRAINED)})"
+    )
 
 
 def load_agent(source: str | Path, game: Game | str | None = None, device: str | torch.device = "cpu") -> Checkpoint:
@@ -74,18 +82,30 @@ def load_agent(source: str | Path, game: Game | str | None = None, device: str |
     return load_checkpoint(resolve_checkpoint(source), game, device)
 
 
-def load_player(source: str | Path, game: Game | str | None = None, *, simulations: int = DEFAULT_SIMULATIONS,
-                algorithm: str = "puct", device: str | torch.device = "cpu") -> Player:  # fmt: skip
+def load_player(
+    source: str | Path,
+    game: Game | str | None = None,
+    *,
+    simulations: int = DEFAULT_SIMULATIONS,
+    algorithm: str = "puct",
+    device: str | torch.device = "cpu",
+) -> Player:
     """A player from a checkpoint source: its network with `simulations` of search (0 = alone)."""
     checkpoint = load_agent(source, game, device)
-    return network_player(checkpoint.game, checkpoint.network, simulations=simulations, algorithm=algorithm,
-                          device=device)  # fmt: skip
+    return network_player(
+        checkpoint.game, checkpoint.network, simulations=simulations, algorithm=algorithm, device=device
+    )
 
 
 def export_agent(source: str | Path, destination: str | Path) -> Path:
     """Copy a checkpoint's network and config (no optimizer, replay or games) to `destination`:
     what a pretrained agent ships as."""
     checkpoint = load_agent(source)
-    return save_checkpoint(destination, checkpoint.game, checkpoint.network, step=checkpoint.step,
-                           training_config=checkpoint.config.get("training"),
-                           extra={"exported_from": str(checkpoint.path)})  # fmt: skip
+    return save_checkpoint(
+        destination,
+        checkpoint.game,
+        checkpoint.network,
+        step=checkpoint.step,
+        training_config=checkpoint.config.get("training"),
+        extra={"exported_from": str(checkpoint.path)},
+    )

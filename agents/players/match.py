@@ -49,8 +49,14 @@ class MatchResult:
         return float(((self.outcome + 1) / 2).mean()) if self.outcome.size else float("nan")
 
 
-def play_match(game: Game, player_a: Player, player_b: Player, num_games: int, rng: np.random.Generator,
-               batch_size: int | None = None) -> MatchResult:  # fmt: skip
+def play_match(
+    game: Game,
+    player_a: Player,
+    player_b: Player,
+    num_games: int,
+    rng: np.random.Generator,
+    batch_size: int | None = None,
+) -> MatchResult:
     """Play `num_games` games (player_a in seat i % 2 of game i), `batch_size` at a time (all by default)."""
     if isinstance(num_games, bool) or not isinstance(num_games, int) or num_games < 1:
         raise ValueError(f"num_games must be a positive int, got {num_games!r}")
@@ -66,8 +72,9 @@ def play_match(game: Game, player_a: Player, player_b: Player, num_games: int, r
     return MatchResult(outcome, seat_a, plies)
 
 
-def _play_batch(game: Game, player_a: Player, player_b: Player, seat_a: np.ndarray,
-                rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _play_batch(
+    game: Game, player_a: Player, player_b: Player, seat_a: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     batch = seat_a.size
     state = game.init(batch)
     returns = np.zeros((batch, game.num_players), np.float32)

@@ -14,8 +14,9 @@ class NetworkPlayer:
     """Plays the network's policy without search: the most probable legal action
     (`temperature` 0) or a sample from softmax(logits / T) over the legal actions."""
 
-    def __init__(self, game: Game, model: torch.nn.Module, device: str | torch.device = "cpu",
-                 temperature: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self, game: Game, model: torch.nn.Module, device: str | torch.device = "cpu", temperature: float = 0.0
+    ) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         self.evaluator = TorchEvaluator(game, model, device)

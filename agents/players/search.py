@@ -33,8 +33,9 @@ class SearchPlayer:
       temperature: 0 plays the most visited action; > 0 samples visits ** (1 / T).
     """
 
-    def __init__(self, game: Game, evaluator: Evaluator, config: SearchConfig | GumbelConfig,
-                 temperature: float = 0.0) -> None:  # fmt: skip
+    def __init__(
+        self, game: Game, evaluator: Evaluator, config: SearchConfig | GumbelConfig, temperature: float = 0.0
+    ) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
         self.game = game
@@ -65,7 +66,6 @@ class UCTPlayer(SearchPlayer):
     """Classic UCT: uniform prior, random rollouts, Q + c * sqrt(ln N / n) (c = 2, as in
     OpenSpiel's MCTS bot examples), most visited move."""
 
-    def __init__(self, game: Game, simulations: int = 1000, exploration: float = 2.0,
-                 num_rollouts: int = 1) -> None:  # fmt: skip
+    def __init__(self, game: Game, simulations: int = 1000, exploration: float = 2.0, num_rollouts: int = 1) -> None:
         config = SearchConfig(simulations=simulations, rule="uct", exploration=exploration)
         super().__init__(game, RolloutEvaluator(game, num_rollouts), config)

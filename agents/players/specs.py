@@ -1,10 +1,10 @@
 """Players named by short specs, and the fixed opponent ladder built from them (the one place).
 
-    player_from_spec(game, "uct:1000")            "random", "uct:<simulations>",
-    player_from_spec(game, "search:runs/c4:64")   "search:<checkpoint>[:<simulations>]",
-    player_from_spec(game, "network:hex")         "network:<checkpoint>" (checkpoint = folder,
-                                                  run folder or pretrained name)
-    ladder(game, ("random", "uct:100"))           {"random": ..., "uct100": ...}
+player_from_spec(game, "uct:1000")            "random", "uct:<simulations>",
+player_from_spec(game, "search:runs/c4:64")   "search:<checkpoint>[:<simulations>]",
+player_from_spec(game, "network:hex")         "network:<checkpoint>" (checkpoint = folder,
+                                              run folder or pretrained name)
+ladder(game, ("random", "uct:100"))           {"random": ..., "uct100": ...}
 """
 
 from __future__ import annotations

@@ -111,8 +111,18 @@ def gumbel_noise(keys: np.ndarray, num_actions: int, scale: float) -> np.ndarray
 
 
 @numba.njit(cache=True)
-def _sigma_completed_q(tree_children_visits, children_value_sum, children_prior, children_legal, node_raw_value, b,
-                       node, c_visit, c_scale, out):  # fmt: skip
+def _sigma_completed_q(
+    tree_children_visits,
+    children_value_sum,
+    children_prior,
+    children_legal,
+    node_raw_value,
+    b,
+    node,
+    c_visit,
+    c_scale,
+    out,
+):
     # out[a] = σ(q̂(a)) for the node's legal actions: Q completed by the mixed value, rescaled
     # to [0, 1] over legal actions, times (c_visit + max visits) * c_scale.
     num_actions = out.shape[0]
@@ -143,9 +153,24 @@ def _sigma_completed_q(tree_children_visits, children_value_sum, children_prior,
 
 
 @numba.njit(cache=True)
-def _select(node_visits, node_terminal, node_raw_value, children_index, children_prior, children_visits,
-            children_value_sum, children_legal, active, gumbel, root_logits, considered_visit, c_visit, c_scale,
-            out_node, out_action):  # fmt: skip
+def _select(
+    node_visits,
+    node_terminal,
+    node_raw_value,
+    children_index,
+    children_prior,
+    children_visits,
+    children_value_sum,
+    children_legal,
+    active,
+    gumbel,
+    root_logits,
+    considered_visit,
+    c_visit,
+    c_scale,
+    out_node,
+    out_action,
+):
     # Root: among actions whose visit count equals considered_visit[b], the largest
     # g + logits + σ(q̂). Below: argmax of improved policy - visits / (1 + total visits).
     num_actions = children_index.shape[2]
@@ -161,8 +186,18 @@ def _select(node_visits, node_terminal, node_raw_value, children_index, children
             if node_terminal[b, node]:
                 out_node[b] = node
                 break
-            _sigma_completed_q(children_visits, children_value_sum, children_prior, children_legal, node_raw_value, b,
-                               node, c_visit, c_scale, sigma)  # fmt: skip
+            _sigma_completed_q(
+                children_visits,
+                children_value_sum,
+                children_prior,
+                children_legal,
+                node_raw_value,
+                b,
+                node,
+                c_visit,
+                c_scale,
+                sigma,
+            )
             best, best_score = -1, -np.inf
             if node == 0:
                 for a in range(num_actions):
@@ -223,22 +258,56 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
     node = np.empty(batch, dtype=np.int32)
     action = np.empty(batch, dtype=np.int32)
     for simulation in range(config.simulations):
-        _select(tree.node_visits, tree.node_terminal, tree.node_raw_value, tree.children_index, tree.children_prior,
-                tree.children_visits, tree.children_value_sum, tree.children_legal, active, gumbel, root_logits,
-                table[num_considered, simulation], config.c_visit, config.c_scale, node, action)  # fmt: skip
+        _select(
+            tree.node_visits,
+            tree.node_terminal,
+            tree.node_raw_value,
+            tree.children_index,
+            tree.children_prior,
+            tree.children_visits,
+            tree.children_value_sum,
+            tree.children_legal,
+            active,
+            gumbel,
+            root_logits,
+            table[num_considered, simulation],
+            config.c_visit,
+            config.c_scale,
+            node,
+            action,
+        )
         leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
-        backup(tree.node_visits, tree.node_value_sum, tree.node_player, tree.parents, tree.action_from_parent,
-               tree.children_visits, tree.children_value_sum, leaf, value)  # fmt: skip
+        backup(
+            tree.node_visits,
+            tree.node_value_sum,
+            tree.node_player,
+            tree.parents,
+            tree.action_from_parent,
+            tree.children_visits,
+            tree.children_value_sum,
+            leaf,
+            value,
+        )
     return _root_output(tree, root, root_logits, gumbel, prior, config)
 
 
-def _root_output(tree: Tree, root: State, root_logits: np.ndarray, gumbel: np.ndarray, prior: np.ndarray,
-                 config: GumbelConfig) -> GumbelOutput:  # fmt: skip
+def _root_output(
+    tree: Tree, root: State, root_logits: np.ndarray, gumbel: np.ndarray, prior: np.ndarray, config: GumbelConfig
+) -> GumbelOutput:
     batch, num_actions = root_logits.shape
     legal = root.legal_action_mask
     sigma = np.zeros((batch, num_actions))
-    _root_sigma(tree.children_visits, tree.children_value_sum, tree.children_prior, tree.children_legal,
-                tree.node_raw_value, ~root.done, config.c_visit, config.c_scale, sigma)  # fmt: skip
+    _root_sigma(
+        tree.children_visits,
+        tree.children_value_sum,
+        tree.children_prior,
+        tree.children_legal,
+        tree.node_raw_value,
+        ~root.done,
+        config.c_visit,
+        config.c_scale,
+        sigma,
+    )
     completed = _completed_root_q(tree)
     scores = np.where(legal, root_logits + sigma, -np.inf)
     top = np.where(np.isfinite(scores.max(axis=1, initial=-np.inf)), scores.max(axis=1, initial=-np.inf), 0.0)
@@ -252,12 +321,23 @@ def _root_output(tree: Tree, root: State, root_logits: np.ndarray, gumbel: np.nd
 
 
 @numba.njit(cache=True)
-def _root_sigma(children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit,
-                c_scale, out):  # fmt: skip
+def _root_sigma(
+    children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit, c_scale, out
+):
     for b in range(out.shape[0]):
         if active[b]:
-            _sigma_completed_q(children_visits, children_value_sum, children_prior, children_legal, node_raw_value, b,
-                               0, c_visit, c_scale, out[b])  # fmt: skip
+            _sigma_completed_q(
+                children_visits,
+                children_value_sum,
+                children_prior,
+                children_legal,
+                node_raw_value,
+                b,
+                0,
+                c_visit,
+                c_scale,
+                out[b],
+            )
 
 
 def _completed_root_q(tree: Tree) -> np.ndarray:

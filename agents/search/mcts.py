@@ -122,12 +122,33 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
     node = np.empty(batch, dtype=np.int32)
     action = np.empty(batch, dtype=np.int32)
     for simulation in range(config.simulations):
-        select_leaves(tree.node_visits, tree.node_terminal, tree.children_index, tree.children_prior,
-                      tree.children_visits, tree.children_value_sum, tree.children_legal, active,
-                      RULES[config.rule], config.exploration, config.fpu_reduction, node, action)  # fmt: skip
+        select_leaves(
+            tree.node_visits,
+            tree.node_terminal,
+            tree.children_index,
+            tree.children_prior,
+            tree.children_visits,
+            tree.children_value_sum,
+            tree.children_legal,
+            active,
+            RULES[config.rule],
+            config.exploration,
+            config.fpu_reduction,
+            node,
+            action,
+        )
         leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
-        backup(tree.node_visits, tree.node_value_sum, tree.node_player, tree.parents, tree.action_from_parent,
-               tree.children_visits, tree.children_value_sum, leaf, value)  # fmt: skip
+        backup(
+            tree.node_visits,
+            tree.node_value_sum,
+            tree.node_player,
+            tree.parents,
+            tree.action_from_parent,
+            tree.children_visits,
+            tree.children_value_sum,
+            leaf,
+            value,
+        )
     return SearchOutput(tree.root_visits().copy(), tree.root_q(), prior, tree.root_value(), tree)
 
 
@@ -149,8 +170,15 @@ def new_tree(game: Game, root: State, simulations: int) -> tuple[Tree, State, np
     return tree, store, ~root.done
 
 
-def evaluate_roots(tree: Tree, game: Game, root: State, evaluate: Evaluator, keys: np.ndarray,
-                   active: np.ndarray, noise: SearchConfig | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def evaluate_roots(
+    tree: Tree,
+    game: Game,
+    root: State,
+    evaluate: Evaluator,
+    keys: np.ndarray,
+    active: np.ndarray,
+    noise: SearchConfig | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Evaluate the live roots once, fill node 0 and count its visit; (logits, prior) [B, A]."""
     tree.node_player[:, 0] = root.current_player
     tree.node_terminal[:, 0] = root.done
@@ -167,8 +195,17 @@ def evaluate_roots(tree: Tree, game: Game, root: State, evaluate: Evaluator, key
     tree.children_prior[:, 0] = prior
     tree.node_raw_value[:, 0] = value
     leaf = np.where(active, 0, -1).astype(np.int32)
-    backup(tree.node_visits, tree.node_value_sum, tree.node_player, tree.parents, tree.action_from_parent,
-           tree.children_visits, tree.children_value_sum, leaf, value)  # fmt: skip
+    backup(
+        tree.node_visits,
+        tree.node_value_sum,
+        tree.node_player,
+        tree.parents,
+        tree.action_from_parent,
+        tree.children_visits,
+        tree.children_value_sum,
+        leaf,
+        value,
+    )
     return logits, prior
 
 
@@ -182,8 +219,9 @@ def _mix_dirichlet(prior: np.ndarray, mask: np.ndarray, keys: np.ndarray, config
     return noisy
 
 
-def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluator, node: np.ndarray,
-                         action: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def expand_and_evaluate(
+    tree: Tree, game: Game, store: State, evaluate: Evaluator, node: np.ndarray, action: np.ndarray, keys: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     # Add the selected children, score terminal ones exactly and the others with one evaluator
     # call; rows that reached a terminal node reuse its exact value.
     batch = node.shape[0]
@@ -205,9 +243,25 @@ def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluato
     game.apply(child, move.astype(np.int64), np.ones(rows.size, dtype=np.bool_))
     exact = child.rewards[np.arange(rows.size), child.current_player]
     new = np.empty(rows.size, dtype=np.int32)
-    record_children(tree.parents, tree.action_from_parent, tree.children_index, tree.node_player, tree.node_terminal,
-                    tree.children_legal, tree.terminal_value, tree.node_raw_value, tree.num_nodes, rows, parent, move,
-                    child.current_player, child.done, child.legal_action_mask, exact, new)  # fmt: skip
+    record_children(
+        tree.parents,
+        tree.action_from_parent,
+        tree.children_index,
+        tree.node_player,
+        tree.node_terminal,
+        tree.children_legal,
+        tree.terminal_value,
+        tree.node_raw_value,
+        tree.num_nodes,
+        rows,
+        parent,
+        move,
+        child.current_player,
+        child.done,
+        child.legal_action_mask,
+        exact,
+        new,
+    )
     _write_rows(store, rows * nodes + new, child)
     leaf[rows] = new
     value[rows] = exact
@@ -216,8 +270,15 @@ def expand_and_evaluate(tree: Tree, game: Game, store: State, evaluate: Evaluato
         evaluated = child if live.size == rows.size else child.take(live)
         logits, leaf_value = evaluate(evaluated, keys[rows[live]])
         leaf_value = np.asarray(leaf_value, dtype=np.float32)
-        record_evaluations(tree.children_prior, tree.node_raw_value, rows[live], new[live],
-                           np.asarray(logits, dtype=np.float32), evaluated.legal_action_mask, leaf_value)  # fmt: skip
+        record_evaluations(
+            tree.children_prior,
+            tree.node_raw_value,
+            rows[live],
+            new[live],
+            np.asarray(logits, dtype=np.float32),
+            evaluated.legal_action_mask,
+            leaf_value,
+        )
         value[rows[live]] = leaf_value
     return leaf, value
 

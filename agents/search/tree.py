@@ -80,9 +80,20 @@ class Tree:
 
 @numba.njit(cache=True)
 def select_leaves(
-    node_visits, node_terminal, children_index, children_prior, children_visits, children_value_sum, children_legal,
-    active, rule, exploration, fpu_reduction, out_node, out_action,
-):  # fmt: skip
+    node_visits,
+    node_terminal,
+    children_index,
+    children_prior,
+    children_visits,
+    children_value_sum,
+    children_legal,
+    active,
+    rule,
+    exploration,
+    fpu_reduction,
+    out_node,
+    out_action,
+):
     # For each active row, descend from the root to a node whose chosen action is not expanded
     # yet (out_action >= 0) or to a terminal node (out_action = -1); inactive rows get -1, -1.
     # PUCT: Q + c * P * sqrt(N) / (1 + n), unvisited Q = the node's mean value minus
@@ -135,8 +146,17 @@ def select_leaves(
 
 
 @numba.njit(cache=True)
-def backup(node_visits, node_value_sum, node_player, parents, action_from_parent, children_visits,
-           children_value_sum, leaf, value):  # fmt: skip
+def backup(
+    node_visits,
+    node_value_sum,
+    node_player,
+    parents,
+    action_from_parent,
+    children_visits,
+    children_value_sum,
+    leaf,
+    value,
+):
     # Add value[b] (for the player to move at leaf[b]) along the path to the root; rows with
     # leaf < 0 are skipped.
     for b in range(leaf.shape[0]):
@@ -159,9 +179,25 @@ def backup(node_visits, node_value_sum, node_player, parents, action_from_parent
 
 
 @numba.njit(cache=True)
-def record_children(parents, action_from_parent, children_index, node_player, node_terminal, children_legal,
-                    terminal_value, node_raw_value, num_nodes, rows, parent, move, child_player, child_done,
-                    child_mask, child_exact, out_new):  # fmt: skip
+def record_children(
+    parents,
+    action_from_parent,
+    children_index,
+    node_player,
+    node_terminal,
+    children_legal,
+    terminal_value,
+    node_raw_value,
+    num_nodes,
+    rows,
+    parent,
+    move,
+    child_player,
+    child_done,
+    child_mask,
+    child_exact,
+    out_new,
+):
     # Allocate a node per expanded row and record its place, player, legal moves and, for a
     # finished child, its exact value.
     for i in range(rows.shape[0]):

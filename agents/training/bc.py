@@ -79,8 +79,10 @@ class BCConfig(RunConfig):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
         if not self.learning_rate > 0 or not self.value_weight >= 0 or not self.weight_decay >= 0:
-            raise ValueError(f"learning_rate must be > 0, value_weight and weight_decay >= 0; got "
-                             f"{self.learning_rate}, {self.value_weight}, {self.weight_decay}")  # fmt: skip
+            raise ValueError(
+                f"learning_rate must be > 0, value_weight and weight_decay >= 0; got "
+                f"{self.learning_rate}, {self.value_weight}, {self.weight_decay}"
+            )
 
 
 def policy_targets(data: ExpertDataset, target: str) -> np.ndarray:
@@ -101,8 +103,14 @@ def load_or_make_dataset(config: BCConfig) -> ExpertDataset:
         return ExpertDataset.load(path)
     game = make(config.game, **config.game_params)
     expert = player_from_spec(game, config.expert)
-    data = generate_dataset(game, expert, config.expert_games, np.random.default_rng(config.seed),
-                            expert_name=config.expert, progress=config.progress_bar)  # fmt: skip
+    data = generate_dataset(
+        game,
+        expert,
+        config.expert_games,
+        np.random.default_rng(config.seed),
+        expert_name=config.expert,
+        progress=config.progress_bar,
+    )
     data.save(path)
     return data
 
@@ -122,8 +130,9 @@ class BCTrainer:
         self.device = torch.device(config.device)
         self.network = build_network(config.network, self.game.observation_shape, self.game.num_actions)
         self.network.to(self.device)
-        self.optimizer = torch.optim.AdamW(self.network.parameters(), lr=config.learning_rate,
-                                           weight_decay=config.weight_decay)  # fmt: skip
+        self.optimizer = torch.optim.AdamW(
+            self.network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
         self.targets = policy_targets(data, config.target)
         self.step = 0
         self.seconds = 0.0
@@ -134,15 +143,27 @@ class BCTrainer:
         config = self.config
         self.folder.prepare()
         self._resume()
-        run = Run(config.budget(), description="behavioural cloning", progress_bar=config.progress_bar,
-                  callbacks=self.callbacks, seconds=self.seconds, step=self.step)  # fmt: skip
+        run = Run(
+            config.budget(),
+            description="behavioural cloning",
+            progress_bar=config.progress_bar,
+            callbacks=self.callbacks,
+            seconds=self.seconds,
+            step=self.step,
+        )
         try:
             with run:
                 while not run.should_stop():
                     loss = self._train_step()
                     if self.step % config.log_interval == 0:
-                        self.folder.log({"kind": "train", "step": self.step, "elapsed_s": run.seconds,
-                                         "loss": float(np.mean(self.losses[-config.log_interval :]))})  # fmt: skip
+                        self.folder.log(
+                            {
+                                "kind": "train",
+                                "step": self.step,
+                                "elapsed_s": run.seconds,
+                                "loss": float(np.mean(self.losses[-config.log_interval :])),
+                            }
+                        )
                     self.network.eval()
                     if self.step % config.checkpoint_interval == 0:
                         self._checkpoint(run.seconds)
@@ -178,9 +199,14 @@ class BCTrainer:
             "seconds": seconds,
         }
         final_loss = float(np.mean(self.losses[-50:])) if self.losses else None
-        return self.folder.save(self.step, self.game, self.network, training_state=state,
-                                training_config={**dataclasses.asdict(self.config), "dataset_metadata": self.data.metadata},
-                                extra={"agent": "bc", "final_loss": final_loss})  # fmt: skip
+        return self.folder.save(
+            self.step,
+            self.game,
+            self.network,
+            training_state=state,
+            training_config={**dataclasses.asdict(self.config), "dataset_metadata": self.data.metadata},
+            extra={"agent": "bc", "final_loss": final_loss},
+        )
 
     def _resume(self) -> None:
         path = self.folder.latest()

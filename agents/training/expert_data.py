@@ -56,8 +56,9 @@ class ExpertDataset:
     def save(self, path: str | Path) -> Path:
         """Write the `.npz` atomically."""
         buffer = io.BytesIO()
-        np.savez_compressed(buffer, **{name: getattr(self, name) for name in ARRAYS},
-                            metadata=np.array(json.dumps(self.metadata)))  # fmt: skip
+        np.savez_compressed(
+            buffer, **{name: getattr(self, name) for name in ARRAYS}, metadata=np.array(json.dumps(self.metadata))
+        )
         return write_atomically(path, buffer.getvalue())
 
     @classmethod
@@ -89,13 +90,22 @@ class ExpertDataset:
         return make(self.metadata["game"]["id"], **self.metadata["game"]["params"])
 
 
-def generate_dataset(game: Game, expert: Player, num_games: int, rng: np.random.Generator, *,
-                     expert_name: str = "expert", random_opening_plies: int = 2,
-                     batch_size: int = 256, progress: bool = False) -> ExpertDataset:  # fmt: skip
+def generate_dataset(
+    game: Game,
+    expert: Player,
+    num_games: int,
+    rng: np.random.Generator,
+    *,
+    expert_name: str = "expert",
+    random_opening_plies: int = 2,
+    batch_size: int = 256,
+    progress: bool = False,
+) -> ExpertDataset:
     """Play `num_games` expert self-play games (B at a time) and record every expert move."""
     if num_games < 1 or random_opening_plies < 0:
-        raise ValueError(f"num_games must be >= 1 and random_opening_plies >= 0, got {num_games}, "
-                         f"{random_opening_plies}")  # fmt: skip
+        raise ValueError(
+            f"num_games must be >= 1 and random_opening_plies >= 0, got {num_games}, {random_opening_plies}"
+        )
     parts: dict[str, list[np.ndarray]] = {name: [] for name in ARRAYS}
     bar = tqdm(total=num_games, desc="expert games", unit="game", disable=not progress)
     for start in range(0, num_games, batch_size):
@@ -105,13 +115,18 @@ def generate_dataset(game: Game, expert: Player, num_games: int, rng: np.random.
         bar.update(count)
     bar.close()
     arrays = {name: np.concatenate(chunks) for name, chunks in parts.items()}
-    metadata = {"game": {"id": game.id, "params": dict(game.params)}, "expert": expert_name, "games": num_games,
-                "random_opening_plies": random_opening_plies}  # fmt: skip
+    metadata = {
+        "game": {"id": game.id, "params": dict(game.params)},
+        "expert": expert_name,
+        "games": num_games,
+        "random_opening_plies": random_opening_plies,
+    }
     return ExpertDataset(**arrays, metadata=metadata)
 
 
-def _play_batch(game: Game, expert: Player, count: int, rng: np.random.Generator,
-                random_opening_plies: int) -> dict[str, np.ndarray]:  # fmt: skip
+def _play_batch(
+    game: Game, expert: Player, count: int, rng: np.random.Generator, random_opening_plies: int
+) -> dict[str, np.ndarray]:
     state = game.init(count)
     returns = np.zeros((count, game.num_players), np.float32)
     records: list[dict[str, np.ndarray]] = []
@@ -124,9 +139,17 @@ def _play_batch(game: Game, expert: Player, count: int, rng: np.random.Generator
         sub = state.take(rows)
         actions = np.asarray(expert.act(sub, rng), dtype=np.int64)
         policy, has_policy = _expert_policy(expert, sub.batch_size, game.num_actions)
-        records.append({"rows": rows, "observation": game.observe(sub), "legal": sub.legal_action_mask.copy(),
-                        "action": actions, "policy": policy, "has_policy": has_policy,
-                        "player": sub.current_player.copy()})  # fmt: skip
+        records.append(
+            {
+                "rows": rows,
+                "observation": game.observe(sub),
+                "legal": sub.legal_action_mask.copy(),
+                "action": actions,
+                "policy": policy,
+                "has_policy": has_policy,
+                "player": sub.current_player.copy(),
+            }
+        )
         full = np.full(count, -1, np.int64)
         full[rows] = actions
         state = game.step(state, full)

@@ -9,8 +9,9 @@ from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import mixed_value_target
 
 
-def policy_value_losses(network: PolicyValueNet, batch: Positions, q_ratio: float,
-                        device: torch.device) -> dict[str, torch.Tensor]:  # fmt: skip
+def policy_value_losses(
+    network: PolicyValueNet, batch: Positions, q_ratio: float, device: torch.device
+) -> dict[str, torch.Tensor]:
     """The loss terms and metrics of one batch (tensors; `loss` is the one to minimise, without
     the value weight)."""
     observation = torch.from_numpy(batch.observation).to(device)
@@ -24,5 +25,4 @@ def policy_value_losses(network: PolicyValueNet, batch: Positions, q_ratio: floa
     kl = (target_policy * (target_log - log_p)).masked_fill(target_policy <= 0, 0.0).sum(dim=1).mean()
     entropy = -(log_p.exp() * log_p).sum(dim=1).mean()
     value_mse = torch.mean((value - target_value) ** 2)
-    return {"policy_cross_entropy": cross_entropy, "value_mse": value_mse, "policy_entropy": entropy,
-            "policy_kl": kl}  # fmt: skip
+    return {"policy_cross_entropy": cross_entropy, "value_mse": value_mse, "policy_entropy": entropy, "policy_kl": kl}

@@ -118,8 +118,16 @@ class PPOConfig(RunConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in ("num_envs", "n_steps", "batch_size", "n_epochs", "pool_size", "snapshot_interval",
-                     "checkpoint_interval", "keep_checkpoints"):  # fmt: skip
+        for name in (
+            "num_envs",
+            "n_steps",
+            "batch_size",
+            "n_epochs",
+            "pool_size",
+            "snapshot_interval",
+            "checkpoint_interval",
+            "keep_checkpoints",
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
@@ -164,11 +172,21 @@ class PPOTrainer:
         self.pool = SnapshotPool(self.game, build_ppo_network(config.network, self.game), config.pool_size)
         self.env = BoardGameVecEnv(self.game, config.num_envs, opponent=self.pool, learner_seat=None, seed=config.seed)
         self.model = MaskablePPO(
-            MaskableActorCriticPolicy, self.env, learning_rate=config.learning_rate, n_steps=config.n_steps,
-            batch_size=config.batch_size, n_epochs=config.n_epochs, gamma=config.gamma, gae_lambda=config.gae_lambda,
-            ent_coef=config.ent_coef, clip_range=config.clip_range, policy_kwargs=ppo_policy_kwargs(config.network),
-            seed=config.seed, device=config.device, verbose=0,
-        )  # fmt: skip
+            MaskableActorCriticPolicy,
+            self.env,
+            learning_rate=config.learning_rate,
+            n_steps=config.n_steps,
+            batch_size=config.batch_size,
+            n_epochs=config.n_epochs,
+            gamma=config.gamma,
+            gae_lambda=config.gae_lambda,
+            ent_coef=config.ent_coef,
+            clip_range=config.clip_range,
+            policy_kwargs=ppo_policy_kwargs(config.network),
+            seed=config.seed,
+            device=config.device,
+            verbose=0,
+        )
         self.network = PPONetwork(self.model.policy, config.network)
         self.seconds = 0.0
         self.last_snapshot = 0
@@ -195,10 +213,17 @@ class PPOTrainer:
             "elapsed": seconds,
             "last_snapshot": self.last_snapshot,
         }
-        path = self.folder.save(timesteps, self.game, self.network, training_config=self.config.to_dict(),
-                                training_state=state, extra={"agent": "ppo"})  # fmt: skip
-        self.folder.log({"kind": "checkpoint", "step": timesteps, "elapsed_s": seconds,
-                         "snapshots": len(self.pool.snapshots)})  # fmt: skip
+        path = self.folder.save(
+            timesteps,
+            self.game,
+            self.network,
+            training_config=self.config.to_dict(),
+            training_state=state,
+            extra={"agent": "ppo"},
+        )
+        self.folder.log(
+            {"kind": "checkpoint", "step": timesteps, "elapsed_s": seconds, "snapshots": len(self.pool.snapshots)}
+        )
         self.last_checkpoint = timesteps
         return path
 
@@ -225,14 +250,21 @@ class PPOTrainer:
         self.folder.prepare()
         start = self._resume()
         config = self.config
-        self.run_state = run = Run(config.budget(), description="PPO", progress_bar=config.progress_bar,
-                                   callbacks=self.callbacks, seconds=self.seconds, step=start)  # fmt: skip
+        self.run_state = run = Run(
+            config.budget(),
+            description="PPO",
+            progress_bar=config.progress_bar,
+            callbacks=self.callbacks,
+            seconds=self.seconds,
+            step=start,
+        )
         try:
             with run:
                 if not run.exhausted():
                     remaining = config.steps - start if config.steps is not None else 10**12
-                    self.model.learn(total_timesteps=remaining, callback=_SelfPlayCallback(self),
-                                     reset_num_timesteps=False)  # fmt: skip
+                    self.model.learn(
+                        total_timesteps=remaining, callback=_SelfPlayCallback(self), reset_num_timesteps=False
+                    )
                 path = self.checkpoint(self.model.num_timesteps)
                 run.step = self.model.num_timesteps
                 run.notify(self.network)

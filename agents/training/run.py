@@ -71,8 +71,9 @@ class Budget:
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
             raise ValueError("give a budget: steps, minutes, or both")
-        if self.steps is not None and (isinstance(self.steps, bool) or not isinstance(self.steps, int)
-                                       or self.steps < 1):  # fmt: skip
+        if self.steps is not None and (
+            isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1
+        ):
             raise ValueError(f"steps must be a positive int, got {self.steps!r}")
         if self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0):
             raise ValueError(f"minutes must be a positive finite number, got {self.minutes!r}")
@@ -158,8 +159,16 @@ class Run:
       step: the trainer's step count at the start (a resumed run's).
     """
 
-    def __init__(self, budget: Budget, *, description: str, progress_bar: bool = True,
-                 callbacks: Sequence[Callback] = (), seconds: float = 0.0, step: int = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        budget: Budget,
+        *,
+        description: str,
+        progress_bar: bool = True,
+        callbacks: Sequence[Callback] = (),
+        seconds: float = 0.0,
+        step: int = 0,
+    ) -> None:
         self.budget = budget
         self.callbacks = tuple(callbacks)
         self.stop = StopSignal()
@@ -167,9 +176,13 @@ class Run:
         self._seconds_before = seconds
         self._started: float | None = None
         by_steps = budget.minutes is None
-        self._bar = tqdm(total=budget.steps if by_steps else int(60 * budget.minutes), unit="step" if by_steps else "s",
-                         initial=step if by_steps else int(seconds), disable=not progress_bar,
-                         desc=description if by_steps else f"{description} (seconds of budget)")  # fmt: skip
+        self._bar = tqdm(
+            total=budget.steps if by_steps else int(60 * budget.minutes),
+            unit="step" if by_steps else "s",
+            initial=step if by_steps else int(seconds),
+            disable=not progress_bar,
+            desc=description if by_steps else f"{description} (seconds of budget)",
+        )
 
     @property
     def seconds(self) -> float:
@@ -217,8 +230,9 @@ class Run:
         self.stop.__enter__()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:  # fmt: skip
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self._seconds_before = self.seconds
         self._started = None
         self.stop.__exit__()

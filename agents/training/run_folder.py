@@ -117,8 +117,10 @@ def check_resumable(path: Path, saved: dict[str, Any], mine: dict[str, Any], may
     """Refuse to resume a run whose recorded config differs from `mine` outside `may_change`."""
     differing = sorted(k for k in mine if k not in may_change and _jsonable(mine[k]) != _jsonable(saved.get(k)))
     if differing:
-        raise CheckpointError(f"{path} holds a run with a different config ({', '.join(differing)}); resume with "
-                              f"the same settings (only {', '.join(may_change)} may change) or choose another out")  # fmt: skip
+        raise CheckpointError(
+            f"{path} holds a run with a different config ({', '.join(differing)}); resume with "
+            f"the same settings (only {', '.join(may_change)} may change) or choose another out"
+        )
 
 
 def _jsonable(value: Any) -> Any:

@@ -18,8 +18,15 @@ from .test_play_and_match import FirstLegal
 
 def test_dataset_round_trip_and_contents(tmp_path):
     game = make("connect_four")
-    data = generate_dataset(game, UCTPlayer(game, simulations=20), 6, np.random.default_rng(0),
-                            expert_name="uct20", random_opening_plies=2, batch_size=4)  # fmt: skip
+    data = generate_dataset(
+        game,
+        UCTPlayer(game, simulations=20),
+        6,
+        np.random.default_rng(0),
+        expert_name="uct20",
+        random_opening_plies=2,
+        batch_size=4,
+    )
     assert len(data) > 6 * 5 and data.has_policy.all()
     np.testing.assert_allclose(data.policy.sum(axis=1), 1.0, rtol=1e-5)
     assert data.legal[np.arange(len(data)), data.action].all()
@@ -40,9 +47,16 @@ def test_dataset_round_trip_and_contents(tmp_path):
 def test_bc_on_a_deterministic_expert_reproduces_its_moves(tmp_path):
     game = make("tic_tac_toe")
     data = generate_dataset(game, FirstLegal(), 200, np.random.default_rng(0), random_opening_plies=3)
-    config = BCConfig(out=str(tmp_path / "bc"), network=NetworkConfig(kind="mlp", blocks=2, channels=64),
-                      steps=600, batch_size=128, learning_rate=3e-3, augment=False, value_weight=0.0,
-                      progress_bar=False)  # fmt: skip
+    config = BCConfig(
+        out=str(tmp_path / "bc"),
+        network=NetworkConfig(kind="mlp", blocks=2, channels=64),
+        steps=600,
+        batch_size=128,
+        learning_rate=3e-3,
+        augment=False,
+        value_weight=0.0,
+        progress_bar=False,
+    )
     torch.set_num_threads(1)
     path = train_bc(config, data)
     clone = load_player(path, "tic_tac_toe", simulations=0)

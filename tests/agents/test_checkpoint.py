@@ -30,8 +30,9 @@ def saved(tmp_path):
     optimizer.step()
     arrays = {"replay": {"z": np.array([1.0, -1.0], np.float32), "policy": np.eye(3, dtype=np.float32)}}
     state = {"optimizer": optimizer.state_dict(), "note": "x"}
-    path = save_checkpoint(tmp_path / "ckpt", game, net.eval(), step=7, training_config={"lr": 0.1},
-                           training_state=state, arrays=arrays)  # fmt: skip
+    path = save_checkpoint(
+        tmp_path / "ckpt", game, net.eval(), step=7, training_config={"lr": 0.1}, training_state=state, arrays=arrays
+    )
     return game, net, optimizer, path
 
 

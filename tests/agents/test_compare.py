@@ -8,9 +8,20 @@ from boardzoo.agents.evaluation.compare import CompareConfig, run_compare
 
 
 def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
-    config = CompareConfig(game="tic_tac_toe", budget=0.05, fractions=(0.5, 1.0), out=str(tmp_path / "cmp"),
-                           ladder=("random", "uct:10"), games_per_pair=2, simulations=4, bc_expert="uct:10",
-                           fixed_dataset_games=8, bootstrap=5, threads=1, progress_bar=False)  # fmt: skip
+    config = CompareConfig(
+        game="tic_tac_toe",
+        budget=0.05,
+        fractions=(0.5, 1.0),
+        out=str(tmp_path / "cmp"),
+        ladder=("random", "uct:10"),
+        games_per_pair=2,
+        simulations=4,
+        bc_expert="uct:10",
+        fixed_dataset_games=8,
+        bootstrap=5,
+        threads=1,
+        progress_bar=False,
+    )
     payload = run_compare(config)
     folder = tmp_path / "cmp"
     snapshots = sorted(p.name for p in (folder / "snapshots").iterdir())

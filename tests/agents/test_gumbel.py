@@ -53,8 +53,13 @@ def test_improved_policy_improves_on_the_prior_on_random_bandits(simulations):
     for trial in range(20):
         root_logits = rng.normal(size=9).astype(np.float32) * 2
         child_values = rng.uniform(-1, 1, size=9).astype(np.float32)
-        out = gumbel_search(game, game.init(1), bandit_evaluator(game, root_logits, child_values),
-                            GumbelConfig(simulations=simulations), keys_for(1, trial))  # fmt: skip
+        out = gumbel_search(
+            game,
+            game.init(1),
+            bandit_evaluator(game, root_logits, child_values),
+            GumbelConfig(simulations=simulations),
+            keys_for(1, trial),
+        )
         q = out.q[0]
         assert out.improved_policy[0] @ q >= out.prior[0] @ q - 1e-6, (trial, out.visits[0])
         visited = out.visits[0] > 0

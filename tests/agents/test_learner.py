@@ -31,8 +31,11 @@ def test_learner_steps_reduce_the_loss_on_a_fixed_batch():
     game = make("connect_four")
     torch.manual_seed(0)
     net = build_network(NetworkConfig(blocks=1, channels=16), game.observation_shape, game.num_actions)
-    learner = Learner(net, LearnerConfig(learning_rate=3e-3, warmup_steps=0, lr_schedule="constant", augment=False),
-                      torch.device("cpu"))  # fmt: skip
+    learner = Learner(
+        net,
+        LearnerConfig(learning_rate=3e-3, warmup_steps=0, lr_schedule="constant", augment=False),
+        torch.device("cpu"),
+    )
     batch = random_positions(game, 64)
     metrics = [learner.train_step(batch, progress=0.0) for _ in range(60)]
     # The cross-entropy cannot fall below the targets' entropy; what can vanish is the KL to

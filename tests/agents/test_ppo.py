@@ -16,9 +16,22 @@ from boardzoo.envs import make
 
 def tiny_config(out, **changes) -> PPOConfig:
     network = PPONetworkConfig(trunk=NetworkConfig(blocks=1, channels=8))
-    settings = dict(game="tic_tac_toe", out=str(out), minutes=None, steps=1536, num_envs=16, n_steps=16,
-                    batch_size=128, n_epochs=1, network=network, pool_size=3, snapshot_interval=256,
-                    checkpoint_interval=1024, progress_bar=False, threads=1)  # fmt: skip
+    settings = dict(
+        game="tic_tac_toe",
+        out=str(out),
+        minutes=None,
+        steps=1536,
+        num_envs=16,
+        n_steps=16,
+        batch_size=128,
+        n_epochs=1,
+        network=network,
+        pool_size=3,
+        snapshot_interval=256,
+        checkpoint_interval=1024,
+        progress_bar=False,
+        threads=1,
+    )
     settings.update(changes)
     return PPOConfig(**settings)
 

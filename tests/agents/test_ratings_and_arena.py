@@ -22,8 +22,15 @@ def synthetic_games(true_elo: np.ndarray, games_per_pair: int, draw_rate: float,
                 # Draws take draw_rate of the mass, split so the expected score stays p_win.
                 u = rng.random()
                 draw = u < draw_rate * min(p_win, 1 - p_win) * 2
-                s = 0.5 if draw else float(rng.random() < (p_win - 0.5 * draw_rate * min(p_win, 1 - p_win) * 2)
-                                           / (1 - draw_rate * min(p_win, 1 - p_win) * 2))  # fmt: skip
+                s = (
+                    0.5
+                    if draw
+                    else float(
+                        rng.random()
+                        < (p_win - 0.5 * draw_rate * min(p_win, 1 - p_win) * 2)
+                        / (1 - draw_rate * min(p_win, 1 - p_win) * 2)
+                    )
+                )
                 first.append(i)
                 second.append(j)
                 score.append(s)

@@ -15,9 +15,13 @@ from boardzoo.envs import make
 
 def game_positions(length: int, tag: float) -> Positions:
     # Positions whose observation holds `tag` (to tell games apart) and whose q holds the ply.
-    return Positions(np.full((length, 1, 1, 2), tag, np.float32), np.ones((length, 3), bool),
-                     np.full((length, 3), 1 / 3, np.float32), np.zeros(length, np.float32),
-                     np.arange(length, dtype=np.float32))  # fmt: skip
+    return Positions(
+        np.full((length, 1, 1, 2), tag, np.float32),
+        np.ones((length, 3), bool),
+        np.full((length, 3), 1 / 3, np.float32),
+        np.zeros(length, np.float32),
+        np.arange(length, dtype=np.float32),
+    )
 
 
 def test_the_window_drops_the_oldest_positions_first():
@@ -60,8 +64,10 @@ def test_buffer_state_round_trip_samples_the_same():
         np.testing.assert_array_equal(a.q, b.q)
     restored.add_game(game_positions(4, 7))
     buffer.add_game(game_positions(4, 7))
-    np.testing.assert_array_equal(buffer.sample(50, np.random.default_rng(2), by="game").q,
-                                  restored.sample(50, np.random.default_rng(2), by="game").q)  # fmt: skip
+    np.testing.assert_array_equal(
+        buffer.sample(50, np.random.default_rng(2), by="game").q,
+        restored.sample(50, np.random.default_rng(2), by="game").q,
+    )
 
 
 def test_outcome_and_mixed_targets_on_a_hand_made_trajectory():
@@ -81,8 +87,9 @@ def test_outcome_and_mixed_targets_on_a_hand_made_trajectory():
 @pytest.mark.parametrize("algorithm", ["gumbel", "puct"])
 def test_selfplay_records_full_search_positions_with_outcomes_from_each_movers_view(algorithm):
     game = make("tic_tac_toe")
-    config = SelfPlayConfig(batch_size=8, algorithm=algorithm, simulations=8, cheap_simulations=2,
-                            full_search_fraction=0.5)  # fmt: skip
+    config = SelfPlayConfig(
+        batch_size=8, algorithm=algorithm, simulations=8, cheap_simulations=2, full_search_fraction=0.5
+    )
     selfplay = SelfPlay(game, uniform_evaluator(game), config, np.random.default_rng(0))
     games = []
     while len(games) < 20:

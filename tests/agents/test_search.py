@@ -118,8 +118,10 @@ def test_uct_plays_minimax_optimal_moves_in_every_tic_tac_toe_position():
     assert not wrong, f"{len(wrong)} positions, e.g.\n{game.render(positions, wrong[0])}"
 
 
-@pytest.mark.parametrize("config", [SearchConfig(simulations=40, dirichlet_fraction=0.25),
-                                    SearchConfig(simulations=40, rule="uct", exploration=2.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    "config",
+    [SearchConfig(simulations=40, dirichlet_fraction=0.25), SearchConfig(simulations=40, rule="uct", exploration=2.0)],
+)
 def test_batched_search_equals_single_searches(config):
     game = make("connect_four")
     rng = np.random.default_rng(5)

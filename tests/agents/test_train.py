@@ -21,15 +21,47 @@ from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfi
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.envs import make
 
-TINY = ["--network.blocks", "1", "--network.channels", "8", "--selfplay.batch_size", "16", "--selfplay.simulations",
-        "8", "--selfplay.cheap_simulations", "2", "--learner.batch_size", "32", "--min_positions", "100",
-        "--checkpoint_interval", "10", "--evaluation.interval", "-1", "--threads", "1", "--no_tensorboard",
-        "--no_progress_bar", "--minutes", "None"]  # fmt: skip
+TINY = [
+    "--network.blocks",
+    "1",
+    "--network.channels",
+    "8",
+    "--selfplay.batch_size",
+    "16",
+    "--selfplay.simulations",
+    "8",
+    "--selfplay.cheap_simulations",
+    "2",
+    "--learner.batch_size",
+    "32",
+    "--min_positions",
+    "100",
+    "--checkpoint_interval",
+    "10",
+    "--evaluation.interval",
+    "-1",
+    "--threads",
+    "1",
+    "--no_tensorboard",
+    "--no_progress_bar",
+    "--minutes",
+    "None",
+]
 
 
 def train_command(out: Path, steps: int) -> list[str]:
-    return [sys.executable, "-m", "boardzoo.agents.cli", "train", "tic_tac_toe", "--out", str(out), "--steps",
-            str(steps), *TINY]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "boardzoo.agents.cli",
+        "train",
+        "tic_tac_toe",
+        "--out",
+        str(out),
+        "--steps",
+        str(steps),
+        *TINY,
+    ]
 
 
 def latest(out: Path) -> str | None:
@@ -97,8 +129,16 @@ def test_logs_evaluation_and_a_playable_checkpoint(tmp_path):
     assert start["parameters"] > 0 and start["flops_per_evaluation"] > 0
     assert set(evaluation) >= {"search_vs_random", "network_vs_random", "search_vs_uct10", "network_vs_uct10"}
     train_record = next(r for r in records if r["kind"] == "train")
-    for key in ("policy_cross_entropy", "value_mse", "policy_entropy", "policy_kl", "time_search_s",
-                "time_network_s", "time_learner_s", "positions_per_s"):  # fmt: skip
+    for key in (
+        "policy_cross_entropy",
+        "value_mse",
+        "policy_entropy",
+        "policy_kl",
+        "time_search_s",
+        "time_network_s",
+        "time_learner_s",
+        "positions_per_s",
+    ):
         assert np.isfinite(train_record[key]), key
     assert any(p.name.startswith("events.out.tfevents") for p in (out / "tensorboard").iterdir())
     game = make("tic_tac_toe")

@@ -61,16 +61,18 @@ class EvaluationConfig:
         return self.interval > 0 and step % self.interval == 0
 
 
-def evaluate_network(game: Game, network: torch.nn.Module, config: EvaluationConfig, *, seed: int,
-                     device: str | torch.device = "cpu") -> dict[str, float]:  # fmt: skip
+def evaluate_network(
+    game: Game, network: torch.nn.Module, config: EvaluationConfig, *, seed: int, device: str | torch.device = "cpu"
+) -> dict[str, float]:
     """Scores (win 1, draw 0.5) of the search player and the raw network against each opponent,
     seats alternated: keys like "search_vs_uct100", "network_vs_random"."""
     rng = np.random.default_rng(seed)
     agents = {
-        "search": network_player(game, network, simulations=config.simulations, algorithm=config.algorithm,
-                                 device=device),
+        "search": network_player(
+            game, network, simulations=config.simulations, algorithm=config.algorithm, device=device
+        ),
         "network": network_player(game, network, simulations=0, device=device),
-    }  # fmt: skip
+    }
     scores = {}
     for opponent_name, opponent in ladder(game, config.ladder).items():
         for agent_name, agent in agents.items():

@@ -60,8 +60,9 @@ class LearnerConfig:
             raise ValueError("batch_size and learning_rate must be positive; warmup_steps and grad_clip >= 0")
 
     def q_ratio_at(self, progress: float) -> float:
-        return scheduled_q_ratio(self.q_ratio, self.q_ratio if self.q_ratio_final is None else self.q_ratio_final,
-                                 progress)  # fmt: skip
+        return scheduled_q_ratio(
+            self.q_ratio, self.q_ratio if self.q_ratio_final is None else self.q_ratio_final, progress
+        )
 
     def lr_at(self, step: int, progress: float) -> float:
         warm = min(1.0, (step + 1) / self.warmup_steps) if self.warmup_steps else 1.0
@@ -85,8 +86,9 @@ class Learner:
         self.network = network
         self.config = config
         self.device = device
-        self.optimizer = torch.optim.AdamW(network.parameters(), lr=config.learning_rate,
-                                           weight_decay=config.weight_decay)  # fmt: skip
+        self.optimizer = torch.optim.AdamW(
+            network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        )
         self.steps = 0
 
     def train_step(self, batch: Positions, progress: float) -> dict[str, float]:
@@ -101,8 +103,11 @@ class Learner:
         loss = terms["policy_cross_entropy"] + config.value_weight * terms["value_mse"]
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        grad_norm = (torch.nn.utils.clip_grad_norm_(self.network.parameters(), config.grad_clip)
-                     if config.grad_clip > 0 else torch.tensor(float("nan")))  # fmt: skip
+        grad_norm = (
+            torch.nn.utils.clip_grad_norm_(self.network.parameters(), config.grad_clip)
+            if config.grad_clip > 0
+            else torch.tensor(float("nan"))
+        )
         self.optimizer.step()
         self.network.eval()
         self.steps += 1

@@ -75,9 +75,13 @@ class SelfPlayConfig:
         simulations = self.simulations if full else self.cheap_simulations
         if self.algorithm == "gumbel":
             return GumbelConfig(simulations=simulations, max_considered_actions=self.max_considered_actions)
-        return SearchConfig(simulations=simulations, rule="puct", exploration=self.exploration,
-                            dirichlet_alpha=self.dirichlet_alpha,
-                            dirichlet_fraction=self.dirichlet_fraction if full else 0.0)  # fmt: skip
+        return SearchConfig(
+            simulations=simulations,
+            rule="puct",
+            exploration=self.exploration,
+            dirichlet_alpha=self.dirichlet_alpha,
+            dirichlet_fraction=self.dirichlet_fraction if full else 0.0,
+        )
 
 
 @dataclass
@@ -161,8 +165,15 @@ class SelfPlay:
             if pending.q:
                 returns = state.rewards[row]  # the last transition's rewards are the game's result
                 z = outcome_targets(np.asarray(pending.player), returns)
-                finished.append(Positions(np.stack(pending.observation), np.stack(pending.legal),
-                                          np.stack(pending.policy), z, np.asarray(pending.q, np.float32)))  # fmt: skip
+                finished.append(
+                    Positions(
+                        np.stack(pending.observation),
+                        np.stack(pending.legal),
+                        np.stack(pending.policy),
+                        z,
+                        np.asarray(pending.q, np.float32),
+                    )
+                )
             self.pending[row] = _empty_pending()
         return finished
 
@@ -182,8 +193,10 @@ class SelfPlay:
         for name, value in self.state.__dict__.items():
             saved = arrays[f"state.{name}"]
             if saved.shape != value.shape or saved.dtype != value.dtype:
-                raise ValueError(f"saved self-play state field {name} is {saved.dtype}{saved.shape}, "
-                                 f"expected {value.dtype}{value.shape} (batch_size or game differs?)")  # fmt: skip
+                raise ValueError(
+                    f"saved self-play state field {name} is {saved.dtype}{saved.shape}, "
+                    f"expected {value.dtype}{value.shape} (batch_size or game differs?)"
+                )
             value[...] = saved
         self.pending = [_empty_pending() for _ in range(self.config.batch_size)]
         for i, row in enumerate(arrays["pending.row"]):

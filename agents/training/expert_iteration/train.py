@@ -155,8 +155,14 @@ class Trainer:
         """Train until the budget is spent or a stop is requested; returns the last checkpoint."""
         self.folder.prepare()
         resumed = self._resume_if_possible()
-        self.run_state = run = Run(self.config.budget(), description="training", progress_bar=self.config.progress_bar,
-                                   callbacks=self.callbacks, seconds=self.clock.elapsed, step=self.learner.steps)  # fmt: skip
+        self.run_state = run = Run(
+            self.config.budget(),
+            description="training",
+            progress_bar=self.config.progress_bar,
+            callbacks=self.callbacks,
+            seconds=self.clock.elapsed,
+            step=self.learner.steps,
+        )
         self._log_start(resumed)
         last_checkpoint = None
         try:
@@ -168,11 +174,15 @@ class Trainer:
                     if self._exhausted() or run.stop.requested:
                         break
                     self._selfplay_move()
-                    run.tick(self.learner.steps, self.network, positions=self.replay.positions_added,
-                             games=self.replay.games_added)  # fmt: skip
-                if self.config.evaluation.enabled and self.last_evaluation_step != self.learner.steps:
-                    if self._exhausted():
-                        self._evaluate()
+                    run.tick(
+                        self.learner.steps,
+                        self.network,
+                        positions=self.replay.positions_added,
+                        games=self.replay.games_added,
+                    )
+                evaluated = self.last_evaluation_step == self.learner.steps
+                if self.config.evaluation.enabled and not evaluated and self._exhausted():
+                    self._evaluate()
                 last_checkpoint = self._checkpoint()
                 run.step = self.learner.steps
                 run.notify(self.network)
@@ -221,42 +231,52 @@ class Trainer:
         averaged = {name: float(np.mean([m[name] for m in self._metrics])) for name in self._metrics[0]}
         self._metrics.clear()
         clock, elapsed = self.clock, self.run_state.seconds
-        self.folder.log({
-            "kind": "train",
-            "step": self.learner.steps,
-            "elapsed_s": elapsed,
-            "positions": self.replay.positions_added,
-            "games": self.replay.games_added,
-            "selfplay_moves": self.selfplay.moves,
-            "positions_per_s": self.replay.positions_added / max(elapsed, 1e-9),
-            "time_search_s": clock.search,
-            "time_network_s": clock.network,
-            "time_learner_s": clock.learner,
-            "time_evaluation_s": clock.evaluation,
-            "time_checkpoint_s": clock.checkpoint,
-            **averaged,
-        })  # fmt: skip
+        self.folder.log(
+            {
+                "kind": "train",
+                "step": self.learner.steps,
+                "elapsed_s": elapsed,
+                "positions": self.replay.positions_added,
+                "games": self.replay.games_added,
+                "selfplay_moves": self.selfplay.moves,
+                "positions_per_s": self.replay.positions_added / max(elapsed, 1e-9),
+                "time_search_s": clock.search,
+                "time_network_s": clock.network,
+                "time_learner_s": clock.learner,
+                "time_evaluation_s": clock.evaluation,
+                "time_checkpoint_s": clock.checkpoint,
+                **averaged,
+            }
+        )
 
     def _evaluate(self) -> None:
         start = time.perf_counter()
-        scores = evaluate_network(self.game, self.network, self.config.evaluation, device=self.device,
-                                  seed=self.config.seed * 1_000_003 + self.learner.steps)  # fmt: skip
+        scores = evaluate_network(
+            self.game,
+            self.network,
+            self.config.evaluation,
+            device=self.device,
+            seed=self.config.seed * 1_000_003 + self.learner.steps,
+        )
         self.clock.evaluation += time.perf_counter() - start
         self.last_evaluation_step = self.learner.steps
-        self.folder.log({"kind": "evaluation", "step": self.learner.steps, "elapsed_s": self.run_state.seconds,
-                         **scores})  # fmt: skip
+        self.folder.log(
+            {"kind": "evaluation", "step": self.learner.steps, "elapsed_s": self.run_state.seconds, **scores}
+        )
 
     def _log_start(self, resumed: bool) -> None:
-        self.folder.log({
-            "kind": "start",
-            "resumed": resumed,
-            "step": self.learner.steps,
-            "game": repr(self.game),
-            "parameters": count_parameters(self.network),
-            "flops_per_evaluation": flops_per_evaluation(self.network),
-            "threads": torch.get_num_threads(),
-            "device": str(self.device),
-        })  # fmt: skip
+        self.folder.log(
+            {
+                "kind": "start",
+                "resumed": resumed,
+                "step": self.learner.steps,
+                "game": repr(self.game),
+                "parameters": count_parameters(self.network),
+                "flops_per_evaluation": flops_per_evaluation(self.network),
+                "threads": torch.get_num_threads(),
+                "device": str(self.device),
+            }
+        )
 
     # -- checkpoints ----------------------------------------------------------------------
     def _checkpoint(self) -> Path:
@@ -271,8 +291,14 @@ class Trainer:
             "last_evaluation_step": self.last_evaluation_step,
         }
         arrays = {"replay": self.replay.state_arrays(), "selfplay": self.selfplay.state_arrays()}
-        path = self.folder.save(self.learner.steps, self.game, self.network, training_config=self.config.to_dict(),
-                                training_state=training_state, arrays=arrays)  # fmt: skip
+        path = self.folder.save(
+            self.learner.steps,
+            self.game,
+            self.network,
+            training_config=self.config.to_dict(),
+            training_state=training_state,
+            arrays=arrays,
+        )
         self.clock.checkpoint += time.perf_counter() - start
         return path
 
@@ -292,8 +318,9 @@ class Trainer:
         self.last_evaluation_step = int(state["last_evaluation_step"])
         self.replay.load_state_arrays(load_arrays(path, "replay"))
         self.selfplay.load_state_arrays(load_arrays(path, "selfplay"))
-        tqdm.write(f"resuming {self.folder.path} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)",
-                   file=sys.stderr)  # fmt: skip
+        tqdm.write(
+            f"resuming {self.folder.path} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)", file=sys.stderr
+        )
         return True
 
 

@@ -1,0 +1,123 @@
+"""The comparison's report: Elo curves per method, minutes to beat a ladder rung, the plot and
+the Markdown summary (`boardzoo.agents.evaluation.compare` runs the stages)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from boardzoo.agents.evaluation.ratings import Ratings
+from boardzoo.envs import Game
+
+if TYPE_CHECKING:
+    from boardzoo.agents.evaluation.compare import CompareConfig
+
+
+def method_curves(ratings: Ratings, budget: float) -> dict[str, list[dict[str, Any]]]:
+    """Elo against training minutes for each method (from the snapshot names)."""
+    curves: dict[str, list[dict[str, Any]]] = {}
+    table = ratings.as_dict()
+    for name, row in table.items():
+        if "@" not in name:
+            continue
+        method, fraction = name.split("@")
+        curves.setdefault(method, []).append({"name": name, "minutes": float(fraction) * budget, **row})
+    for points in curves.values():
+        points.sort(key=lambda p: p["minutes"])
+    return curves
+
+
+def minutes_to_beat(
+    records: list[dict], curves: dict[str, list[dict[str, Any]]], opponent: str, threshold: float = 0.75
+) -> dict[str, float | None]:
+    """For each method, the training minutes of its first snapshot scoring >= threshold against `opponent`."""
+    scores: dict[str, list[float]] = {}
+    for r in records:
+        for me, other, outcome in ((r["a"], r["b"], r["outcome_a"]), (r["b"], r["a"], -r["outcome_a"])):
+            if other == opponent:
+                scores.setdefault(me, []).append((outcome + 1) / 2)
+    result: dict[str, float | None] = {}
+    for method, points in curves.items():
+        reached = [p["minutes"] for p in points if scores.get(p["name"]) and np.mean(scores[p["name"]]) >= threshold]
+        result[method] = reached[0] if reached else None
+    return result
+
+
+def plot(curves: dict[str, list[dict[str, Any]]], ratings: Ratings, path: Path, title: str) -> None:
+    """Elo against training minutes with 95% bands; ladder rungs as horizontal lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
+    for method, points in sorted(curves.items()):
+        x = [p["minutes"] for p in points]
+        axes.plot(x, [p["elo"] for p in points], marker="o", label=method)
+        axes.fill_between(x, [p["low"] for p in points], [p["high"] for p in points], alpha=0.2)
+    table = ratings.as_dict()
+    for name, row in table.items():
+        if "@" not in name:
+            axes.axhline(row["elo"], color="grey", linestyle="--", linewidth=0.8)
+            axes.annotate(name, (0, row["elo"]), xytext=(2, 2), textcoords="offset points", fontsize=8, color="grey")
+    axes.set_xlabel("training wall-clock (minutes, 2-core CPU)")
+    axes.set_ylabel("Elo (random = 0)")
+    axes.set_title(title)
+    axes.legend(loc="lower right", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def earlier_invocations(folder: Path) -> list[dict[str, float]]:
+    # The timings of earlier calls on this folder (a resumed or re-rated comparison keeps them).
+    previous = folder / "report.json"
+    if not previous.is_file():
+        return []
+    report = json.loads(previous.read_text())
+    return [*report.get("earlier_invocations", []), report["seconds"]]
+
+
+def markdown_report(
+    config: CompareConfig,
+    game: Game,
+    ratings: Ratings,
+    curves: dict[str, Any],
+    beat: dict[str, float | None],
+    notes: dict[str, Any],
+) -> str:
+    lines = [
+        f"# {game!r}: expert iteration vs PPO vs BC, {config.budget:g} training minutes each",
+        "",
+        f"Round robin: {config.games_per_pair} games per pair, seats alternated; Elo by maximum likelihood "
+        f"(random = 0), 95% bootstrap intervals ({config.bootstrap} resamples). Expert iteration plays with "
+        f"{config.simulations} simulations of search (`expert_iteration_network` is its final network "
+        f"alone); PPO and BC play their network's most probable move.",
+        "",
+        ratings.markdown(),
+        "",
+        "Training minutes to score ≥ 75% against UCT with 1,000 rollouts (first snapshot that did):",
+        "",
+    ]
+    for method in sorted(curves):
+        value = beat.get(method)
+        lines.append(f"- {method}: {'not reached' if value is None else f'{value:g} min'}")
+    if notes.get("bc"):
+        bc = notes["bc"]
+        lines += [
+            "",
+            f"BC's budget: {bc.get('data_seconds', 0):.0f} s making {bc.get('games', '?')} expert games "
+            f"({bc.get('positions', '?')} positions, expert {config.bc_expert}), "
+            f"{bc.get('train_seconds', 0):.0f} s training.",
+        ]
+    if notes.get("bc_fixed_data"):
+        fixed = notes["bc_fixed_data"]
+        lines += [
+            "",
+            f"BC on fixed data: {fixed.get('dataset_games')} expert games made beforehand "
+            f"(not charged), trained {fixed.get('train_minutes', 0):g} min.",
+        ]
+    return "\n".join(lines) + "\n"

@@ -27,7 +27,12 @@ LAYERS = (
 )
 # Modules at the root of boardzoo.agents: helpers every agents layer may use (they import no
 # agents layer themselves), and the package itself (lazy exports by name only).
-AGENTS_ROOT = {"boardzoo.agents": 2, "boardzoo.agents.atomic": 2, "boardzoo.agents._moved": 2}
+AGENTS_ROOT = {
+    "boardzoo.agents": 2,
+    "boardzoo.agents.atomic": 2,
+    "boardzoo.agents._moved": 2,
+    "boardzoo.agents.validation": 2,
+}
 
 
 def module_name(path: Path) -> str:

@@ -22,6 +22,7 @@ from tqdm import tqdm
 from boardzoo.agents.evaluation.ratings import Ratings, rate
 from boardzoo.agents.players import MatchResult, Player, parse_spec, play_match, player_from_spec, spec_name
 from boardzoo.agents.players.specs import SPEC_HELP
+from boardzoo.agents.validation import check_ints
 from boardzoo.envs import Game, make
 
 
@@ -125,11 +126,8 @@ class ArenaConfig:
         if len(self.players) < 2 or len(set(self.players)) != len(self.players):
             raise ValueError(f"players must name at least two different players ({SPEC_HELP}), got {self.players}")
         for spec in self.players:
-            parse_spec(spec)
-        for name in ("games", "bootstrap"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+            parse_spec(spec, "players")
+        check_ints(self, ("games", "bootstrap", "seed"), minimum=0)
 
 
 def run_arena(config: ArenaConfig) -> Ratings:

@@ -59,6 +59,7 @@ from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import train
 from boardzoo.agents.training.ppo import PPOConfig, train_ppo
 from boardzoo.agents.training.run import Progress, set_threads
+from boardzoo.agents.validation import check_ints, check_number, check_numbers
 from boardzoo.envs import Game, make
 
 METHODS = ("expert_iteration", "ppo", "bc", "bc_fixed_data")
@@ -98,16 +99,17 @@ class CompareConfig:
     def __post_init__(self) -> None:
         if self.game not in PRESETS:
             raise ValueError(f"game must be one of {sorted(PRESETS)}, got {self.game!r}")
-        if not self.budget > 0 or not self.fractions or any(not 0 < f <= 1 for f in self.fractions):
-            raise ValueError(f"budget must be positive and fractions in (0, 1], got {self.budget}, {self.fractions}")
-        if not 0 < self.bc_data_fraction < 1:
-            raise ValueError(f"bc_data_fraction must be in (0, 1), got {self.bc_data_fraction}")
-        for name in ("games_per_pair", "simulations", "fixed_dataset_games"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        for spec in (*self.ladder, self.bc_expert):
-            parse_spec(spec)
+        check_numbers(self, ("budget",), low=0, low_open=True)
+        if not self.fractions:
+            raise ValueError("fractions must name at least one point of the budget, got ()")
+        for fraction in self.fractions:
+            check_number("fractions", fraction, low=0, high=1, low_open=True)
+        check_numbers(self, ("bc_data_fraction",), low=0, high=1, low_open=True, high_open=True)
+        check_ints(self, ("games_per_pair", "simulations", "fixed_dataset_games"))
+        check_ints(self, ("seed", "threads", "bootstrap"), minimum=0)
+        for spec in self.ladder:
+            parse_spec(spec, "ladder")
+        parse_spec(self.bc_expert, "bc_expert")
 
     @property
     def folder(self) -> Path:

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from boardzoo.agents.validation import check_bools, check_choice, check_ints
 from boardzoo.envs import Game
 
 KINDS = ("resnet", "mlp")
@@ -43,14 +44,10 @@ class NetworkConfig:
     """pool the value head over the board (and use a per-cell policy head where actions are cells)"""
 
     def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-        for name in ("blocks", "channels", "head_channels", "value_hidden"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if name == "blocks" else 1):
-                raise ValueError(
-                    f"{name} must be a {'non-negative' if name == 'blocks' else 'positive'} int, got {value!r}"
-                )
+        check_choice(self, "kind", KINDS)
+        check_ints(self, ("blocks",), minimum=0)
+        check_ints(self, ("channels", "head_channels", "value_hidden"))
+        check_bools(self, ("global_pool",))
 
     def to_dict(self) -> dict:
         return asdict(self)

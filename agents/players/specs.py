@@ -21,8 +21,11 @@ DEFAULT_LADDER = ("random", "uct:100", "uct:1000")
 """the opponents an agent is measured against unless a caller names others"""
 
 
-def parse_spec(spec: str) -> tuple[str, str, int]:
-    """(kind, checkpoint source or "", simulations) of a spec; ValueError naming the spec."""
+def parse_spec(spec: str, field: str = "") -> tuple[str, str, int]:
+    """(kind, checkpoint source or "", simulations) of a spec; ValueError naming the spec (and
+    the config `field` it came from, if given)."""
+    if not isinstance(spec, str):
+        raise ValueError(f"{field + ': ' if field else ''}a player spec must be a str, got {spec!r}")
     kind, _, rest = spec.partition(":")
     if kind == "random" and not rest:
         return kind, "", 0
@@ -35,7 +38,7 @@ def parse_spec(spec: str) -> tuple[str, str, int]:
         if source and tail.isdigit() and int(tail) > 0:
             return kind, source, int(tail)
         return kind, rest, DEFAULT_SIMULATIONS
-    raise ValueError(f"bad player spec {spec!r}; use {SPEC_HELP}")
+    raise ValueError(f"{field + ': ' if field else ''}bad player spec {spec!r}; use {SPEC_HELP}")
 
 
 def spec_name(spec: str) -> str:

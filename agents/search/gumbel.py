@@ -20,7 +20,8 @@ import numpy as np
 
 from boardzoo.agents.search.evaluators import Evaluator
 from boardzoo.agents.search.mcts import check_keys, derive_keys, evaluate_roots, expand_and_evaluate, new_tree
-from boardzoo.agents.search.tree import Tree, backup
+from boardzoo.agents.search.tree import Tree
+from boardzoo.agents.validation import check_ints, check_numbers
 from boardzoo.envs import Game, State
 
 _NEGLIGIBLE = -1e9
@@ -42,12 +43,8 @@ class GumbelConfig:
     """0 makes the root choice deterministic (evaluation play)"""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.simulations, int) or self.simulations < 1:
-            raise ValueError(f"simulations must be a positive int, got {self.simulations!r}")
-        if not isinstance(self.max_considered_actions, int) or self.max_considered_actions < 1:
-            raise ValueError(f"max_considered_actions must be a positive int, got {self.max_considered_actions!r}")
-        if self.c_visit < 0 or self.c_scale < 0 or self.gumbel_scale < 0:
-            raise ValueError("c_visit, c_scale and gumbel_scale must be >= 0")
+        check_ints(self, ("simulations", "max_considered_actions"))
+        check_numbers(self, ("c_visit", "c_scale", "gumbel_scale"), low=0)
 
 
 @dataclass(frozen=True)
@@ -277,17 +274,7 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
             action,
         )
         leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
-        backup(
-            tree.node_visits,
-            tree.node_value_sum,
-            tree.node_player,
-            tree.parents,
-            tree.action_from_parent,
-            tree.children_visits,
-            tree.children_value_sum,
-            leaf,
-            value,
-        )
+        tree.backup(leaf, value)
     return _root_output(tree, root, root_logits, gumbel, prior, config)
 
 

@@ -17,11 +17,11 @@ from boardzoo.agents.search.tree import (
     SELECT_PUCT,
     SELECT_UCT,
     Tree,
-    backup,
     record_children,
     record_evaluations,
     select_leaves,
 )
+from boardzoo.agents.validation import check_choice, check_ints, check_numbers
 from boardzoo.envs import Game, State
 
 RULES = {"puct": SELECT_PUCT, "uct": SELECT_UCT}
@@ -45,14 +45,11 @@ class SearchConfig:
     """share of root prior replaced by Dirichlet noise (0 = no noise)"""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.simulations, int) or self.simulations < 1:
-            raise ValueError(f"simulations must be a positive int, got {self.simulations!r}")
-        if self.rule not in RULES:
-            raise ValueError(f"rule must be one of {sorted(RULES)}, got {self.rule!r}")
-        if not 0.0 <= self.dirichlet_fraction <= 1.0:
-            raise ValueError(f"dirichlet_fraction must be in [0, 1], got {self.dirichlet_fraction}")
-        if self.exploration < 0 or self.dirichlet_alpha <= 0:
-            raise ValueError("exploration must be >= 0 and dirichlet_alpha > 0")
+        check_ints(self, ("simulations",))
+        check_choice(self, "rule", tuple(RULES))
+        check_numbers(self, ("dirichlet_fraction",), low=0, high=1)
+        check_numbers(self, ("exploration", "fpu_reduction"), low=0)
+        check_numbers(self, ("dirichlet_alpha",), low=0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -138,17 +135,7 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
             action,
         )
         leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
-        backup(
-            tree.node_visits,
-            tree.node_value_sum,
-            tree.node_player,
-            tree.parents,
-            tree.action_from_parent,
-            tree.children_visits,
-            tree.children_value_sum,
-            leaf,
-            value,
-        )
+        tree.backup(leaf, value)
     return SearchOutput(tree.root_visits().copy(), tree.root_q(), prior, tree.root_value(), tree)
 
 
@@ -195,17 +182,7 @@ def evaluate_roots(
     tree.children_prior[:, 0] = prior
     tree.node_raw_value[:, 0] = value
     leaf = np.where(active, 0, -1).astype(np.int32)
-    backup(
-        tree.node_visits,
-        tree.node_value_sum,
-        tree.node_player,
-        tree.parents,
-        tree.action_from_parent,
-        tree.children_visits,
-        tree.children_value_sum,
-        leaf,
-        value,
-    )
+    tree.backup(leaf, value)
     return logits, prior
 
 

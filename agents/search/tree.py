@@ -63,6 +63,21 @@ class Tree:
             num_nodes=np.ones(b, np.int32),
         )
 
+    def backup(self, leaf: np.ndarray, value: np.ndarray) -> None:
+        """Add value[b] (for the player to move at leaf[b], int32[B]; -1 skips the row) along
+        each row's path to the root."""
+        backup(
+            self.node_visits,
+            self.node_value_sum,
+            self.node_player,
+            self.parents,
+            self.action_from_parent,
+            self.children_visits,
+            self.children_value_sum,
+            leaf,
+            value,
+        )
+
     def root_visits(self) -> np.ndarray:
         """int32[B, A]: visit counts of the root's children."""
         return self.children_visits[:, self.ROOT_INDEX]

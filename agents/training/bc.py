@@ -25,12 +25,13 @@ import torch
 from tqdm import tqdm
 
 from boardzoo.agents.models import NetworkConfig, build_network, load_checkpoint, load_training_state
-from boardzoo.agents.players import player_from_spec
+from boardzoo.agents.players import parse_spec, player_from_spec
 from boardzoo.agents.training.expert_data import ExpertDataset, generate_dataset
 from boardzoo.agents.training.losses import policy_value_losses
 from boardzoo.agents.training.positions import Positions, augment
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
+from boardzoo.agents.validation import check_choice, check_ints, check_numbers
 from boardzoo.envs import make
 
 TARGETS = ("action", "policy")
@@ -72,17 +73,11 @@ class BCConfig(RunConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.target not in TARGETS:
-            raise ValueError(f"target must be one of {TARGETS}, got {self.target!r}")
-        for name in ("batch_size", "expert_games", "checkpoint_interval", "keep_checkpoints", "log_interval"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not self.learning_rate > 0 or not self.value_weight >= 0 or not self.weight_decay >= 0:
-            raise ValueError(
-                f"learning_rate must be > 0, value_weight and weight_decay >= 0; got "
-                f"{self.learning_rate}, {self.value_weight}, {self.weight_decay}"
-            )
+        check_choice(self, "target", TARGETS)
+        check_ints(self, ("batch_size", "expert_games", "checkpoint_interval", "keep_checkpoints", "log_interval"))
+        check_numbers(self, ("learning_rate",), low=0, low_open=True)
+        check_numbers(self, ("value_weight", "weight_decay"), low=0)
+        parse_spec(self.expert, "expert")
 
 
 def policy_targets(data: ExpertDataset, target: str) -> np.ndarray:

@@ -41,6 +41,7 @@ from boardzoo.agents.models.ppo_network import PPONetwork, PPONetworkConfig, bui
 from boardzoo.agents.search import sample_from_policy
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
+from boardzoo.agents.validation import check_ints, check_numbers
 from boardzoo.envs import Game, State, make
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 
@@ -118,19 +119,11 @@ class PPOConfig(RunConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        for name in (
-            "num_envs",
-            "n_steps",
-            "batch_size",
-            "n_epochs",
-            "pool_size",
-            "snapshot_interval",
-            "checkpoint_interval",
-            "keep_checkpoints",
-        ):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        positive = ("num_envs", "n_steps", "batch_size", "n_epochs", "pool_size", "snapshot_interval")
+        check_ints(self, (*positive, "checkpoint_interval", "keep_checkpoints"))
+        check_numbers(self, ("learning_rate", "clip_range"), low=0, low_open=True)
+        check_numbers(self, ("gamma", "gae_lambda"), low=0, high=1)
+        check_numbers(self, ("ent_coef",), low=0)
         make(self.game, **self.game_params)
 
     def to_dict(self) -> dict[str, Any]:

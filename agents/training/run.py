@@ -14,7 +14,6 @@ reproducible from its seed whatever the clock says.
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys
@@ -26,6 +25,8 @@ from typing import Any
 
 import torch
 from tqdm import tqdm
+
+from boardzoo.agents.validation import check_bools, check_int, check_ints, check_number
 
 RUN_FIELDS = ("out", "minutes", "steps", "threads", "device", "progress_bar")
 """settings that may change when a run is resumed (they do not shape what is learned)"""
@@ -52,10 +53,8 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         Budget(self.steps, self.minutes)  # validates the budget
-        if isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 0:
-            raise ValueError(f"threads must be an int >= 0 (0 = every core), got {self.threads!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an int >= 0, got {self.seed!r}")
+        check_ints(self, ("threads", "seed"), minimum=0)
+        check_bools(self, ("progress_bar",))
 
     def budget(self) -> Budget:
         return Budget(self.steps, self.minutes)
@@ -71,12 +70,8 @@ class Budget:
     def __post_init__(self) -> None:
         if self.steps is None and self.minutes is None:
             raise ValueError("give a budget: steps, minutes, or both")
-        if self.steps is not None and (
-            isinstance(self.steps, bool) or not isinstance(self.steps, int) or self.steps < 1
-        ):
-            raise ValueError(f"steps must be a positive int, got {self.steps!r}")
-        if self.minutes is not None and not (math.isfinite(self.minutes) and self.minutes > 0):
-            raise ValueError(f"minutes must be a positive finite number, got {self.minutes!r}")
+        check_int("steps", self.steps, optional=True)
+        check_number("minutes", self.minutes, low=0, low_open=True, optional=True)
 
     def fraction(self, steps: int, seconds: float) -> float:
         """Share of the budget used, in [0, 1]: the larger of the step and time shares."""
@@ -113,8 +108,7 @@ Callback = Callable[[Progress], None]
 
 def set_threads(threads: int) -> int:
     """Use `threads` torch intra-op threads (0 = every core); returns the count in use."""
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 0:
-        raise ValueError(f"threads must be an int >= 0 (0 = every core), got {threads!r}")
+    check_int("threads", threads, minimum=0)
     torch.set_num_threads(threads or os.cpu_count() or 1)
     return torch.get_num_threads()
 

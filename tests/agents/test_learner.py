@@ -85,5 +85,5 @@ def test_lr_and_q_ratio_schedules():
     assert config.lr_at(100, 1.0) == pytest.approx(0.1)
     assert config.lr_at(100, 0.5) == pytest.approx(0.55)
     assert config.q_ratio_at(0.5) == pytest.approx(0.25)
-    with pytest.raises(ValueError, match=r"q_ratio_final must be in \[0, 1\], got 2"):
+    with pytest.raises(ValueError, match=r"q_ratio_final must be a number in \[0, 1\] or None, got 2"):
         LearnerConfig(q_ratio_final=2)

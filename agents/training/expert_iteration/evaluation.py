@@ -22,6 +22,7 @@ from boardzoo.agents.players import (
     play_match,
 )
 from boardzoo.agents.players.loading import ALGORITHMS
+from boardzoo.agents.validation import check_choice, check_ints
 from boardzoo.envs import Game
 
 
@@ -41,16 +42,11 @@ class EvaluationConfig:
     """opponent specs: random, uct:<simulations>, search:<checkpoint>[:<simulations>], network:<checkpoint>"""
 
     def __post_init__(self) -> None:
-        if isinstance(self.interval, bool) or not isinstance(self.interval, int):
-            raise ValueError(f"evaluation.interval must be an int, got {self.interval!r}")
-        for name in ("games", "simulations"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"evaluation.{name} must be a positive int, got {value!r}")
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"evaluation.algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}")
+        check_ints(self, ("interval",), minimum=None)
+        check_ints(self, ("games", "simulations"))
+        check_choice(self, "algorithm", ALGORITHMS)
         for spec in self.ladder:
-            parse_spec(spec)
+            parse_spec(spec, "ladder")
 
     @property
     def enabled(self) -> bool:

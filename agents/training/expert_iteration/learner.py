@@ -18,6 +18,7 @@ from boardzoo.agents.models import PolicyValueNet
 from boardzoo.agents.training.losses import policy_value_losses
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import scheduled_q_ratio
+from boardzoo.agents.validation import check_choice, check_ints, check_number, check_numbers
 
 SCHEDULES = ("cosine", "constant")
 
@@ -50,14 +51,13 @@ class LearnerConfig:
     """apply a random board symmetry of the game to each sampled position"""
 
     def __post_init__(self) -> None:
-        if self.lr_schedule not in SCHEDULES:
-            raise ValueError(f"lr_schedule must be one of {SCHEDULES}, got {self.lr_schedule!r}")
-        for name in ("q_ratio", "q_ratio_final", "lr_final_fraction"):
-            value = getattr(self, name)
-            if value is not None and not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be in [0, 1], got {value}")
-        if self.batch_size < 1 or self.learning_rate <= 0 or self.warmup_steps < 0 or self.grad_clip < 0:
-            raise ValueError("batch_size and learning_rate must be positive; warmup_steps and grad_clip >= 0")
+        check_choice(self, "lr_schedule", SCHEDULES)
+        check_numbers(self, ("q_ratio", "lr_final_fraction"), low=0, high=1)
+        check_number("q_ratio_final", self.q_ratio_final, low=0, high=1, optional=True)
+        check_ints(self, ("batch_size",))
+        check_ints(self, ("warmup_steps",), minimum=0)
+        check_numbers(self, ("learning_rate",), low=0, low_open=True)
+        check_numbers(self, ("weight_decay", "grad_clip", "value_weight"), low=0)
 
     def q_ratio_at(self, progress: float) -> float:
         return scheduled_q_ratio(

@@ -29,6 +29,7 @@ from boardzoo.agents.search import (
 )
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import outcome_targets
+from boardzoo.agents.validation import check_choice, check_ints, check_numbers
 from boardzoo.envs import Game, State, reset_finished
 
 ALGORITHMS = ("gumbel", "puct")
@@ -60,16 +61,13 @@ class SelfPlayConfig:
     """PUCT: plies of each game sampled from visit counts (T = 1) before playing greedily"""
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {self.algorithm!r}")
-        for name in ("batch_size", "simulations", "cheap_simulations", "max_considered_actions"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not 0.0 < self.full_search_fraction <= 1.0:
-            raise ValueError(f"full_search_fraction must be in (0, 1], got {self.full_search_fraction}")
-        if self.temperature_moves < 0:
-            raise ValueError(f"temperature_moves must be >= 0, got {self.temperature_moves}")
+        check_choice(self, "algorithm", ALGORITHMS)
+        check_ints(self, ("batch_size", "simulations", "cheap_simulations", "max_considered_actions"))
+        check_ints(self, ("temperature_moves",), minimum=0)
+        check_numbers(self, ("full_search_fraction",), low=0, high=1, low_open=True)
+        check_numbers(self, ("dirichlet_fraction",), low=0, high=1)
+        check_numbers(self, ("exploration",), low=0)
+        check_numbers(self, ("dirichlet_alpha",), low=0, low_open=True)
 
     def search_config(self, full: bool) -> SearchConfig | GumbelConfig:
         simulations = self.simulations if full else self.cheap_simulations

@@ -44,6 +44,7 @@ from boardzoo.agents.training.expert_iteration.selfplay import SelfPlay, SelfPla
 from boardzoo.agents.training.positions import augment
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
+from boardzoo.agents.validation import check_choice, check_ints, check_numbers
 from boardzoo.envs import make
 
 RESUMABLE_CHANGES = (*RUN_FIELDS, "evaluation", "tensorboard", "keep_checkpoints", "log_interval")
@@ -85,14 +86,11 @@ class TrainConfig(RunConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.replay_sampling not in SAMPLING:
-            raise ValueError(f"replay_sampling must be one of {SAMPLING}, got {self.replay_sampling!r}")
-        if not self.reuse > 0:
-            raise ValueError(f"reuse must be positive, got {self.reuse!r}")
-        for name in ("replay_capacity", "min_positions", "checkpoint_interval", "keep_checkpoints", "log_interval"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        check_choice(self, "replay_sampling", SAMPLING)
+        check_numbers(self, ("reuse",), low=0, low_open=True)
+        check_ints(
+            self, ("replay_capacity", "min_positions", "checkpoint_interval", "keep_checkpoints", "log_interval")
+        )
         make(self.game, **self.game_params)  # an unknown game or bad parameter fails here, not later
 
     def to_dict(self) -> dict[str, Any]:

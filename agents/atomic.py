@@ -22,14 +22,22 @@ def write_atomically(path: str | Path, content: bytes | str) -> Path:
     data = content.encode() if isinstance(content, str) else content
     staging = path.with_name(f"{STAGING_PREFIX}{path.name}.{os.getpid()}")
     try:
-        with open(staging, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        _write_synced(staging, data, path)
         os.replace(staging, path)
     finally:
         staging.unlink(missing_ok=True)
     return path
+
+
+def _write_synced(file: Path, data: bytes, target: Path) -> None:
+    # A failed write (full disk, file-size limit) names the file the caller asked for.
+    try:
+        with open(file, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as error:
+        raise OSError(error.errno, f"cannot write {target}: {error.strerror or error}") from error
 
 
 def write_folder_atomically(path: str | Path, files: dict[str, bytes]) -> Path:
@@ -44,10 +52,7 @@ def write_folder_atomically(path: str | Path, files: dict[str, bytes]) -> Path:
     staging.chmod(0o755)  # mkdtemp makes it private; the result is an ordinary folder
     try:
         for name, content in files.items():
-            with open(staging / name, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
+            _write_synced(staging / name, content, path / name)
         if path.exists():
             retired = path.parent / f"{STAGING_PREFIX}{path.name}.old-{os.getpid()}"
             os.replace(path, retired)

@@ -1,14 +1,18 @@
 """Checkpoints: a folder that loads without executing code, written atomically.
 
     DIR/config.json          format, game id + params, network config, training config, step,
-                             versions, and the SHA-256 of every other file
+                             versions, and the SHA-256 of every other file (schema:
+                             `checkpoint_schema`)
+    DIR/manifest.json        the SHA-256 of every file, config.json included
     DIR/model.safetensors    network weights and buffers
     DIR/training_state.pt    optimizer/scheduler/torch RNG state (torch.load weights_only=True)
     DIR/<name>.npz           arrays (replay buffer, live self-play games; allow_pickle=False)
 
 Only `config.json` and `model.safetensors` are needed to play; the rest is for exact resume.
 A checkpoint records the game it was trained for and refuses to load for another; a
-truncated or altered file fails its checksum with an error naming the file.
+truncated or altered file (config.json too) fails its checksum with an error naming the file,
+and a config.json missing a field or holding one of the wrong type is refused naming the field.
+Checkpoints written before the manifest existed still load (their config.json is unverified).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 
 from boardzoo.agents.atomic import write_folder_atomically
+from boardzoo.agents.models.checkpoint_schema import SchemaError, check_config_schema
 from boardzoo.agents.models.families import UnknownFamilyError, build_from_config
 from boardzoo.envs import Game, make
 
@@ -34,6 +39,7 @@ FORMAT = "boardzoo-checkpoint"
 FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
 MODEL_FILE = "model.safetensors"
+MANIFEST_FILE = "manifest.json"
 TRAINING_STATE_FILE = "training_state.pt"
 
 
@@ -96,12 +102,18 @@ def save_checkpoint(
         "step": int(step),
         "training": training_config,
         "versions": {name: version(name) for name in ("boardzoo", "torch", "numpy")},
-        "sha256": {name: hashlib.sha256(content).hexdigest() for name, content in files.items()},
+        "sha256": {name: _sha256(content) for name, content in files.items()},
         "aliases": aliases,
         **(extra or {}),
     }
     files[CONFIG_FILE] = json.dumps(config, indent=2, sort_keys=True).encode()
+    manifest = {"format": FORMAT, "sha256": {name: _sha256(content) for name, content in files.items()}}
+    files[MANIFEST_FILE] = json.dumps(manifest, indent=2, sort_keys=True).encode()
     return write_folder_atomically(path, files)
+
+
+def _sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def _unique_tensors(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -120,14 +132,33 @@ def _unique_tensors(state: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Ten
     return weights, aliases
 
 
+def read_manifest(path: str | Path) -> dict[str, str] | None:
+    """File name -> SHA-256 from manifest.json (None for a checkpoint written before it existed)."""
+    file = Path(path) / MANIFEST_FILE
+    if not file.is_file():
+        return None
+    try:
+        manifest = json.loads(file.read_text())
+        hashes = manifest["sha256"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
+        raise CheckpointError(f"{file} is corrupt ({type(error).__name__}: {error})") from error
+    if not isinstance(hashes, dict) or not all(isinstance(v, str) for v in hashes.values()):
+        raise CheckpointError(f"{file} is corrupt (sha256 must map file names to digests)")
+    return hashes
+
+
 def read_config(path: str | Path) -> dict[str, Any]:
-    """The checkpoint's config.json, checked for format (CheckpointError if unreadable)."""
+    """The checkpoint's config.json, checked against the manifest and the schema."""
     path = Path(path)
     file = path / CONFIG_FILE
     if not file.is_file():
         raise CheckpointError(f"{path} is not a boardzoo checkpoint: {CONFIG_FILE} is missing")
+    content = file.read_bytes()
+    manifest = read_manifest(path)
+    if manifest is not None and manifest.get(CONFIG_FILE) != _sha256(content):
+        raise CheckpointError(f"{file} was altered or is corrupt (SHA-256 differs from {MANIFEST_FILE})")
     try:
-        config = json.loads(file.read_text())
+        config = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise CheckpointError(f"{file} is corrupt (not valid JSON: {error})") from error
     if not isinstance(config, dict) or config.get("format") != FORMAT:
@@ -136,22 +167,27 @@ def read_config(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(
             f"{file} has format_version {config.get('format_version')!r}; this boardzoo reads {FORMAT_VERSION}"
         )
+    try:
+        check_config_schema(config, file)
+    except SchemaError as error:
+        raise CheckpointError(str(error)) from None
     return config
 
 
 def read_file(path: str | Path, name: str, config: dict[str, Any] | None = None) -> bytes:
-    """A checkpoint file's bytes after checking its SHA-256 against config.json."""
+    """A checkpoint file's bytes after checking its SHA-256 (manifest, else config.json)."""
     path = Path(path)
     config = read_config(path) if config is None else config
-    expected = config.get("sha256", {}).get(name)
-    if expected is None:
-        raise CheckpointError(f"{path} has no {name} (files: {sorted(config.get('sha256', {}))})")
+    hashes = read_manifest(path) or config["sha256"]
+    expected = hashes.get(name)
+    if expected is None or name in (CONFIG_FILE, MANIFEST_FILE):
+        raise CheckpointError(f"{path} has no {name} (files: {sorted(config['sha256'])})")
     file = path / name
     if not file.is_file():
         raise CheckpointError(f"{file} is missing")
     content = file.read_bytes()
-    if hashlib.sha256(content).hexdigest() != expected:
-        raise CheckpointError(f"{file} is truncated or corrupt (SHA-256 differs from {CONFIG_FILE})")
+    if _sha256(content) != expected:
+        raise CheckpointError(f"{file} is truncated or corrupt (its SHA-256 differs from the recorded one)")
     return content
 
 
@@ -176,7 +212,10 @@ def load_checkpoint(path: str | Path, game: Game | str | None = None, device: st
                 f"{path} was trained for {recorded['id']} {recorded['params']}, "
                 f"not {wanted_id} {wanted_params or ''}".rstrip()
             )
-    checkpoint_game = make(recorded["id"], **recorded["params"])
+    try:
+        checkpoint_game = make(recorded["id"], **recorded["params"])
+    except ValueError as error:
+        raise CheckpointError(f"{path / CONFIG_FILE}: its game cannot be made: {error}") from error
     try:
         network_config, network = build_from_config(config["network"], checkpoint_game)
     except UnknownFamilyError as error:

@@ -208,6 +208,7 @@ class BCTrainer:
         if path is None:
             return
         checkpoint = load_checkpoint(path, self.game, self.device)
+        self.folder.rewind_metrics(checkpoint.step)
         mine = {**dataclasses.asdict(self.config), "dataset_metadata": self.data.metadata}
         check_resumable(self.folder.path, checkpoint.config["training"], mine, RESUMABLE_CHANGES)
         self.network.load_state_dict(checkpoint.network.state_dict())

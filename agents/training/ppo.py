@@ -226,6 +226,7 @@ class PPOTrainer:
             self.pool.add(self.network)
             return 0
         checkpoint = load_checkpoint(path, self.game)
+        self.folder.rewind_metrics(checkpoint.step)
         check_resumable(self.folder.path, checkpoint.config["training"], self.config.to_dict(), RESUMABLE_CHANGES)
         self.network.load_state_dict(checkpoint.network.state_dict())
         state = load_training_state(path)

@@ -58,7 +58,8 @@ class RunFolder:
         remove_staging_leftovers(self.checkpoints)
 
     def latest(self) -> Path | None:
-        """The newest complete checkpoint: the one `latest` names, else the newest readable one."""
+        """The newest complete checkpoint: the one `latest` names, else the newest readable one
+        (and `latest` is then rewritten to name it)."""
         pointer = self.path / LATEST_FILE
         if pointer.is_file():
             named = self.checkpoints / pointer.read_text().strip()
@@ -69,8 +70,20 @@ class RunFolder:
                 read_config(candidate)
             except CheckpointError:
                 continue
+            write_atomically(pointer, candidate.name + "\n")
             return candidate
         return None
+
+    def rewind_metrics(self, step: int) -> None:
+        """Drop metric records past `step` (logged after the checkpoint a run resumes from), so
+        that after a resume every step is in metrics.jsonl once."""
+        file = self.path / METRICS_FILE
+        if not file.is_file():
+            return
+        lines = file.read_text().splitlines()
+        kept = [line for line in lines if line.strip() and json.loads(line).get("step", 0) <= step]
+        if len(kept) != len(lines):
+            write_atomically(file, "".join(line + "\n" for line in kept))
 
     def save(self, step: int, game: Game, network: torch.nn.Module, **checkpoint: Any) -> Path:
         """Write checkpoint `step` (keywords as `save_checkpoint`), point `latest` at it, prune."""

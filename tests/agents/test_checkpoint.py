@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -84,9 +85,10 @@ def test_damaged_or_missing_config_gives_a_clear_error(saved, tmp_path):
     *_, path = saved
     config = path / "config.json"
     config.write_text(config.read_text()[:50])
-    with pytest.raises(CheckpointError, match="config.json is corrupt"):
+    with pytest.raises(CheckpointError, match="config.json was altered or is corrupt"):
         load_checkpoint(path)
     config.write_text(json.dumps({"format": "something-else"}))
+    (path / "manifest.json").unlink()
     with pytest.raises(CheckpointError, match="not a boardzoo checkpoint config"):
         load_checkpoint(path)
     with pytest.raises(CheckpointError, match="config.json is missing"):
@@ -96,6 +98,36 @@ def test_damaged_or_missing_config_gives_a_clear_error(saved, tmp_path):
 def test_saving_over_a_checkpoint_replaces_it_whole(saved):
     game, net, _, path = saved
     save_checkpoint(path, game, net, step=8)
-    assert sorted(p.name for p in path.iterdir()) == ["config.json", "model.safetensors"]
+    assert sorted(p.name for p in path.iterdir()) == ["config.json", "manifest.json", "model.safetensors"]
     assert load_checkpoint(path).step == 8
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]
+
+
+def test_an_edited_config_is_detected_like_edited_weights(saved):
+    *_, path = saved
+    config = path / "config.json"
+    config.write_text(config.read_text().replace('"step": ', '"step": 1'))
+    with pytest.raises(CheckpointError, match="config.json was altered"):
+        load_checkpoint(path)
+
+
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        (lambda c: c.pop("step"), "'step' is missing"),
+        (lambda c: c.update(step=-3), "'step' must be an int >= 0"),
+        (lambda c: c.update(step="3"), "'step' must be an int >= 0"),
+        (lambda c: c["game"].pop("id"), "'game.id' is missing"),
+        (lambda c: c["game"].update(params=[7]), "'game.params' must be an object"),
+        (lambda c: c.update(network=None), "'network' must be an object"),
+        (lambda c: c["sha256"].update({"model.safetensors": "abc"}), "'sha256.model.safetensors' must be a SHA-256"),
+    ],
+)
+def test_a_config_that_breaks_the_schema_is_refused_naming_the_field(saved, edit, field):
+    *_, path = saved
+    (path / "manifest.json").unlink()  # as a checkpoint written before manifests: only the schema guards it
+    config = json.loads((path / "config.json").read_text())
+    edit(config)
+    (path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=re.escape(field)):
+        load_checkpoint(path)

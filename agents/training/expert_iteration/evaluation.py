@@ -16,6 +16,7 @@ import torch
 from boardzoo.agents.players import (
     DEFAULT_LADDER,
     DEFAULT_SIMULATIONS,
+    Player,
     ladder,
     network_player,
     parse_spec,
@@ -58,10 +59,16 @@ class EvaluationConfig:
 
 
 def evaluate_network(
-    game: Game, network: torch.nn.Module, config: EvaluationConfig, *, seed: int, device: str | torch.device = "cpu"
+    game: Game,
+    network: torch.nn.Module,
+    config: EvaluationConfig,
+    *,
+    seed: int,
+    device: str | torch.device = "cpu",
+    opponents: dict[str, Player] | None = None,
 ) -> dict[str, float]:
-    """Scores (win 1, draw 0.5) of the search player and the raw network against each opponent,
-    seats alternated: keys like "search_vs_uct100", "network_vs_random"."""
+    """Scores (win 1, draw 0.5) of the search player and the raw network against each opponent
+    (default: the config's ladder), seats alternated: keys like "search_vs_uct100"."""
     rng = np.random.default_rng(seed)
     agents = {
         "search": network_player(
@@ -70,7 +77,8 @@ def evaluate_network(
         "network": network_player(game, network, simulations=0, device=device),
     }
     scores = {}
-    for opponent_name, opponent in ladder(game, config.ladder).items():
+    opponents = ladder(game, config.ladder) if opponents is None else opponents
+    for opponent_name, opponent in opponents.items():
         for agent_name, agent in agents.items():
             result = play_match(game, agent, opponent, config.games, rng)
             scores[f"{agent_name}_vs_{opponent_name}"] = result.score

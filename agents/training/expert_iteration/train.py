@@ -37,6 +37,7 @@ from boardzoo.agents.models import (
     load_checkpoint,
     load_training_state,
 )
+from boardzoo.agents.players import ladder
 from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig, evaluate_network
 from boardzoo.agents.training.expert_iteration.learner import Learner, LearnerConfig
 from boardzoo.agents.training.expert_iteration.replay import SAMPLING, ReplayBuffer
@@ -146,6 +147,8 @@ class Trainer:
         self.clock = _Clock()
         self.last_evaluation_step = 0
         self._metrics: list[dict[str, float]] = []
+        # Built now, so a bad opponent (a missing checkpoint) fails before training, not after it.
+        self.opponents = ladder(self.game, config.evaluation.ladder) if config.evaluation.enabled else {}
         self.run_state = Run(config.budget(), description="training", progress_bar=False)
 
     # -- the loop -------------------------------------------------------------------------
@@ -178,6 +181,8 @@ class Trainer:
                         positions=self.replay.positions_added,
                         games=self.replay.games_added,
                     )
+                if self._metrics:  # the interval a stop (or the budget) cut short
+                    self._log_metrics()
                 evaluated = self.last_evaluation_step == self.learner.steps
                 if self.config.evaluation.enabled and not evaluated and self._exhausted():
                     self._evaluate()
@@ -254,6 +259,7 @@ class Trainer:
             self.network,
             self.config.evaluation,
             device=self.device,
+            opponents=self.opponents,
             seed=self.config.seed * 1_000_003 + self.learner.steps,
         )
         self.clock.evaluation += time.perf_counter() - start
@@ -305,6 +311,7 @@ class Trainer:
         if path is None:
             return False
         checkpoint = load_checkpoint(path, self.game, self.device)
+        self.folder.rewind_metrics(checkpoint.step)
         check_resumable(self.folder.path, checkpoint.config["training"], self.config.to_dict(), RESUMABLE_CHANGES)
         self.network.load_state_dict(checkpoint.network.state_dict())
         state = load_training_state(path)

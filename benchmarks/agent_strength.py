@@ -4,13 +4,20 @@ Plays the agent (a checkpoint, run folder or pretrained name) with search (`simu
 deterministic root choice) and without search (the network's most probable move) against
 `UCTPlayer` with each rollout budget in `uct` (and uniform random play), `games` games per
 pairing, half in each seat. Prints wins/draws/losses, the score (win 1, draw 0.5) with a
-95% Wilson interval, and saves `benchmarks/results/strength_<name>.{json,md}`.
+95% Wilson interval, and saves `benchmarks/results/strength_<name>.{json,md}`
+(`strength_<name>_quick.*` for `--quick` runs).
 
     .venv/bin/python benchmarks/agent_strength.py --agent connect_four --uct 200 1000
     .venv/bin/python benchmarks/agent_strength.py --agent runs/hex --uct 1000 --games 200
+    .venv/bin/python benchmarks/agent_strength.py --quick    # smoke run: 4 games vs random and UCT 16
 """
 
 from __future__ import annotations
+
+# ruff: noqa: E402 - `setup_process()` must run before numpy, numba and torch are imported
+from _harness import DEFAULT_OUT, publish, result_name, setup_process, table
+
+setup_process(threads=None)  # malloc tuning; torch keeps its default threads
 
 import dataclasses
 import math
@@ -19,13 +26,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import tyro
-from _report import environment_info, write_results
 
-from boardzoo.agents.agent_loading import load_agent, resolve_checkpoint
-from boardzoo.agents.expert_iteration.evaluation import search_player
-from boardzoo.agents.match import play_match
-from boardzoo.agents.network_evaluator import NetworkPlayer
-from boardzoo.agents.players import Player, RandomPlayer, UCTPlayer
+from boardzoo.agents.players import (
+    Player,
+    RandomPlayer,
+    UCTPlayer,
+    load_agent,
+    network_player,
+    play_match,
+    resolve_checkpoint,
+)
+
+# --quick: a few games against a weak ladder, with little search.
+QUICK = {"games": 4, "uct": (16,), "simulations": 8}
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,10 @@ class StrengthConfig:
     seed: int = 0
     name: str = ""
     """result file suffix (default: the agent's game id)"""
+    quick: bool = False
+    """smoke run: 4 games per pairing, UCT 16 only, 8 simulations; saved as strength_<name>_quick"""
+    out: str = DEFAULT_OUT
+    """output folder (relative paths are taken from the repository root)"""
 
 
 def wilson_interval(score: float, games: int, z: float = 1.96) -> tuple[float, float]:
@@ -61,41 +78,64 @@ def wilson_interval(score: float, games: int, z: float = 1.96) -> tuple[float, f
 
 
 def run(config: StrengthConfig) -> list[dict]:
-    checkpoint = load_agent(config.agent)
+    settings = dataclasses.replace(config, **QUICK) if config.quick else config
+    checkpoint = load_agent(settings.agent)
     game = checkpoint.game
-    search = search_player(game, checkpoint.network, config.simulations, config.algorithm)
-    agents: dict[str, Player] = {f"{config.algorithm}{config.simulations}": search}
-    if config.network_only:
-        agents["network"] = NetworkPlayer(game, checkpoint.network)
-    opponents: dict[str, Player] = {"random": RandomPlayer()} if config.random else {}
-    for simulations in config.uct:
-        opponents[f"uct{simulations}"] = UCTPlayer(game, num_simulations=simulations)
-    rng = np.random.default_rng(config.seed)
+    search = network_player(game, checkpoint.network, simulations=settings.simulations, algorithm=settings.algorithm)
+    agents: dict[str, Player] = {f"{settings.algorithm}{settings.simulations}": search}
+    if settings.network_only:
+        agents["network"] = network_player(game, checkpoint.network, simulations=0)
+    opponents: dict[str, Player] = {"random": RandomPlayer()} if settings.random else {}
+    for simulations in settings.uct:
+        opponents[f"uct{simulations}"] = UCTPlayer(game, simulations=simulations)
+    rng = np.random.default_rng(settings.seed)
     rows = []
     for agent_name, agent in agents.items():
         for opponent_name, opponent in opponents.items():
             start = time.perf_counter()
-            result = play_match(game, agent, opponent, config.games, rng)
-            low, high = wilson_interval(result.score, config.games)
-            rows.append({"agent": agent_name, "opponent": opponent_name, "games": config.games, "wins": result.wins,
-                         "draws": result.draws, "losses": result.losses, "score": result.score,
-                         "score_low": low, "score_high": high, "seconds": time.perf_counter() - start})  # fmt: skip
-            print(f"{agent_name} vs {opponent_name}: {result.wins}/{result.draws}/{result.losses} "
-                  f"score {result.score:.3f} [{low:.3f}, {high:.3f}]", flush=True)  # fmt: skip
-    lines = [
-        f"Agent `{resolve_checkpoint(config.agent)}` ({game!r}, learner step {checkpoint.step}); "
-        f"{config.games} games per pairing, seats alternated.",
-        "",
-        "| agent | opponent | wins | draws | losses | score | 95% interval |",
-        "|---|---|---:|---:|---:|---:|---|",
+            result = play_match(game, agent, opponent, settings.games, rng)
+            low, high = wilson_interval(result.score, settings.games)
+            counts = {"wins": result.wins, "draws": result.draws, "losses": result.losses, "score": result.score}
+            rows.append(
+                {
+                    "agent": agent_name,
+                    "opponent": opponent_name,
+                    "games": settings.games,
+                    **counts,
+                    "score_low": low,
+                    "score_high": high,
+                    "seconds": time.perf_counter() - start,
+                }
+            )
+            print(
+                f"{agent_name} vs {opponent_name}: {result.wins}/{result.draws}/{result.losses} "
+                f"score {result.score:.3f} [{low:.3f}, {high:.3f}]",
+                flush=True,
+            )
+    cells = [
+        [
+            r["agent"],
+            r["opponent"],
+            r["wins"],
+            r["draws"],
+            r["losses"],
+            f"{r['score']:.3f}",
+            f"[{r['score_low']:.3f}, {r['score_high']:.3f}]",
+        ]
+        for r in rows
     ]
-    for r in rows:
-        lines.append(f"| {r['agent']} | {r['opponent']} | {r['wins']} | {r['draws']} | {r['losses']} | "
-                     f"{r['score']:.3f} | [{r['score_low']:.3f}, {r['score_high']:.3f}] |")  # fmt: skip
-    markdown = "\n".join(lines)
-    print(markdown)
-    payload = {"config": dataclasses.asdict(config), "checkpoint": checkpoint.config, "rows": rows}
-    write_results(f"strength_{config.name or game.id}", payload, markdown, environment=environment_info())
+    columns = ["agent", "opponent", "wins", "draws", "losses", "score", "95% interval"]
+    markdown = "\n".join(
+        [
+            f"Agent `{resolve_checkpoint(settings.agent)}` ({game!r}, learner step {checkpoint.step}); "
+            f"{settings.games} games per pairing, seats alternated.",
+            "",
+            table(columns, cells, align="llrrrrl"),
+        ]
+    )
+    payload = {"config": dataclasses.asdict(settings), "checkpoint": checkpoint.config, "rows": rows}
+    name = result_name(f"strength_{settings.name or game.id}", quick=settings.quick)
+    publish(name, payload, markdown, out=settings.out)
     return rows
 
 

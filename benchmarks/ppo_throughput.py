@@ -20,28 +20,47 @@ torch threads = 1, median of `repeats` runs of `timesteps` steps (after a warm-u
 Results go to `benchmarks/results/ppo_throughput.{json,md}`. The issue's target: ≥ 5×.
 
     .venv/bin/python benchmarks/ppo_throughput.py
+    .venv/bin/python benchmarks/ppo_throughput.py --quick    # smoke run: 2,048 steps, 1 repeat
 """
 
 from __future__ import annotations
 
-import os
+# ruff: noqa: E402 - `setup_process()` must run before numpy, numba and torch are imported
+from _harness import (
+    DEFAULT_OUT,
+    Measurement,
+    Runner,
+    format_rate,
+    format_ratio,
+    publish,
+    ratio,
+    result_name,
+    run_for,
+    run_measurements,
+    setup_process,
+    table,
+    target,
+    verdict,
+)
 
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+setup_process()  # single thread (torch included), malloc tuning
 
-import statistics
-import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 
 import gymnasium
 import numpy as np
-import torch
 import tyro
-from _report import environment_info, ratio, write_results
 from sb3_contrib import MaskablePPO
 from sb3_contrib.common.wrappers import ActionMasker
 
-from boardzoo.agents.ppo import PPOConfig, PPOTrainer
+from boardzoo.agents.training.ppo import PPOConfig, PPOTrainer
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
+
+NAME = "ppo_throughput"
+WARMUP_TIMESTEPS = 2048  # one rollout and one update of the peer set-up, untimed
+TARGET_RATIO = 5.0  # boardzoo VecEnv / PettingZoo tutorial set-up, same PPO settings
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,19 @@ class PPOBenchConfig:
     """games in our VecEnv"""
     quick: bool = False
     """smoke run: 2,048 steps, 1 repeat"""
+    out: str = DEFAULT_OUT
+    """output folder (relative paths are taken from the repository root)"""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set-up: how its model is made and how many learner steps a timed run takes."""
+
+    setup: str
+    timesteps: int
+
+    def __str__(self) -> str:
+        return self.setup
 
 
 class AECAsGymnasium(gymnasium.Env):
@@ -89,20 +121,20 @@ class AECAsGymnasium(gymnasium.Env):
         return self.env.observe(self.env.agent_selection)["action_mask"].astype(bool)
 
 
-def timed_learn(model: MaskablePPO, timesteps: int) -> float:
-    start = time.perf_counter()
-    model.learn(total_timesteps=timesteps, reset_num_timesteps=False)
-    return timesteps / (time.perf_counter() - start)
-
-
-def measure(make_model, timesteps: int, repeats: int) -> list[float]:
+def learn_runner(make_model: Callable[[], MaskablePPO], timesteps: int) -> Runner:
+    """After an untimed warm-up `learn`, each run is one `model.learn(timesteps)` (the harness
+    calls it with 0 seconds: one call per repeat)."""
     model = make_model()
-    model.learn(total_timesteps=2048)  # warm-up: one rollout and one update
-    return [timed_learn(model, timesteps) for _ in range(repeats)]
+    model.learn(total_timesteps=WARMUP_TIMESTEPS)
+
+    def learn() -> int:
+        model.learn(total_timesteps=timesteps, reset_num_timesteps=False)
+        return timesteps
+
+    return partial(run_for, work=learn)
 
 
 def run(config: PPOBenchConfig) -> dict:
-    torch.set_num_threads(1)
     timesteps, repeats = (2048, 1) if config.quick else (config.timesteps, config.repeats)
 
     def peer():
@@ -113,53 +145,75 @@ def run(config: PPOBenchConfig) -> dict:
         vec_env = BoardGameVecEnv("connect_four", num_envs=config.num_envs, learner_seat=None, seed=0)
         return MaskablePPO("MlpPolicy", vec_env, n_steps=2048 // config.num_envs, seed=0, verbose=0)
 
-    peer_rates = measure(peer, timesteps, repeats)
-    print(f"PettingZoo tutorial set-up: {statistics.median(peer_rates):,.0f} steps/s", flush=True)
-    our_rates = measure(ours, timesteps, repeats)
-    print(f"boardzoo VecEnv: {statistics.median(our_rates):,.0f} steps/s", flush=True)
-
     def baseline_mlp():
         vec_env = BoardGameVecEnv("connect_four", num_envs=64, learner_seat=None, seed=0)
         return MaskablePPO("MlpPolicy", vec_env, n_steps=64, batch_size=512, n_epochs=4, seed=0, verbose=0)
 
     def baseline():
-        trainer = PPOTrainer(PPOConfig(game="connect_four", out="/tmp/unused", minutes=None, timesteps=10**9, threads=1,
-                                       progress_bar=False))  # fmt: skip
+        trainer = PPOTrainer(
+            PPOConfig(game="connect_four", out="/tmp/unused", minutes=None, steps=10**9, threads=1, progress_bar=False)
+        )
         trainer.pool.add(trainer.network)
         trainer.pool.draw(np.random.default_rng(0))
         return trainer.model
 
-    mlp_rates = measure(baseline_mlp, 2 * timesteps, repeats)
-    print(f"boardzoo VecEnv, baseline settings, MlpPolicy: {statistics.median(mlp_rates):,.0f} steps/s", flush=True)
-    conv_rates = measure(baseline, timesteps, repeats)
-    print(f"boardzoo PPO baseline (conv, pool): {statistics.median(conv_rates):,.0f} steps/s", flush=True)
-    peer_median, our_median = statistics.median(peer_rates), statistics.median(our_rates)
-    mlp_median, conv_median = statistics.median(mlp_rates), statistics.median(conv_rates)
-    speedup = ratio(our_median, peer_median)
-    markdown = "\n".join([
-        f"MaskablePPO(\"MlpPolicy\") on Connect Four, torch threads = 1, {repeats} × {timesteps} learner steps "
-        f"(median), same rollout size (2,048) and gradient work.",
-        "",
-        "| set-up | env steps/s | ratio |",
-        "|---|---:|---:|",
-        f"| PettingZoo connect_four_v3, one AEC env as a Gymnasium env (SB3 tutorial) | {peer_median:,.0f} | 1.0× |",
-        f"| boardzoo BoardGameVecEnv, {config.num_envs} games, same PPO settings | {our_median:,.0f} | "
-        f"{speedup:.1f}× |",
-        f"| boardzoo BoardGameVecEnv, 64 games, baseline settings (batch 512, 4 epochs), MlpPolicy | "
-        f"{mlp_median:,.0f} | {ratio(mlp_median, peer_median):.1f}× |",
-        f"| boardzoo PPO baseline as it trains (conv trunk 4×32, snapshot-pool opponent) | {conv_median:,.0f} | "
-        f"{ratio(conv_median, peer_median):.1f}× |",
-        "",
-        f"Target: ≥ 5×. Same PPO settings: {speedup:.1f}× ({'met' if speedup >= 5 else 'not met'}); "
-        f"with the baseline's batch settings and MlpPolicy: {ratio(mlp_median, peer_median):.1f}×.",
-    ])  # fmt: skip
-    print(markdown)
-    payload = {"config": asdict(config), "peer_steps_per_s": peer_rates, "ours_steps_per_s": our_rates,
-               "ours_baseline_settings_mlp_steps_per_s": mlp_rates, "ppo_baseline_steps_per_s": conv_rates,
-               "ratio": speedup, "ratio_baseline_settings_mlp": ratio(mlp_median, peer_median),
-               "ratio_ppo_baseline": ratio(conv_median, peer_median)}  # fmt: skip
-    write_results("ppo_throughput_quick" if config.quick else "ppo_throughput", payload, markdown,
-                  environment=environment_info())  # fmt: skip
+    setups = {
+        "peer": (peer, timesteps),
+        "ours": (ours, timesteps),
+        "baseline_mlp": (baseline_mlp, 2 * timesteps),
+        "baseline": (baseline, timesteps),
+    }
+    measurements = [
+        Measurement(Case(name, steps), partial(learn_runner, make, steps)) for name, (make, steps) in setups.items()
+    ]
+    results = run_measurements(measurements, seconds=0.0, repeats=repeats, name=NAME)
+    by_setup = {r.case.setup: r for r in results}
+    rates = {setup: list(r.repeats) for setup, r in by_setup.items()}
+    ratios = {setup: ratio(r.median, by_setup["peer"].median) for setup, r in by_setup.items()}
+    goal = target(
+        f"boardzoo VecEnv >= {TARGET_RATIO:g}x the PettingZoo tutorial set-up, same PPO settings",
+        "connect_four",
+        ratios["ours"],
+        TARGET_RATIO,
+    )
+    rows = [
+        ["PettingZoo connect_four_v3, one AEC env as a Gymnasium env (SB3 tutorial)", "peer"],
+        [f"boardzoo BoardGameVecEnv, {config.num_envs} games, same PPO settings", "ours"],
+        ["boardzoo BoardGameVecEnv, 64 games, baseline settings (batch 512, 4 epochs), MlpPolicy", "baseline_mlp"],
+        ["boardzoo PPO baseline as it trains (conv trunk 4×32, snapshot-pool opponent)", "baseline"],
+    ]
+    cells = []
+    for label, setup in rows:
+        r = by_setup[setup]
+        cells.append([label, format_rate(r.median, r.unavailable), format_ratio(ratios[setup], 1)])
+    markdown = "\n".join(
+        [
+            f'MaskablePPO("MlpPolicy") on Connect Four, torch threads = 1, {repeats} × {timesteps} learner steps '
+            f"(median), same rollout size (2,048) and gradient work.",
+            "",
+            table(["set-up", "env steps/s", "ratio"], cells),
+            "",
+            f"Target: ≥ {TARGET_RATIO:g}×. Same PPO settings: {verdict(goal)}; "
+            f"with the baseline's batch settings and MlpPolicy: {format_ratio(ratios['baseline_mlp'], 1)}.",
+        ]
+    )
+    payload = {
+        "config": asdict(config),
+        "peer_steps_per_s": rates["peer"],
+        "ours_steps_per_s": rates["ours"],
+        "ours_baseline_settings_mlp_steps_per_s": rates["baseline_mlp"],
+        "ppo_baseline_steps_per_s": rates["baseline"],
+        "ratio": ratios["ours"],
+        "ratio_baseline_settings_mlp": ratios["baseline_mlp"],
+        "ratio_ppo_baseline": ratios["baseline"],
+        "targets": [goal],
+    }
+    publish(
+        result_name(NAME, quick=config.quick),
+        payload,
+        markdown,
+        out=config.out,
+    )
     return payload
 
 

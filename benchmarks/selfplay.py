@@ -1,6 +1,6 @@
 """Expert-iteration throughput: self-play positions per second and where the time goes.
 
-Runs the real training loop (`boardzoo.agents.expert_iteration.train`) with each game's
+Runs the real training loop (`boardzoo.agents.training.expert_iteration.train`) with each game's
 preset (`boardzoo train <game>` defaults: network, batch, simulations, playout cap
 randomization, learner reuse) for `seconds` per repeat, from scratch, and reads its clock:
 
@@ -18,6 +18,11 @@ Medians of `repeats` are reported; results go to `benchmarks/results/selfplay.{j
 
 from __future__ import annotations
 
+# ruff: noqa: E402 - `setup_process()` must run before numpy, numba and torch are imported
+from _harness import DEFAULT_OUT, publish, result_name, setup_process, table
+
+setup_process(threads=None)  # malloc tuning; the training presets set their own threads
+
 import dataclasses
 import json
 import statistics
@@ -28,11 +33,11 @@ from typing import Any
 
 import torch
 import tyro
-from _report import environment_info, write_results
 
-from boardzoo.agents.expert_iteration.presets import PRESETS
-from boardzoo.agents.expert_iteration.train import train
-from boardzoo.agents.networks import build_network, count_parameters, flops_per_evaluation
+from boardzoo.agents.models import build_network, count_parameters, flops_per_evaluation
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
+from boardzoo.agents.training.expert_iteration.presets import PRESETS
+from boardzoo.agents.training.expert_iteration.train import train
 from boardzoo.envs import make
 
 
@@ -50,15 +55,27 @@ class SelfPlayBenchConfig:
     """positions before the learner starts (the presets wait longer)"""
     quick: bool = False
     """smoke run: 10 s, 1 repeat, results saved as selfplay_quick"""
+    out: str = DEFAULT_OUT
+    """output folder (relative paths are taken from the repository root)"""
 
 
 def measure(game_name: str, seconds: float, min_positions: int, seed: int) -> dict[str, float]:
     """One fresh run of the preset for `seconds`; rates and time split from its metrics log."""
     _, preset = PRESETS[game_name]
     with tempfile.TemporaryDirectory() as folder:
-        config = dataclasses.replace(preset, out=folder, minutes=seconds / 60, steps=None, seed=seed,
-                                     min_positions=min_positions, eval_interval=-1, checkpoint_interval=10**9,
-                                     log_interval=1, tensorboard=False, progress_bar=False)  # fmt: skip
+        config = dataclasses.replace(
+            preset,
+            out=folder,
+            minutes=seconds / 60,
+            steps=None,
+            seed=seed,
+            min_positions=min_positions,
+            evaluation=EvaluationConfig(interval=-1),
+            checkpoint_interval=10**9,
+            log_interval=1,
+            tensorboard=False,
+            progress_bar=False,
+        )
         train(config)
         records = [json.loads(line) for line in (Path(folder) / "metrics.jsonl").read_text().splitlines()]
     last = [r for r in records if r["kind"] == "train"][-1]
@@ -81,29 +98,50 @@ def run(config: SelfPlayBenchConfig) -> dict[str, Any]:
         _, preset = PRESETS[game_name]
         game = make(preset.game, **preset.game_params)
         net = build_network(preset.network, game.observation_shape, game.num_actions)
-        samples = [measure(game_name, seconds, config.min_positions, seed) for seed in range(repeats)]
+        min_positions = min(config.min_positions, 256) if config.quick else config.min_positions
+        samples = [measure(game_name, seconds, min_positions, seed) for seed in range(repeats)]
         median = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
-        rows.append({"game": repr(game), "preset": game_name, "network": preset.network.to_dict(),
-                     "parameters": count_parameters(net), "flops_per_evaluation": flops_per_evaluation(net),
-                     "selfplay": preset.selfplay.__dict__, "samples": samples, **median})  # fmt: skip
+        rows.append(
+            {
+                "game": repr(game),
+                "preset": game_name,
+                "network": preset.network.to_dict(),
+                "parameters": count_parameters(net),
+                "flops_per_evaluation": flops_per_evaluation(net),
+                "selfplay": preset.selfplay.__dict__,
+                "samples": samples,
+                **median,
+            }
+        )
         print(f"{game_name}: {median['positions_per_s']:.0f} positions/s", flush=True)
-    lines = [
-        f"Training loop with each preset, {repeats} × {seconds:.0f} s from scratch, torch threads = "
-        f"{torch.get_num_threads()}; medians.",
-        "",
-        "| preset | network | positions/s | moves/s | learner steps/s | network | search bookkeeping | learner |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
+    cells = []
     for row in rows:
         network = f"{row['network']['kind']} {row['network']['blocks']}×{row['network']['channels']}"
-        lines.append(f"| {row['preset']} | {network} | {row['positions_per_s']:.0f} | {row['moves_per_s']:.0f} | "
-                     f"{row['learner_steps_per_s']:.2f} | {row['network_share']:.0%} | {row['search_share']:.0%} | "
-                     f"{row['learner_share']:.0%} |")  # fmt: skip
-    lines += ["", "positions = full-search moves recorded for training; moves = all searched moves (full + cheap)."]
-    markdown = "\n".join(lines)
-    print(markdown)
-    name = "selfplay_quick" if config.quick else "selfplay"
-    write_results(name, {"config": dataclasses.asdict(config), "rows": rows}, markdown, environment=environment_info())
+        rates = [f"{row['positions_per_s']:.0f}", f"{row['moves_per_s']:.0f}", f"{row['learner_steps_per_s']:.2f}"]
+        shares = [f"{row[key]:.0%}" for key in ("network_share", "search_share", "learner_share")]
+        cells.append([row["preset"], network, *rates, *shares])
+    columns = [
+        "preset",
+        "network",
+        "positions/s",
+        "moves/s",
+        "learner steps/s",
+        "network",
+        "search bookkeeping",
+        "learner",
+    ]
+    markdown = "\n".join(
+        [
+            f"Training loop with each preset, {repeats} × {seconds:.0f} s from scratch, torch threads = "
+            f"{torch.get_num_threads()}; medians.",
+            "",
+            table(columns, cells, left=2),
+            "",
+            "positions = full-search moves recorded for training; moves = all searched moves (full + cheap).",
+        ]
+    )
+    payload = {"config": dataclasses.asdict(config), "rows": rows}
+    publish(result_name("selfplay", quick=config.quick), payload, markdown, out=config.out)
     return {"rows": rows}
 
 

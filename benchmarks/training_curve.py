@@ -2,16 +2,21 @@
 table, a small PNG of scores against training minutes, and JSON, under benchmarks/results/.
 
     .venv/bin/python benchmarks/training_curve.py --run runs/connect_four --name train_connect_four
+    .venv/bin/python benchmarks/training_curve.py --run runs/connect_four --quick   # saved as *_quick
 """
 
 from __future__ import annotations
+
+# ruff: noqa: E402 - `setup_process()` must run before numpy, numba and torch are imported
+from _harness import DEFAULT_OUT, publish, result_name, results_dir, setup_process, table
+
+setup_process(threads=None)
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import tyro
-from _report import environment_info, results_dir, write_results
 
 
 @dataclass(frozen=True)
@@ -22,6 +27,10 @@ class CurveConfig:
     """the run folder"""
     name: str = "train_connect_four"
     """result file name"""
+    quick: bool = False
+    """smoke run: save as <name>_quick (the run folder is only read, so nothing else changes)"""
+    out: str = DEFAULT_OUT
+    """output folder (relative paths are taken from the repository root)"""
 
 
 def run(config: CurveConfig) -> None:
@@ -47,14 +56,11 @@ def run(config: CurveConfig) -> None:
         f"Periodic evaluation, {training['eval_games']} games per opponent, seats alternated (score: win 1, draw "
         f"0.5); `search` = {training['eval_simulations']} simulations of {algorithm}, `network` = no search:",
         "",
-        "| step | minutes | " + " | ".join(opponents) + " |",
-        "|---:|---:|" + "---:|" * len(opponents),
-    ]  # fmt: skip
-    for r in evaluations:
-        scores = " | ".join(f"{r[k]:.2f}" for k in opponents)
-        lines.append(f"| {r['step']} | {r['elapsed_s'] / 60:.1f} | {scores} |")
+    ]
+    rows = [[r["step"], f"{r['elapsed_s'] / 60:.1f}", *(f"{r[k]:.2f}" for k in opponents)] for r in evaluations]
+    lines.append(table(["step", "minutes", *opponents], rows, left=0))
     markdown = "\n".join(lines)
-    print(markdown)
+    name = result_name(config.name, quick=config.quick)
     if evaluations:
         import matplotlib
 
@@ -70,10 +76,10 @@ def run(config: CurveConfig) -> None:
         axes.legend(fontsize=7)
         axes.set_title(start["game"])
         figure.tight_layout()
-        figure.savefig(results_dir() / f"{config.name}.png")
+        figure.savefig(results_dir(config.out) / f"{name}.png")
         plt.close(figure)
     payload = {"run": config.run, "start": start, "final": last, "evaluations": evaluations}
-    write_results(config.name, payload, markdown, environment=environment_info())
+    publish(name, payload, markdown, out=config.out)
 
 
 if __name__ == "__main__":

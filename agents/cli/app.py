@@ -16,7 +16,10 @@ exits with status 2; `--debug` (or BOARDZOO_DEBUG=1) shows the traceback instead
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, Union
@@ -116,8 +119,44 @@ RUNNERS: dict[type, Callable[[Any], Any]] = {
 
 
 def parse_args(args: list[str]) -> Any:
-    """The config a command line names (tyro exits with status 2 on a bad flag)."""
-    return tyro.cli(_app(), args=args, prog="boardzoo", config=(tyro.conf.OmitSubcommandPrefixes,))
+    """The config a command line names. A bad command line raises UsageError with tyro's report
+    folded into one line (help still prints as tyro formats it)."""
+    captured = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(captured):
+            return tyro.cli(_app(), args=args, prog="boardzoo", config=(tyro.conf.OmitSubcommandPrefixes,))
+    except SystemExit as exit:
+        if exit.code in (0, None):
+            raise
+        raise UsageError(one_line_report(captured.getvalue())) from None
+
+
+class UsageError(ValueError):
+    """A command line tyro could not parse."""
+
+
+def one_line_report(text: str) -> str:
+    """tyro's boxed error report as one line: its first section, the list of choices if it gives
+    one, and where to find help."""
+    sections: list[list[str]] = [[]]
+    for raw in text.splitlines():
+        if raw.strip().startswith(("╭", "╰")):  # the box's top and bottom edges
+            continue
+        line = raw.strip().strip("│").strip()
+        if line and not line.strip("─ "):  # a rule inside the box ends a section
+            sections.append([])
+        elif line:
+            sections[-1].append(line)
+    sections = [section for section in sections if section]
+    if not sections:
+        return "bad command line (see boardzoo --help)"
+    first = " ".join(sections[0]).split(" Got errors:")[0]
+    first = re.sub(r"^Error parsing (__tyro-dummy-inner__\.?)+: ", "", first)
+    extra = [" ".join(s) for s in sections[1:] if s[0].startswith("Available subcommands")]
+    help_line = next((" ".join(s) for s in sections if s[0].startswith("For full helptext")), "")
+    where = re.search(r"(boardzoo[\w -]*--help)", help_line)
+    parts = [first, *(f"({e[0].lower()}{e[1:]})" for e in extra), f"(see {where.group(1)})" if where else ""]
+    return " ".join(part for part in parts if part)
 
 
 def main(args: list[str] | None = None) -> None:

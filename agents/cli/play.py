@@ -41,7 +41,7 @@ def parse_move(game: Game, state: State, text: str) -> int:
     names = {game.action_name(a).lower(): a for a in legal}
     if text in names:
         return names[text]
-    if text.lstrip("-").isdigit() and int(text) in legal:
+    if text.isdigit() and text == str(int(text)) and int(text) in legal:  # no "-0", "+3" or "07"
         return int(text)
     allowed = ", ".join(f"{game.action_name(a)}" for a in legal)
     raise ValueError(f"{text!r} is not a legal move here; legal: {allowed}")

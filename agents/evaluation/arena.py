@@ -87,12 +87,35 @@ class Arena:
         """Every logged game of this arena's game."""
         if not self.log_path.is_file():
             return []
-        records = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+        records = []
+        for number, line in enumerate(self.log_path.read_text().splitlines(), start=1):
+            if line.strip():
+                records.append(_parse_record(line, f"{self.log_path}:{number}"))
         return [r for r in records if r["game"] == repr(self.game)]
 
     def ratings(self, anchor: str = "random", bootstrap: int = 200, seed: int = 0) -> Ratings:
         """Elo of every logged player, by maximum likelihood over all logged games."""
         return ratings_from_records(self.records(), anchor, bootstrap, seed)
+
+
+RECORD_FIELDS = {"game": str, "a": str, "b": str, "seat_a": int, "outcome_a": float, "plies": int}
+
+
+def _parse_record(line: str, where: str) -> dict:
+    # One logged game, checked field by field; ValueError naming the file and line.
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{where}: not a JSON match record ({error.msg})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{where}: not a JSON match record (an object is expected)")
+    for name, kind in RECORD_FIELDS.items():
+        value = record.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | float if kind is float else kind):
+            raise ValueError(f"{where}: field {name!r} must be {kind.__name__}, got {value!r}")
+    if record["outcome_a"] not in (-1, 0, 1) or record["a"] == record["b"]:
+        raise ValueError(f"{where}: outcome_a must be -1, 0 or 1 between two different players, got {record}")
+    return record
 
 
 def ratings_from_records(records: list[dict], anchor: str = "random", bootstrap: int = 200, seed: int = 0) -> Ratings:
@@ -115,7 +138,7 @@ class ArenaConfig:
     players: tuple[str, ...] = ("random", "uct:100", "uct:1000")
     """player specs: random, uct:<simulations>, search:<checkpoint>[:<simulations>], network:<checkpoint>"""
     games: int = 40
-    """games per pair (seats alternated), counting those already in the log; 0 = only rate the log"""
+    """games per pair (seats alternated), counting those already in the log"""
     log: str = "runs/arena/matches.jsonl"
     """match log (appended to)"""
     bootstrap: int = 200
@@ -127,7 +150,8 @@ class ArenaConfig:
             raise ValueError(f"players must name at least two different players ({SPEC_HELP}), got {self.players}")
         for spec in self.players:
             parse_spec(spec, "players")
-        check_ints(self, ("games", "bootstrap", "seed"), minimum=0)
+        check_ints(self, ("games",))
+        check_ints(self, ("bootstrap", "seed"), minimum=0)
 
 
 def run_arena(config: ArenaConfig) -> Ratings:

@@ -152,3 +152,78 @@ def test_pretrained_folder_is_where_the_package_says():
     import boardzoo.agents
 
     assert (Path(boardzoo.agents.__file__).parent / "pretrained" / "connect_four" / "config.json").is_file()
+
+
+def _user_error(*args: str, stdin: str = "") -> str:
+    result = boardzoo(*args, stdin=stdin)
+    assert result.returncode == 2, (args, result.stdout[-500:], result.stderr[-2000:])
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "%|" not in line]
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert lines[0].startswith("boardzoo: error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("bogus",), "bogus"),
+        (("train", "chess"), "chess"),
+        (("train", "connect_four", "--bogus", "3"), "--bogus"),
+        (("train", "connect_four", "--minutes", "abc"), "--minutes"),
+        (("train", "connect_four", "--minutes", "-1"), "minutes must be a number > 0"),
+        (("train", "connect_four", "--network.channels", "0"), "channels must be a positive int, got 0"),
+        (("ppo", "hex", "--num-envs", "0"), "num_envs"),
+        (("bc", "tic_tac_toe", "--expert", "perfect"), "bad player spec 'perfect'"),
+        (("play", "connect_four", "--simulations", "-1"), "simulations must be an int >= 0"),
+        (("play", "connect_four", "--agent", "/nonexistent/run"), "/nonexistent/run"),
+        (("arena", "tic_tac_toe", "--players", "random", "bogus"), "bad player spec 'bogus'"),
+        (("arena", "tic_tac_toe", "--players", "random"), "at least two different players"),
+        (("arena", "tic_tac_toe", "--games", "0"), "games must be a positive int, got 0"),
+        (("arena", "tic_tac_toe", "--bootstrap", "-2"), "bootstrap must be an int >= 0"),
+        (("arena", "tic_tac_toe", "--players", "random", "network:/no/such:dir"), "/no/such:dir"),
+        (("compare", "connect_four", "--budget", "nan"), "budget"),
+    ],
+)
+def test_user_errors_are_one_line_and_status_2(args, expected):
+    assert expected in _user_error(*args)
+
+
+def test_an_unwritable_output_folder_is_named(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    line = _user_error("train", "tic_tac_toe", "--out", str(blocker / "run"), "--steps", "5", "--minutes", "None")
+    assert str(blocker) in line
+
+
+def test_a_damaged_checkpoint_is_named(tmp_path):
+    import shutil
+
+    from boardzoo.agents.players import resolve_checkpoint
+
+    copy = tmp_path / "agent"
+    shutil.copytree(resolve_checkpoint("connect_four"), copy)
+    (copy / "model.safetensors").write_bytes(b"\0" * 10)
+    assert "model.safetensors" in _user_error("play", "connect_four", "--agent", str(copy))
+
+
+def test_a_damaged_match_log_names_its_file_and_line(tmp_path):
+    log = tmp_path / "matches.jsonl"
+    good = '{"game": "x", "a": "p", "b": "q", "seat_a": 0, "outcome_a": 1.0, "plies": 5}'
+    log.write_text(good + "\n{oops\n")
+    line = _user_error("arena", "tic_tac_toe", "--players", "random", "uct:5", "--games", "1", "--log", str(log))
+    assert f"{log}:2" in line
+
+
+def test_play_refuses_a_signed_move_number():
+    import numpy as np
+
+    from boardzoo.agents.cli.play import parse_move
+    from boardzoo.envs import make
+
+    game = make("tic_tac_toe")
+    state = game.init(1)
+    assert parse_move(game, state, "0") == 0
+    for text in ("-0", "+0", "00", "9", "x"):
+        with pytest.raises(ValueError, match="not a legal move"):
+            parse_move(game, state, text)
+    assert np.asarray(state.legal_action_mask).sum() == 9

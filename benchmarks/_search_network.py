@@ -1,0 +1,189 @@
+"""`search.py`'s network-guided section: boardzoo's PUCT and Gumbel searches with networks
+from `boardzoo.agents.models` behind `TorchEvaluator`, and the optional mctx peer (JAX)
+running `gumbel_muzero_policy` with the same weights, ported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch
+from _harness import Runner, run_for
+from _search_rollout import SEED, SearchVariant, root_batches, root_positions, search_runner
+from torch import nn
+
+from boardzoo.agents.models import (
+    NetworkConfig,
+    PolicyValueNet,
+    TorchEvaluator,
+    build_network,
+    count_parameters,
+    flops_per_evaluation,
+)
+from boardzoo.agents.search import Evaluator, GumbelConfig, SearchConfig, gumbel_search, search
+from boardzoo.envs import Game, State, make
+
+NETWORK_GAME = "connect_four"
+# The benchmark networks (torch, CPU, float32, eval mode, seeded random weights).
+NETWORKS: dict[str, NetworkConfig] = {
+    "mlp": NetworkConfig(kind="mlp", blocks=2, channels=128),
+    "resnet": NetworkConfig(kind="resnet", blocks=4, channels=64),
+}
+MCTX_CONSIDERED_ACTIONS = 16
+
+
+def puct_search(game: Game, roots: State, evaluator: Evaluator, simulations: int, keys: np.ndarray) -> Any:
+    return search(game, roots, evaluator, SearchConfig(simulations=simulations, rule="puct"), keys)
+
+
+def gumbel_variant(game: Game, roots: State, evaluator: Evaluator, simulations: int, keys: np.ndarray) -> Any:
+    return gumbel_search(game, roots, evaluator, GumbelConfig(simulations=simulations), keys)
+
+
+# The searches of the network-guided section, by name (`--variants` picks some).
+SEARCH_VARIANTS: dict[str, SearchVariant] = {
+    "puct": puct_search,
+    "gumbel": gumbel_variant,
+}
+
+
+def benchmark_network(name: str, game: Game) -> PolicyValueNet:
+    """The named network for `game`, seeded random weights, eval mode."""
+    torch.manual_seed(SEED)
+    return build_network(NETWORKS[name], game.observation_shape, game.num_actions).eval()
+
+
+def network_summary(name: str) -> dict[str, Any]:
+    """The network's config, trainable parameters and FLOPs per evaluation on NETWORK_GAME."""
+    net = benchmark_network(name, make(NETWORK_GAME))
+    flops = flops_per_evaluation(net)
+    return {"config": NETWORKS[name].to_dict(), "parameters": count_parameters(net), "flops_per_evaluation": flops}
+
+
+def boardzoo_network(network: str, variant: str, batch_size: int, simulations: int) -> Runner:
+    game = make(NETWORK_GAME)
+    evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu")
+    return search_runner(game, evaluator, SEARCH_VARIANTS[variant], batch_size, simulations)
+
+
+# --- the mctx peer (JAX) ------------------------------------------------------------------
+
+
+def mctx_unavailable() -> str | None:
+    """None if jax and mctx import, else why not."""
+    try:
+        import jax  # noqa: F401
+        import mctx  # noqa: F401
+    except ImportError as error:
+        return f"jax/mctx not installed ({type(error).__name__}: {error})"
+    return None
+
+
+class ArrayOps(NamedTuple):
+    """The array functions a ported network needs (jax.numpy's, or numpy's to check a port)."""
+
+    relu: Callable[[Any], Any]
+    tanh: Callable[[Any], Any]
+    conv: Callable[[Any, Any, int], Any]  # (x[B, C, H, W], weight[O, C, k, k], padding) -> [B, O, H, W]
+
+
+def ported_forward(model: PolicyValueNet, ops: ArrayOps) -> Callable[[dict[str, Any], Any], tuple[Any, Any]]:
+    """`forward(params, obs[B, C, H, W]) -> (logits[B, A], value[B])` computing what `model`
+    computes in eval mode; params are its state_dict's float arrays, converted."""
+    from boardzoo.agents.models.networks import ResidualBlock
+
+    if model.config.global_pool:
+        raise NotImplementedError("the port has no global-pool heads")
+
+    def apply(module: nn.Module, prefix: str, p: dict[str, Any], x: Any) -> Any:
+        if isinstance(module, nn.Sequential):
+            for name, child in module.named_children():
+                x = apply(child, f"{prefix}{name}.", p, x)
+            return x
+        if isinstance(module, ResidualBlock):
+            return ops.relu(x + apply(module.body, f"{prefix}body.", p, x))
+        if isinstance(module, nn.Flatten):
+            return x.reshape(x.shape[0], -1)
+        if isinstance(module, nn.ReLU):
+            return ops.relu(x)
+        if isinstance(module, nn.Linear):
+            return x @ p[f"{prefix}weight"].T + p[f"{prefix}bias"]
+        if isinstance(module, nn.Conv2d):
+            y = ops.conv(x, p[f"{prefix}weight"], module.padding[0])
+            return y if module.bias is None else y + p[f"{prefix}bias"][None, :, None, None]
+        if isinstance(module, nn.BatchNorm2d):
+            scale = p[f"{prefix}weight"] * (p[f"{prefix}running_var"] + module.eps) ** -0.5
+            shift = p[f"{prefix}bias"] - p[f"{prefix}running_mean"] * scale
+            return x * scale[None, :, None, None] + shift[None, :, None, None]
+        raise NotImplementedError(f"no port of {prefix}: {module}")
+
+    def forward(p: dict[str, Any], x: Any) -> tuple[Any, Any]:
+        features = apply(model.trunk, "trunk.", p, x)
+        if model.config.kind == "mlp":
+            policy, value = features, features
+        else:
+            policy = apply(model.policy_conv, "policy_conv.", p, features).reshape(x.shape[0], -1)
+            value = apply(model.value_conv, "value_conv.", p, features).reshape(x.shape[0], -1)
+        logits = apply(model.policy_head, "policy_head.", p, policy)
+        return logits, ops.tanh(apply(model.value_head, "value_head.", p, value)[:, 0])
+
+    return forward
+
+
+def jax_ops() -> ArrayOps:
+    import jax
+    import jax.numpy as jnp
+
+    def conv(x: Any, weight: Any, pad: int) -> Any:
+        numbers = ("NCHW", "OIHW", "NCHW")
+        return jax.lax.conv_general_dilated(x, weight, (1, 1), [(pad, pad), (pad, pad)], dimension_numbers=numbers)
+
+    return ArrayOps(relu=jax.nn.relu, tanh=jnp.tanh, conv=conv)
+
+
+def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
+    """Jitted `mctx.gumbel_muzero_policy` over B roots with the ported network; identity
+    dynamics (mctx has no game rules), zero rewards, discount -1 (two players)."""
+    import jax
+    import jax.numpy as jnp
+    import mctx
+
+    game = make(NETWORK_GAME)
+    model = benchmark_network(network, game)
+    params = {name: jnp.asarray(t.detach().numpy()) for name, t in model.state_dict().items() if t.is_floating_point()}
+    forward = ported_forward(model, jax_ops())
+    roots = root_batches(root_positions(game)[0], batch_size)[0]
+    observation = jnp.asarray(game.observe(roots))
+    invalid = jnp.asarray(~roots.legal_action_mask)
+
+    def recurrent_fn(p: dict[str, Any], rng_key: Any, action: Any, embedding: Any) -> tuple[Any, Any]:
+        logits, value = forward(p, embedding)
+        zeros = jnp.zeros(embedding.shape[0], jnp.float32)
+        return mctx.RecurrentFnOutput(reward=zeros, discount=zeros - 1.0, prior_logits=logits, value=value), embedding
+
+    def policy(p: dict[str, Any], rng_key: Any, obs: Any, invalid_actions: Any) -> Any:
+        logits, value = forward(p, obs)
+        root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=obs)
+        return mctx.gumbel_muzero_policy(
+            p,
+            rng_key,
+            root,
+            recurrent_fn,
+            num_simulations=simulations,
+            invalid_actions=invalid_actions,
+            max_num_considered_actions=MCTX_CONSIDERED_ACTIONS,
+        )
+
+    jitted = jax.jit(policy)
+    key = jax.random.PRNGKey(SEED)
+    jax.block_until_ready(jitted(params, key, observation, invalid).action_weights)
+
+    def one_search() -> int:
+        nonlocal key
+        key, subkey = jax.random.split(key)
+        jax.block_until_ready(jitted(params, subkey, observation, invalid).action_weights)
+        return batch_size * simulations
+
+    return partial(run_for, work=one_search)

@@ -1,0 +1,270 @@
+"""What `search.py` measures and reports: the cases, the ratios against the peers, the
+targets with their verdicts, and the Markdown report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from _harness import (
+    Result,
+    TimedConfig,
+    format_rate,
+    format_ratio,
+    format_share,
+    ratio,
+    table,
+    target,
+    target_lines,
+)
+from _search_network import NETWORK_GAME, SEARCH_VARIANTS
+from _search_rollout import ROOT_PLIES, UCT_EXPLORATION, WARMUP_SIMULATIONS
+
+RATIO_BATCH = 256  # the batch size the secondary rollout ratio and the bookkeeping target use
+ROLLOUT = "boardzoo UCT"
+OPENSPIEL = "OpenSpiel MCTSBot"
+MCTX = "mctx gumbel_muzero_policy"
+
+# OpenSpiel MCTSBot sims/s on the issue's machine, for orientation only (not a target).
+OPENSPIEL_REFERENCE = {"connect_four": 132_000, "hex_7": 69_000}
+
+# The issue's targets.
+TARGET_ROLLOUT_VS_OPENSPIEL = 3.0  # boardzoo UCT at its best B / OpenSpiel MCTSBot
+TARGET_BOOKKEEPING_SHARE = 0.25  # at B = RATIO_BATCH, for every network / search / S
+
+
+@dataclass(frozen=True)
+class Case:
+    """What one search-speed measurement times."""
+
+    section: str
+    game: str
+    implementation: str
+    batch_size: int
+    simulations: int
+    network: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.network or self.game} / {self.implementation} / B={self.batch_size} / S={self.simulations}"
+
+
+def network_implementation(variant: str) -> str:
+    return f"boardzoo {variant}"
+
+
+# --- ratios and targets -------------------------------------------------------------------
+
+
+def forward_share(r: Result[Case]) -> float | None:
+    """The network forward pass's share of the time (network section only)."""
+    return r.share if r.case.section == "network" else None
+
+
+def bookkeeping_share(r: Result[Case]) -> float | None:
+    """Search bookkeeping's share: all but the network forward pass."""
+    share = forward_share(r)
+    return None if share is None else 1.0 - share
+
+
+def rollout_summary(results: list[Result[Case]]) -> dict[str, dict[str, Any]]:
+    """Per rollout game: OpenSpiel sims/s, ours at the best B and at RATIO_BATCH, the ratios."""
+    summary: dict[str, dict[str, Any]] = {}
+    for game in dict.fromkeys(r.case.game for r in results if r.case.section == "rollout"):
+        mine = [r for r in results if r.case.game == game and r.case.implementation == ROLLOUT]
+        ours = {r.case.batch_size: r.median for r in mine if r.median is not None}
+        peer = next((r for r in results if r.case.game == game and r.case.implementation == OPENSPIEL), None)
+        best = max(ours, key=lambda b: ours[b]) if ours else None
+        openspiel = peer.median if peer else None
+        summary[game] = {
+            "openspiel": openspiel,
+            "openspiel_unavailable": peer.unavailable if peer else "not measured",
+            "best_batch": best,
+            "ours_best": ours.get(best) if best else None,
+            "ratio_best": ratio(ours.get(best) if best else None, openspiel),
+            "ours_ratio_batch": ours.get(RATIO_BATCH),
+            "ratio_ratio_batch": ratio(ours.get(RATIO_BATCH), openspiel),
+        }
+    return summary
+
+
+def mctx_ratios(results: list[Result[Case]]) -> list[dict[str, Any]]:
+    """boardzoo (each search) / mctx sims/s at the mctx batch size, per network and S."""
+    rows = []
+    for peer in (r for r in results if r.case.section == "mctx" and r.median):
+        key = (peer.case.network, peer.case.batch_size, peer.case.simulations)
+        for ours in results:
+            if (
+                ours.case.section == "network"
+                and (ours.case.network, ours.case.batch_size, ours.case.simulations) == key
+            ):
+                rows.append(
+                    {
+                        "network": peer.case.network,
+                        "implementation": ours.case.implementation,
+                        "batch_size": peer.case.batch_size,
+                        "simulations": peer.case.simulations,
+                        "mctx": peer.median,
+                        "ours": ours.median,
+                        "ratio": ratio(ours.median, peer.median),
+                    }
+                )
+    return rows
+
+
+def evaluate_targets(summary: dict[str, dict[str, Any]], results: list[Result[Case]]) -> list[dict]:
+    """The issue's targets with the measured values; met is None where not measurable."""
+    targets = []
+    for game, s in summary.items():
+        best = f"B={s['best_batch']}" if s["best_batch"] else "best B"
+        description = f"{ROLLOUT} ({best}) >= {TARGET_ROLLOUT_VS_OPENSPIEL:g}x {OPENSPIEL}"
+        missing = f"not measured: {OPENSPIEL} unavailable ({s['openspiel_unavailable']})"
+        targets.append(target(description, game, s["ratio_best"], TARGET_ROLLOUT_VS_OPENSPIEL, missing=missing))
+    for r in results:
+        if r.case.section != "network" or r.case.batch_size != RATIO_BATCH:
+            continue
+        description = f"search bookkeeping <= {TARGET_BOOKKEEPING_SHARE:.0%} of the time at B={RATIO_BATCH}"
+        subject = f"{r.case.network} / {r.case.implementation} / S={r.case.simulations}"
+        targets.append(
+            target(
+                description,
+                subject,
+                bookkeeping_share(r),
+                TARGET_BOOKKEEPING_SHARE,
+                kind="share",
+                at_most=True,
+                missing=f"not measured ({r.unavailable})",
+            )
+        )
+    return targets
+
+
+# --- Markdown -----------------------------------------------------------------------------
+
+
+def rollout_tables(results: list[Result[Case]], summary: dict[str, dict[str, Any]]) -> list[str]:
+    rows = []
+    for r in (r for r in results if r.case.section == "rollout"):
+        ours = r.case.implementation == ROLLOUT
+        vs = format_ratio(ratio(r.median, summary[r.case.game]["openspiel"])) if ours else "-"
+        rows.append(
+            [
+                r.case.game,
+                r.case.implementation,
+                r.case.batch_size,
+                r.case.simulations,
+                format_rate(r.median, r.unavailable),
+                vs,
+            ]
+        )
+    columns = ["game", "implementation", "B", "S", "sims/s (median)", "/ OpenSpiel"]
+    ratio_columns = [
+        "game",
+        "OpenSpiel sims/s (issue ref.)",
+        "ours best B",
+        "ours sims/s",
+        "ratio",
+        f"ours B={RATIO_BATCH}",
+        f"ratio B={RATIO_BATCH}",
+    ]
+    ratio_rows = []
+    for game, s in summary.items():
+        peer = format_rate(s["openspiel"], s["openspiel_unavailable"])
+        if game in OPENSPIEL_REFERENCE:
+            peer += f" ({OPENSPIEL_REFERENCE[game] / 1000:.0f}k)"
+        ratio_rows.append(
+            [
+                game,
+                peer,
+                s["best_batch"] or "n/a",
+                format_rate(s["ours_best"]),
+                format_ratio(s["ratio_best"]),
+                format_rate(s["ours_ratio_batch"]),
+                format_ratio(s["ratio_ratio_batch"]),
+            ]
+        )
+    return [table(columns, rows, left=2), table(ratio_columns, ratio_rows)]
+
+
+def network_table(results: list[Result[Case]]) -> str:
+    rows = [
+        [
+            r.case.network,
+            r.case.implementation,
+            r.case.batch_size,
+            r.case.simulations,
+            format_rate(r.median, r.unavailable),
+            format_share(forward_share(r)),
+            format_share(bookkeeping_share(r)),
+        ]
+        for r in results
+        if r.case.section == "network"
+    ]
+    columns = ["network", "search", "B", "S", "sims/s (median)", "network forward", "search bookkeeping"]
+    return table(columns, rows, left=2)
+
+
+def mctx_section(results: list[Result[Case]], mctx_missing: str | None) -> str:
+    if mctx_missing is not None:
+        return f"{MCTX}: unavailable ({mctx_missing})."
+    rows = [
+        [r.case.network, r.case.batch_size, r.case.simulations, format_rate(r.median, r.unavailable)]
+        for r in results
+        if r.case.section == "mctx"
+    ]
+    parts = [table(["network", "B", "S", "mctx sims/s (median)"], rows)]
+    ratios = mctx_ratios(results)
+    if ratios:
+        rows = [
+            [q["network"], q["implementation"], q["batch_size"], q["simulations"], format_ratio(q["ratio"])]
+            for q in ratios
+        ]
+        parts.append(table(["network", "boardzoo search", "B", "S", "boardzoo / mctx"], rows, left=2))
+    return "\n\n".join(parts)
+
+
+def network_description(networks: dict[str, dict[str, Any]]) -> str:
+    described = "; ".join(
+        f'{name} = `NetworkConfig(kind="{s["config"]["kind"]}", blocks={s["config"]["blocks"]}, '
+        f"channels={s['config']['channels']})`, {s['parameters']:,} parameters, "
+        f"{s['flops_per_evaluation'] / 1e6:.1f} MFLOP per position"
+        for name, s in networks.items()
+    )
+    return (
+        f"{NETWORK_GAME}; `TorchEvaluator` on CPU, float32, eval mode, seeded random weights; networks from "
+        f"`boardzoo.agents.models`: {described}. network forward = `TorchEvaluator.forward_seconds` / total; "
+        "bookkeeping = the rest (selection, expansion, kernel steps, observations, backup). "
+        f"Searches: {', '.join(SEARCH_VARIANTS)}."
+    )
+
+
+def markdown_report(
+    config: TimedConfig,
+    sections: tuple[str, ...],
+    results: list[Result[Case]],
+    summary: dict[str, dict[str, Any]],
+    targets: list[dict],
+    mctx_missing: str | None,
+    networks: dict[str, dict[str, Any]],
+) -> str:
+    mode = " (quick smoke run)" if config.quick else ""
+    parts = [
+        f"## Tree search{mode}",
+        "Single thread; sims/s = B * S / seconds, summed over the batch; median of "
+        f"{config.run_repeats} repeats of at least {config.run_seconds:g} s (whole search rounds) after an "
+        f"untimed {WARMUP_SIMULATIONS}-simulation warm-up search. Roots: the positions after {list(ROOT_PLIES)} "
+        "seeded random plies, cycled over the batch (OpenSpiel: one `bot.step` on each).",
+    ]
+    if "rollout" in sections:
+        parts += [
+            "## Rollout UCT",
+            f'boardzoo `search(rule="uct", exploration={UCT_EXPLORATION:g})` with `RolloutEvaluator` (one '
+            f"random playout per leaf) vs `pyspiel.MCTSBot(uct_c={UCT_EXPLORATION:g})` with "
+            "`RandomRolloutEvaluator(n_rollouts=1)`, no solver.",
+            *rollout_tables(results, summary),
+        ]
+    if "network" in sections:
+        parts += ["## Network-guided search", network_description(networks), network_table(results)]
+    if "mctx" in sections:
+        parts += ["## Peer: mctx (JAX)", mctx_section(results, mctx_missing)]
+    parts += ["## Targets", target_lines(targets)]
+    return "\n\n".join(parts)

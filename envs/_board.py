@@ -1,4 +1,4 @@
-"""Helpers shared by the stone-placing games: observation planes, k-in-a-row, drawing.
+"""Helpers shared by the board games: observation planes, lines of k, ending a game, drawing.
 
 Boards are int8 with 0 = empty and 1 + p = a stone of player p.
 """
@@ -65,6 +65,17 @@ def line_through(board: np.ndarray, row: int, col: int, stone: int, length: int)
         if count >= length:
             return True
     return False
+
+
+@numba.njit(cache=True)
+def end_game(terminated, rewards, mask, b, winner):
+    # Game b ends: terminated, +1 / -1 to `winner` / the other (no rewards when winner is -1,
+    # a draw), an all-False mask. Kernels call it only on the rare ending path.
+    terminated[b] = True
+    if winner >= 0:
+        rewards[b, winner] = 1.0
+        rewards[b, 1 - winner] = -1.0
+    mask[b, :] = False
 
 
 def column_label(col: int) -> str:

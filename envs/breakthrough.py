@@ -35,8 +35,17 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import draw_grid, stone_planes
-from boardzoo.envs.core import Game, State, Symmetry, check_int_param, fresh_common_fields, grid_symmetries
+from boardzoo.envs._board import draw_grid, end_game, stone_planes
+from boardzoo.envs.core import (
+    KERNEL_FIELDS,
+    Game,
+    State,
+    Symmetry,
+    bind_kernel,
+    check_int_param,
+    fresh_common_fields,
+    grid_symmetries,
+)
 
 ID = "breakthrough"
 _DIRECTIONS = 6
@@ -106,10 +115,7 @@ def _apply(board, bits, current_player, mask, rewards, terminated, step_count, a
         current_player[b] = 1 - player
         opponent_alive = _fill_legal(bits[b], 1 - player, mask[b], columns)
         if to_row == (rows - 1 if player == 0 else 0) or not opponent_alive:
-            terminated[b] = True
-            rewards[b, player] = 1.0
-            rewards[b, 1 - player] = -1.0
-            mask[b, :] = False
+            end_game(terminated, rewards, mask, b, player)
 
 
 def _square(row: int, col: int, rows: int) -> str:
@@ -138,19 +144,6 @@ def make_game(*, rows: int = 8, columns: int = 8) -> Game:
             board=np.broadcast_to(start, (batch_size, rows, columns)).copy(),
             bits=np.broadcast_to(start_bits, (batch_size, 2, rows)).copy(),
             **common,
-        )
-
-    def apply(state: BreakthroughState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(
-            state.board,
-            state.bits,
-            state.current_player,
-            state.legal_action_mask,
-            state.rewards,
-            state.terminated,
-            state.step_count,
-            action,
-            active,
         )
 
     def render(state: BreakthroughState, row: int) -> str:
@@ -185,7 +178,7 @@ def make_game(*, rows: int = 8, columns: int = 8) -> Game:
         max_game_length=columns * (4 * rows - 6) + 1,
         symmetries=symmetries,
         init_fn=init,
-        apply=apply,
+        apply=bind_kernel(_apply, ("board", "bits", *KERNEL_FIELDS)),
         observe_fn=lambda state, player: stone_planes(state.board, player, seat_plane=True),
         render_fn=render,
         cells_fn=lambda state: state.board,

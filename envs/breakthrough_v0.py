@@ -1,13 +1,22 @@
-"""PettingZoo factories for breakthrough; rules in `boardzoo.envs.breakthrough`.
+"""PettingZoo factories for Breakthrough, classic style; rules in `boardzoo.envs.breakthrough`.
 
-env = boardzoo.envs.breakthrough_v0.env(render_mode="ansi")   # game parameters as keywords
+    env = boardzoo.envs.breakthrough_v0.env(render_mode="ansi")   # game parameters as keywords
+
+The adapter (`boardzoo.wrappers.aec`, and PettingZoo) loads on the first call.
 """
 
-from functools import partial
+from typing import Any
 
-from boardzoo.wrappers import aec
 
-env = partial(aec.env, "breakthrough")
-raw_env = partial(aec.raw_env, "breakthrough")
+def env(**kwargs: Any) -> Any:
+    """The AEC env, ready to use: `boardzoo.wrappers.aec.env("breakthrough", **kwargs)`."""
+    from boardzoo.wrappers.aec import env
 
-__all__ = ["env", "raw_env"]
+    return env("breakthrough", **kwargs)
+
+
+def raw_env(**kwargs: Any) -> Any:
+    """The unwrapped AEC env: `boardzoo.wrappers.aec.raw_env("breakthrough", **kwargs)`."""
+    from boardzoo.wrappers.aec import raw_env
+
+    return raw_env("breakthrough", **kwargs)

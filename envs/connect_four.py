@@ -17,11 +17,13 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import column_label, draw_grid, line_through, stone_planes
+from boardzoo.envs._board import column_label, draw_grid, end_game, line_through, stone_planes
 from boardzoo.envs.core import (
+    KERNEL_FIELDS,
     Game,
     State,
     Symmetry,
+    bind_kernel,
     check_int_param,
     fresh_common_fields,
     grid_symmetries,
@@ -54,13 +56,9 @@ def _apply(board, heights, current_player, mask, rewards, terminated, step_count
         if heights[b, col] == rows:
             mask[b, col] = False
         if line_through(board[b], row, col, player + 1, x_in_row):
-            terminated[b] = True
-            rewards[b, player] = 1.0
-            rewards[b, 1 - player] = -1.0
+            end_game(terminated, rewards, mask, b, player)
         elif step_count[b] == rows * columns:
-            terminated[b] = True
-        if terminated[b]:
-            mask[b, :] = False
+            end_game(terminated, rewards, mask, b, -1)
 
 
 def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
@@ -74,20 +72,6 @@ def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
             board=np.zeros((batch_size, rows, columns), dtype=np.int8),
             heights=np.zeros((batch_size, columns), dtype=np.int8),
             **fresh_common_fields(batch_size, columns),
-        )
-
-    def apply(state: ConnectFourState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(
-            state.board,
-            state.heights,
-            state.current_player,
-            state.legal_action_mask,
-            state.rewards,
-            state.terminated,
-            state.step_count,
-            action,
-            active,
-            x_in_row,
         )
 
     mirror = Symmetry(
@@ -105,7 +89,7 @@ def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
         max_game_length=rows * columns,
         symmetries=(identity, mirror),
         init_fn=init,
-        apply=apply,
+        apply=bind_kernel(_apply, ("board", "heights", *KERNEL_FIELDS), x_in_row),
         observe_fn=lambda state, player: stone_planes(state.board, player),
         render_fn=lambda state, row: draw_grid(state.board[row]),
         cells_fn=lambda state: state.board,

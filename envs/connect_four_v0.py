@@ -1,13 +1,22 @@
-"""PettingZoo factories for connect four; rules in `boardzoo.envs.connect_four`.
+"""PettingZoo factories for Connect Four, classic style; rules in `boardzoo.envs.connect_four`.
 
-env = boardzoo.envs.connect_four_v0.env(render_mode="ansi")   # game parameters as keywords
+    env = boardzoo.envs.connect_four_v0.env(render_mode="ansi")   # game parameters as keywords
+
+The adapter (`boardzoo.wrappers.aec`, and PettingZoo) loads on the first call.
 """
 
-from functools import partial
+from typing import Any
 
-from boardzoo.wrappers import aec
 
-env = partial(aec.env, "connect_four")
-raw_env = partial(aec.raw_env, "connect_four")
+def env(**kwargs: Any) -> Any:
+    """The AEC env, ready to use: `boardzoo.wrappers.aec.env("connect_four", **kwargs)`."""
+    from boardzoo.wrappers.aec import env
 
-__all__ = ["env", "raw_env"]
+    return env("connect_four", **kwargs)
+
+
+def raw_env(**kwargs: Any) -> Any:
+    """The unwrapped AEC env: `boardzoo.wrappers.aec.raw_env("connect_four", **kwargs)`."""
+    from boardzoo.wrappers.aec import raw_env
+
+    return raw_env("connect_four", **kwargs)

@@ -2,14 +2,18 @@
 
 A game is a `Game` spec plus pure functions over a batched `State` (batch first, numpy
 arrays). `Game.step` is the only way to advance a state. It validates the actions, copies
-the state (the input is never mutated), zeroes the rewards and hands the copy to the
-game's in-place kernel together with the rows that may move. So for every game:
+the state (the input is never mutated; a loop that owns its state may pass `in_place=True`
+instead), zeroes the rewards and hands it to the game's in-place kernel together with the
+rows that may move. So for every game:
 
 - rows that are already finished (or excluded with `where=`) ignore their action and stay
   unchanged, with zero rewards;
 - an illegal or out-of-range action on a live row raises `IllegalActionError` naming the
-  row, the action and the legal set; nothing is clipped;
+  row, the action and the legal set; nothing is clipped, and the state is left untouched;
 - the legal-action mask of a finished row is all False.
+
+Symmetries (`Symmetry`, `grid_symmetries`, ...) and the legal-action samplers live in their
+own modules and are re-exported here.
 
 Shapes: B batch, A actions, P players, C/H/W observation planes.
 """
@@ -17,7 +21,7 @@ Shapes: B batch, A actions, P players, C/H/W observation planes.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import operator
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,6 +29,9 @@ from typing import Any, TypeVar
 
 import numba
 import numpy as np
+
+from boardzoo.envs._sampling import sample_legal_actions, sample_legal_actions_keyed
+from boardzoo.envs._symmetry import SQUARE_SYMMETRIES, Symmetry, cell_symmetries, grid_symmetries
 
 NUM_PLAYERS = 2
 CELL_LAYOUTS = ("square", "hex")
@@ -97,61 +104,6 @@ class State:
         return cls(**{n: np.concatenate([getattr(s, n) for s in states]) for n in names})
 
 
-@dataclass(frozen=True)
-class Symmetry:
-    """A board symmetry that maps positions to equivalent positions with the same values.
-
-    Attributes:
-      name: e.g. "rot90", "flip_lr".
-      cell_source: int[H*W]; flat cell k of the transformed board shows cell cell_source[k].
-      action_source: int[A]; action k of the transformed position is action_source[k] before.
-    """
-
-    name: str
-    cell_source: np.ndarray
-    action_source: np.ndarray
-
-    def observation(self, obs: np.ndarray) -> np.ndarray:
-        """Transform float32[..., C, H, W] observations."""
-        flat = obs.reshape(*obs.shape[:-2], -1)
-        return flat[..., self.cell_source].reshape(obs.shape)
-
-    def policy(self, values: np.ndarray) -> np.ndarray:
-        """Transform per-action arrays [..., A] (policies, masks, logits)."""
-        return values[..., self.action_source]
-
-    def action(self, actions: np.ndarray) -> np.ndarray:
-        """Map actions int[...] of the original position to the transformed one."""
-        return self._action_target[actions]
-
-    @functools.cached_property
-    def _action_target(self) -> np.ndarray:
-        # int[A]: the inverse permutation of action_source, computed once.
-        inverse = np.empty_like(self.action_source)
-        inverse[self.action_source] = np.arange(self.action_source.size)
-        return inverse
-
-
-def grid_symmetries(height: int, width: int, names: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Cell permutations (int[H*W], see `Symmetry.cell_source`) of an H×W grid by name.
-
-    Names: identity, rot90, rot180, rot270, flip_lr, flip_ud, transpose, anti_transpose.
-    rot90/rot270/transpose/anti_transpose need a square grid.
-    """
-    grid = np.arange(height * width).reshape(height, width)
-    transforms: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-        "identity": lambda g: g,
-        "rot90": lambda g: np.rot90(g, 1),
-        "rot180": lambda g: np.rot90(g, 2),
-        "rot270": lambda g: np.rot90(g, 3),
-        "flip_lr": np.fliplr,
-        "flip_ud": np.flipud,
-        "transpose": lambda g: g.T,
-        "anti_transpose": lambda g: np.rot90(g, 2).T,
-    }
-    return {name: np.ascontiguousarray(transforms[name](grid)).ravel() for name in names}
-
-
 InitFn = Callable[[int], State]
 ApplyFn = Callable[[State, np.ndarray, np.ndarray], None]
 ObserveFn = Callable[[State, np.ndarray], np.ndarray]
@@ -174,8 +126,9 @@ class Game:
       cell_layout: "square" or "hex" (for rendering).
       max_game_length: an upper bound on plies.
       symmetries: board symmetries (identity first).
-      apply: in-place kernel `apply(state_copy, action[B], active[B])`; must only touch
-        active rows and must write rewards only for them.
+      apply: in-place kernel `apply(state, action[B], active[B])` (`step` hands it a copy,
+        or the caller's state with `in_place=True`, rewards zeroed); must only touch active
+        rows and must write rewards only for them (`bind_kernel` builds one for numba).
       observe_fn: `observe_fn(state, player[B]) -> float32[B, C, H, W]`.
       render_fn: `render_fn(state, row) -> str`, an ASCII board.
       cells_fn: `cells_fn(state) -> int8[B, H, W]`, 0 empty, 1 + owner's player index.
@@ -220,20 +173,25 @@ class Game:
             raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
         return self.init_fn(int(batch_size))
 
-    def step(self, state: State, action: np.ndarray, *, where: np.ndarray | None = None) -> State:
+    def step(
+        self, state: State, action: np.ndarray, *, where: np.ndarray | None = None, in_place: bool = False
+    ) -> State:
         """Apply one action per row and return the new state (the input is not mutated).
 
         Args:
           state: B games.
           action: int[B]; entries of rows that are finished or not in `where` are ignored.
           where: optional bool[B]; only these rows move, the others stay unchanged.
+          in_place: advance `state` itself instead of a copy, for a loop that owns it (no
+            one else holds it): saves allocating and copying every array of the state.
 
         Returns:
-          The next state; `rewards` hold this transition's rewards (zero for rows that did
-          not move).
+          The next state (`state` itself when `in_place`); `rewards` hold this transition's
+          rewards (zero for rows that did not move).
 
         Raises:
-          IllegalActionError: a moving row's action is out of range or illegal.
+          IllegalActionError: a moving row's action is out of range or illegal (`state`
+            is left untouched, also when `in_place`).
           ValueError: `action` or `where` has the wrong dtype or shape.
         """
         batch = state.batch_size
@@ -244,19 +202,20 @@ class Game:
         row = _first_illegal_row(state.legal_action_mask, action, active)
         if row >= 0:
             self._raise_illegal(state, action, row)
-        new = state.copy()
+        new = state if in_place else state.copy()
         new.rewards.fill(0.0)
         self.apply(new, action, active)
         return new
 
-    def resign(self, state: State, rows: np.ndarray) -> State:
+    def resign(self, state: State, rows: np.ndarray, *, in_place: bool = False) -> State:
         """The player to move resigns in the live rows selected by bool[B] `rows`.
 
         Those rows end (terminated) with -1 for the resigning player and +1 for the other;
         other rows are unchanged with zero rewards. Used to forfeit on an illegal move.
+        `in_place` as in `step`.
         """
         rows = _check_rows_array(rows, state.batch_size, "rows", "a bool") & ~state.done
-        new = state.copy()
+        new = state if in_place else state.copy()
         new.rewards.fill(0.0)
         loser = new.current_player[rows]
         new.rewards[rows, loser] = -1.0
@@ -331,157 +290,6 @@ def _first_illegal_row(mask: np.ndarray, action: np.ndarray, active: np.ndarray)
     return -1
 
 
-_MAX_REJECTION_TRIES = 96  # cheap (a few ns each); Breakthrough has ~25 legal of 768
-_TRIES_BEFORE_COUNTING = 4
-_SPARSE_RATIO = 16  # fewer than 1 legal action in 16: draw the k-th one instead of rejecting
-
-
-@numba.njit(cache=True)
-def _splitmix64(x: np.uint64) -> np.uint64:
-    # One step of the SplitMix64 mixer (a bijection of 64-bit ints, good avalanche).
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-_SCAN_BLOCK = 32
-
-
-@numba.njit(cache=True)
-def _count_legal(row: np.ndarray) -> int:
-    # Legal actions in one uint8[A] mask row (a vectorised byte sum).
-    count = 0
-    for a in range(row.shape[0]):
-        count += row[a]
-    return count
-
-
-@numba.njit(cache=True)
-def _kth_legal(row: np.ndarray, random_bits: np.uint64, count: int) -> int:
-    # The (random_bits mod count)-th legal action of one uint8[A] mask row with `count` > 0
-    # legal actions. Counts run over blocks of bytes, so sparse wide masks are cheap too.
-    num_actions = row.shape[0]
-    k = int((random_bits >> np.uint64(11)) % np.uint64(count))
-    start = 0
-    while True:
-        end = min(start + _SCAN_BLOCK, num_actions)
-        in_block = 0
-        for a in range(start, end):
-            in_block += row[a]
-        if k < in_block:
-            break
-        k -= in_block
-        start = end
-    for a in range(start, end):
-        if row[a]:
-            if k == 0:
-                return a
-            k -= 1
-    return -1
-
-
-@numba.njit(cache=True)
-def _kth_legal_words(words: np.ndarray, random_bits: np.uint64, count: int) -> int:
-    # Same as _kth_legal on the row viewed as uint64 words (8 mask bytes of 0/1 each): a
-    # word's legal count is its byte sum, (w * 0x0101...01) >> 56, so sparse rows skip fast.
-    k = np.uint64((random_bits >> np.uint64(11)) % np.uint64(count))
-    ones = np.uint64(0x0101010101010101)
-    for i in range(words.shape[0]):
-        w = words[i]
-        in_word = (w * ones) >> np.uint64(56)
-        if k < in_word:
-            for j in range(8):
-                if (w >> np.uint64(8 * j)) & np.uint64(0xFF):
-                    if k == 0:
-                        return i * 8 + j
-                    k -= np.uint64(1)
-        k -= in_word
-    return -1
-
-
-@numba.njit(cache=True)
-def _pick_uniform_legal(mask: np.ndarray, words: np.ndarray, uniform: np.ndarray) -> np.ndarray:
-    # One uniform u per row seeds a SplitMix64 stream; rejection-sample actions uniform over
-    # 0..A-1 until one is legal (uniform over the legal set). After a few misses, count the
-    # legal actions: none gives -1 (finished rows cost almost nothing); a sparse mask draws
-    # the k-th legal action directly; a dense one keeps rejecting.
-    batch, num_actions = mask.shape
-    out = np.full(batch, -1, dtype=np.int64)
-    golden = np.uint64(0x9E3779B97F4A7C15)
-    for b in range(batch):
-        seed = np.uint64(uniform[b] * 9007199254740992.0)  # u * 2**53
-        count = -1
-        for attempt in range(_MAX_REJECTION_TRIES):
-            if attempt == _TRIES_BEFORE_COUNTING:
-                count = _count_legal(mask[b])
-                if count == 0 or count * _SPARSE_RATIO < num_actions:
-                    break
-            seed += golden
-            action = int((_splitmix64(seed) >> np.uint64(11)) * (num_actions / 9007199254740992.0))
-            if mask[b, action]:
-                out[b] = action
-                break
-        if out[b] >= 0:
-            continue
-        if count < 0:
-            count = _count_legal(mask[b])
-        if count > 0 and words.shape[0] == batch:
-            out[b] = _kth_legal_words(words[b], _splitmix64(seed + golden), count)
-        elif count > 0:
-            out[b] = _kth_legal(mask[b], _splitmix64(seed + golden), count)
-    return out
-
-
-_NO_WORDS = np.empty((0, 0), dtype=np.uint64)
-
-
-def _as_words(mask: np.ndarray) -> np.ndarray:
-    # The mask rows as uint64 words when A is a multiple of 8 (a view, no copy); else none.
-    if mask.shape[1] % 8 == 0 and mask.flags.c_contiguous:
-        return mask.view(np.uint64)
-    return _NO_WORDS
-
-
-def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A uniformly random legal action per row.
-
-    Args:
-      mask: bool[B, A] legal-action mask.
-      rng: the generator to draw from (one uniform per row).
-
-    Returns:
-      int64[B]; -1 for rows with no legal action (finished games, which `step` ignores).
-    """
-    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), rng.random(mask.shape[0]))
-
-
-@numba.njit(cache=True)
-def _keyed_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
-    # One uniform in [0, 1) per row from the row's key and a counter (SplitMix64).
-    out = np.empty(keys.shape[0], dtype=np.float64)
-    offset = np.uint64(counter) * np.uint64(0xD1B54A32D192ED03)
-    for b in range(keys.shape[0]):
-        out[b] = (_splitmix64(keys[b] ^ offset) >> np.uint64(11)) / 9007199254740992.0
-    return out
-
-
-def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: int) -> np.ndarray:
-    """Like `sample_legal_actions`, but row b draws from its own stream (keys[b], counter).
-
-    Row b's choice depends only on its mask, keys[b] and counter, so B games sampled together
-    give exactly what B separate games with the same keys give (used by search rollouts).
-
-    Args:
-      mask: bool[B, A].
-      keys: uint64[B], one key per row.
-      counter: which draw of each stream (e.g. the ply of a rollout).
-
-    Returns:
-      int64[B]; -1 for rows with no legal action.
-    """
-    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), _keyed_uniforms(keys, counter))
-
-
 def reset_finished(game: Game, state: State, template: State | None = None, *, in_place: bool = False) -> State:
     """Replace finished rows by fresh games (auto-reset), leaving the others unchanged.
 
@@ -528,3 +336,43 @@ def fresh_common_fields(batch_size: int, num_actions: int) -> dict[str, np.ndarr
         "truncated": np.zeros(batch_size, dtype=np.bool_),
         "step_count": np.zeros(batch_size, dtype=np.int32),
     }
+
+
+# The common fields most kernels take, in this order, after their own board fields.
+KERNEL_FIELDS = ("current_player", "legal_action_mask", "rewards", "terminated", "step_count")
+
+
+def bind_kernel(kernel: Callable[..., None], fields: tuple[str, ...], *constants: Any) -> ApplyFn:
+    """A `Game.apply` that calls a numba kernel on the state's arrays.
+
+    Args:
+      kernel: `kernel(*arrays, action, active, *constants)`, updating the arrays in place.
+      fields: the names of the state arrays it takes, in order (two or more).
+      *constants: the game's fixed parameters, passed last.
+    """
+    arrays = operator.attrgetter(*fields)
+
+    def apply(state: State, action: np.ndarray, active: np.ndarray) -> None:
+        kernel(*arrays(state), action, active, *constants)
+
+    return apply
+
+
+__all__ = [
+    "KERNEL_FIELDS",
+    "NUM_PLAYERS",
+    "SQUARE_SYMMETRIES",
+    "Game",
+    "IllegalActionError",
+    "State",
+    "Symmetry",
+    "bind_kernel",
+    "cell_symmetries",
+    "check_bool_param",
+    "check_int_param",
+    "fresh_common_fields",
+    "grid_symmetries",
+    "reset_finished",
+    "sample_legal_actions",
+    "sample_legal_actions_keyed",
+]

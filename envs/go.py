@@ -28,8 +28,16 @@ import numpy as np
 
 from boardzoo.envs._board import cell_name, draw_grid, stone_planes
 from boardzoo.envs._go_chains import area_score, legal_moves, neighbour_table, place, remember
-from boardzoo.envs.core import Game, State, Symmetry, check_int_param, fresh_common_fields, grid_symmetries
-from boardzoo.envs.tic_tac_toe import SQUARE_SYMMETRIES
+from boardzoo.envs.core import (
+    KERNEL_FIELDS,
+    SQUARE_SYMMETRIES,
+    Game,
+    State,
+    bind_kernel,
+    cell_symmetries,
+    check_int_param,
+    fresh_common_fields,
+)
 
 ID = "go"
 _ZOBRIST_SEED = 20261122
@@ -72,11 +80,11 @@ def _apply(
     position_hash,
     history,
     bloom,
+    truncated,
     current_player,
     mask,
     rewards,
     terminated,
-    truncated,
     step_count,
     action,
     active,
@@ -167,32 +175,8 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
             **common,
         )
 
-    def apply(state: GoState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(
-            state.board,
-            state.empty_around,
-            state.chains,
-            state.moments,
-            state.passes,
-            state.position_hash,
-            state.history,
-            state.bloom,
-            state.current_player,
-            state.legal_action_mask,
-            state.rewards,
-            state.terminated,
-            state.truncated,
-            state.step_count,
-            action,
-            active,
-            neighbours,
-            keys,
-            float(komi),
-            cap,
-        )
-
-    permutations = grid_symmetries(size, size, SQUARE_SYMMETRIES)
-    symmetries = tuple(Symmetry(n, p, np.append(p, cells)) for n, p in permutations.items())
+    own_fields = ("board", "empty_around", "chains", "moments", "passes", "position_hash", "history", "bloom")
+    apply = bind_kernel(_apply, (*own_fields, "truncated", *KERNEL_FIELDS), neighbours, keys, float(komi), cap)
     return Game(
         id=ID,
         version=0,
@@ -202,7 +186,7 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
         board_shape=(size, size),
         cell_layout="square",
         max_game_length=cap,
-        symmetries=symmetries,
+        symmetries=cell_symmetries(size, size, SQUARE_SYMMETRIES, fixed_actions=1),
         init_fn=init,
         apply=apply,
         observe_fn=lambda state, player: stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True),

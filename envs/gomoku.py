@@ -12,22 +12,15 @@ Rewards: +1 / -1 to winner / loser at the end, 0 for a draw.
 Symmetries: the 8 of the square.
 
 The rules are those of tic-tac-toe on a larger board: the state, the kernel (win check along
-the four lines through the new stone) and the observation are reused from `tic_tac_toe`.
+the four lines through the new stone) and the observation are shared with it (`_k_in_a_row`).
 Difference from OpenSpiel: its `dims`, `wrap` and `anti` generalisations are not offered (they
 stay at OpenSpiel's defaults 2 / False / False), and its observation is not reproduced.
 """
 
 from __future__ import annotations
 
-from boardzoo.envs._board import cell_name, draw_grid
+from boardzoo.envs._k_in_a_row import make_k_in_a_row_game
 from boardzoo.envs.core import Game, check_int_param
-from boardzoo.envs.tic_tac_toe import (
-    SQUARE_SYMMETRIES,
-    apply_k_in_a_row,
-    cell_symmetries,
-    init_k_in_a_row,
-    observe,
-)
 
 ID = "gomoku"
 MIN_SIZE, MAX_SIZE = 5, 19
@@ -38,20 +31,5 @@ def make_game(*, board_size: int = 15, win_length: int = 5) -> Game:
     """Freestyle gomoku on a `board_size` × `board_size` board (5..19), `win_length` (3..board_size) to win."""
     size = check_int_param(ID, "board_size", board_size, MIN_SIZE, MAX_SIZE)
     win_length = check_int_param(ID, "win_length", win_length, MIN_WIN_LENGTH, size)
-    return Game(
-        id=ID,
-        version=0,
-        params={"board_size": size, "win_length": win_length},
-        num_actions=size * size,
-        observation_shape=(2, size, size),
-        board_shape=(size, size),
-        cell_layout="square",
-        max_game_length=size * size,
-        symmetries=cell_symmetries(size, size, SQUARE_SYMMETRIES),
-        init_fn=init_k_in_a_row(size, size),
-        apply=apply_k_in_a_row(win_length),
-        observe_fn=observe,
-        render_fn=lambda state, row: draw_grid(state.board[row]),
-        cells_fn=lambda state: state.board,
-        action_name=lambda action: cell_name(action, size),
-    )
+    params = {"board_size": size, "win_length": win_length}
+    return make_k_in_a_row_game(ID, params, size=size, win_length=win_length)

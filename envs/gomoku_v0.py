@@ -1,13 +1,22 @@
-"""PettingZoo factories for Gomoku; rules in `boardzoo.envs.gomoku`.
+"""PettingZoo factories for gomoku, classic style; rules in `boardzoo.envs.gomoku`.
 
-env = boardzoo.envs.gomoku_v0.env(render_mode="ansi")   # game parameters as keywords
+    env = boardzoo.envs.gomoku_v0.env(render_mode="ansi")   # game parameters as keywords
+
+The adapter (`boardzoo.wrappers.aec`, and PettingZoo) loads on the first call.
 """
 
-from functools import partial
+from typing import Any
 
-from boardzoo.wrappers import aec
 
-env = partial(aec.env, "gomoku")
-raw_env = partial(aec.raw_env, "gomoku")
+def env(**kwargs: Any) -> Any:
+    """The AEC env, ready to use: `boardzoo.wrappers.aec.env("gomoku", **kwargs)`."""
+    from boardzoo.wrappers.aec import env
 
-__all__ = ["env", "raw_env"]
+    return env("gomoku", **kwargs)
+
+
+def raw_env(**kwargs: Any) -> Any:
+    """The unwrapped AEC env: `boardzoo.wrappers.aec.raw_env("gomoku", **kwargs)`."""
+    from boardzoo.wrappers.aec import raw_env
+
+    return raw_env("gomoku", **kwargs)

@@ -23,8 +23,17 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import cell_name, draw_grid, stone_planes
-from boardzoo.envs.core import Game, State, Symmetry, check_bool_param, check_int_param, fresh_common_fields
+from boardzoo.envs._board import cell_name, draw_grid, end_game, stone_planes
+from boardzoo.envs.core import (
+    KERNEL_FIELDS,
+    Game,
+    State,
+    bind_kernel,
+    cell_symmetries,
+    check_bool_param,
+    check_int_param,
+    fresh_common_fields,
+)
 
 ID = "hex"
 _TOP, _BOTTOM, _LEFT, _RIGHT = 1, 2, 4, 8
@@ -97,10 +106,7 @@ def _apply(board, parent, edges, current_player, mask, rewards, terminated, step
         if swap:
             mask[b, cells] = step_count[b] == 1
         if _place(board[b], parent[b], edges[b], player, action[b], size):
-            terminated[b] = True
-            rewards[b, player] = 1.0
-            rewards[b, 1 - player] = -1.0
-            mask[b, :] = False
+            end_game(terminated, rewards, mask, b, player)
 
 
 def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
@@ -121,31 +127,9 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
             **common,
         )
 
-    def apply(state: HexState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(
-            state.board,
-            state.parent,
-            state.edges,
-            state.current_player,
-            state.legal_action_mask,
-            state.rewards,
-            state.terminated,
-            state.step_count,
-            action,
-            active,
-            size,
-            swap,
-        )
-
     def observe(state: HexState, player: np.ndarray) -> np.ndarray:
         return stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True)
 
-    rotation = np.arange(cells)[::-1].copy()
-    extra = [cells] if swap else []
-    symmetries = (
-        Symmetry("identity", np.arange(cells), np.arange(num_actions)),
-        Symmetry("rot180", rotation, np.concatenate([rotation, extra]).astype(np.int64)),
-    )
     return Game(
         id=ID,
         version=0,
@@ -155,9 +139,9 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
         board_shape=(size, size),
         cell_layout="hex",
         max_game_length=cells + int(swap),
-        symmetries=symmetries,
+        symmetries=cell_symmetries(size, size, ("identity", "rot180"), fixed_actions=int(swap)),
         init_fn=init,
-        apply=apply,
+        apply=bind_kernel(_apply, ("board", "parent", "edges", *KERNEL_FIELDS), size, swap),
         observe_fn=observe,
         render_fn=lambda state, row: draw_grid(state.board[row].reshape(size, size), hex_offset=True),
         cells_fn=lambda state: state.board.reshape(-1, size, size),

@@ -28,7 +28,7 @@ import numba
 import numpy as np
 
 from boardzoo.envs._board import cell_name, draw_grid, stone_planes
-from boardzoo.envs.core import Game, State, Symmetry, fresh_common_fields, grid_symmetries
+from boardzoo.envs.core import KERNEL_FIELDS, Game, State, bind_kernel, cell_symmetries, fresh_common_fields
 
 ID = "othello"
 BOARD_SIZES = (4, 6, 8, 10, 12, 14, 16)
@@ -261,22 +261,6 @@ def make_game(*, board_size: int = 8) -> Game:
         common["legal_action_mask"] = np.repeat(template.legal_action_mask, batch_size, axis=0)
         return OthelloState(board=np.repeat(template.board, batch_size, axis=0), **common)
 
-    def apply(state: OthelloState, action: np.ndarray, active: np.ndarray) -> None:
-        _apply(
-            state.board,
-            state.current_player,
-            state.legal_action_mask,
-            state.rewards,
-            state.terminated,
-            state.step_count,
-            action,
-            active,
-        )
-
-    permutations = grid_symmetries(size, size, SYMMETRIES)
-    symmetries = tuple(
-        Symmetry(name, perm, np.concatenate([perm, [cells]]).astype(np.int64)) for name, perm in permutations.items()
-    )
     return Game(
         id=ID,
         version=0,
@@ -287,9 +271,9 @@ def make_game(*, board_size: int = 8) -> Game:
         cell_layout="square",
         # Every pass is followed by a placement and the last ply is one: passes < placements.
         max_game_length=2 * (cells - 4) - 1,
-        symmetries=symmetries,
+        symmetries=cell_symmetries(size, size, SYMMETRIES, fixed_actions=1),
         init_fn=init,
-        apply=apply,
+        apply=bind_kernel(_apply, ("board", *KERNEL_FIELDS)),
         observe_fn=lambda state, player: stone_planes(state.board, player),
         render_fn=lambda state, row: draw_grid(state.board[row]),
         cells_fn=lambda state: state.board,

@@ -1,13 +1,22 @@
-"""PettingZoo factories for tic tac toe; rules in `boardzoo.envs.tic_tac_toe`.
+"""PettingZoo factories for tic-tac-toe, classic style; rules in `boardzoo.envs.tic_tac_toe`.
 
-env = boardzoo.envs.tic_tac_toe_v0.env(render_mode="ansi")   # game parameters as keywords
+    env = boardzoo.envs.tic_tac_toe_v0.env(render_mode="ansi")   # game parameters as keywords
+
+The adapter (`boardzoo.wrappers.aec`, and PettingZoo) loads on the first call.
 """
 
-from functools import partial
+from typing import Any
 
-from boardzoo.wrappers import aec
 
-env = partial(aec.env, "tic_tac_toe")
-raw_env = partial(aec.raw_env, "tic_tac_toe")
+def env(**kwargs: Any) -> Any:
+    """The AEC env, ready to use: `boardzoo.wrappers.aec.env("tic_tac_toe", **kwargs)`."""
+    from boardzoo.wrappers.aec import env
 
-__all__ = ["env", "raw_env"]
+    return env("tic_tac_toe", **kwargs)
+
+
+def raw_env(**kwargs: Any) -> Any:
+    """The unwrapped AEC env: `boardzoo.wrappers.aec.raw_env("tic_tac_toe", **kwargs)`."""
+    from boardzoo.wrappers.aec import raw_env
+
+    return raw_env("tic_tac_toe", **kwargs)

@@ -8,28 +8,8 @@ from typing import Any
 import numpy as np
 
 from boardzoo.envs.core import Game, IllegalActionError, State
+from boardzoo.wrappers._checks import check_illegal_action_rule, check_learner_seat
 from boardzoo.wrappers.opponents import resolve_opponent
-
-ILLEGAL_ACTION_RULES = ("raise", "lose")
-
-
-def check_illegal_action_rule(rule: Any) -> str:
-    if rule not in ILLEGAL_ACTION_RULES:
-        raise ValueError(f"illegal_action must be one of {ILLEGAL_ACTION_RULES}, got {rule!r}")
-    return rule
-
-
-def check_learner_seat(learner_seat: Any, num_players: int) -> int | None:
-    """Validate a learner seat: a player index, or None for a random seat per episode."""
-    if learner_seat is None:
-        return None
-    if (
-        isinstance(learner_seat, bool)
-        or not isinstance(learner_seat, int | np.integer)
-        or not (0 <= learner_seat < num_players)
-    ):
-        raise ValueError(f"learner_seat must be None (random) or an int in 0..{num_players - 1}, got {learner_seat!r}")
-    return int(learner_seat)
 
 
 class VersusBatch:
@@ -37,6 +17,8 @@ class VersusBatch:
 
     After `reset`, `step` and `reset_rows`, every live row has the learner to move: the
     opponent's replies (and opening moves, when the learner has seat 1) are played inside.
+    The batch owns `state` and advances and resets it in place (no new arrays per step):
+    read it, don't keep it.
     """
 
     def __init__(
@@ -54,6 +36,7 @@ class VersusBatch:
         self.learner_seat = check_learner_seat(learner_seat, game.num_players)
         self._template = game.init(1)
         self._rows = np.arange(batch_size)
+        self._opponent_actions = np.zeros(batch_size, dtype=np.int64)
         self.state: State = game.init(batch_size)
         self.seats = np.zeros(batch_size, dtype=np.int32)
 
@@ -67,9 +50,7 @@ class VersusBatch:
         """Start new games in the rows selected by bool[B] `rows`."""
         if not rows.any():
             return
-        # self.state came from `step` and is held by nobody else: reset it in place.
-        self.state = self.state.replace_rows(rows, self._template, in_place=True)
-        self.seats = self.seats.copy()
+        self.state.replace_rows(rows, self._template, in_place=True)
         self.seats[rows] = self._draw_seats(int(rows.sum()), rng)
         self._play_opponent(rng)
 
@@ -86,26 +67,53 @@ class VersusBatch:
         Returns:
           float32[B], the learner's reward summed over both transitions.
         """
-        state = self.state
+        reward = np.zeros(self.batch_size, dtype=np.float32)
         if self.illegal_action == "lose":
-            forfeit = self._illegal_rows(actions, where)
-            if forfeit.any():
-                state = self.game.resign(state, forfeit)
-                reward = state.rewards[self._rows, self.seats]
-                moving = ~forfeit if where is None else where & ~forfeit
-                self.state = self.game.step(state, actions, where=moving)
-                return reward + self.state.rewards[self._rows, self.seats] + self._play_opponent(rng)
-        self.state = self.game.step(state, actions, where=where)
-        reward = self.state.rewards[self._rows, self.seats]
+            where = self._forfeit_illegal_moves(actions, where, reward)
+        self.game.step(self.state, actions, where=where, in_place=True)
+        reward += self.state.rewards[self._rows, self.seats]
         return reward + self._play_opponent(rng)
 
-    def _illegal_rows(self, actions: np.ndarray, where: np.ndarray | None) -> np.ndarray:
-        # bool[B]: live rows (in `where`) whose in-range action is illegal.
+    def step_and_reset(
+        self, actions: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """`step`, then new games in the rows that ended (autoreset within the same step).
+
+        Returns:
+          The step's learner reward float32[B], terminated bool[B] and truncated bool[B], and
+          the final observations float32[B, C, H, W] (valid in the rows that ended), or None
+          when no row ended.
+        """
+        reward = self.step(actions, rng)
+        terminated, truncated = self.state.terminated.copy(), self.state.truncated.copy()
+        ended = terminated | truncated
+        if not ended.any():
+            return reward, terminated, truncated, None
+        final_obs = self.observe()
+        self.reset_rows(ended, rng)
+        return reward, terminated, truncated, final_obs
+
+    def action_masks(self) -> np.ndarray:
+        """bool[B, A]: each learner's legal actions now (a copy)."""
+        return self.state.legal_action_mask.copy()
+
+    def _forfeit_illegal_moves(
+        self, actions: np.ndarray, where: np.ndarray | None, reward: np.ndarray
+    ) -> np.ndarray | None:
+        # illegal_action="lose": movers (in `where`) whose in-range action is illegal resign, and
+        # their -1 goes into `reward`; returns the rows that still move. An out-of-range action
+        # raises first, before anything changes.
         state = self.state
         live = ~state.done if where is None else ~state.done & where
         in_range = (actions >= 0) & (actions < self.game.num_actions)
-        legal = state.legal_action_mask[self._rows, np.where(in_range, actions, 0)]
-        return live & in_range & ~legal
+        if not in_range[live].all():
+            self.game.step(state, actions, where=live & ~in_range)  # raises, naming the row
+        forfeit = live & ~state.legal_action_mask[self._rows, np.where(in_range, actions, 0)]
+        if not forfeit.any():
+            return where
+        self.game.resign(state, forfeit, in_place=True)
+        reward += state.rewards[self._rows, self.seats]
+        return live & ~forfeit
 
     def _draw_seats(self, count: int, rng: np.random.Generator) -> np.ndarray:
         if self.learner_seat is None:
@@ -114,20 +122,18 @@ class VersusBatch:
 
     def _play_opponent(self, rng: np.random.Generator) -> np.ndarray:
         reward = np.zeros(self.batch_size, dtype=np.float32)
+        state, actions = self.state, self._opponent_actions
         while True:
-            state = self.state
             turn = ~state.done & (state.current_player != self.seats)
             if not turn.any():
                 return reward
             rows = np.flatnonzero(turn)
-            sub = state if rows.size == self.batch_size else state.take(rows)
-            replies = np.asarray(self.opponent(sub, rng))
+            replies = np.asarray(self.opponent(state if rows.size == self.batch_size else state.take(rows), rng))
             if replies.shape != (rows.size,):
                 raise ValueError(f"opponent returned actions of shape {replies.shape}, expected ({rows.size},)")
-            actions = np.zeros(self.batch_size, dtype=np.int64)
-            actions[rows] = replies
+            actions[rows] = replies  # the other rows' entries are ignored (not in `where`)
             try:
-                self.state = self.game.step(state, actions, where=turn)
+                self.game.step(state, actions, where=turn, in_place=True)
             except IllegalActionError as error:
                 raise IllegalActionError(f"the opponent played an illegal move: {error}") from None
-            reward += self.state.rewards[self._rows, self.seats]
+            reward += state.rewards[self._rows, self.seats]

@@ -19,9 +19,8 @@ from pettingzoo.utils.env_logger import EnvLogger
 
 from boardzoo.envs.core import Game, IllegalActionError, State
 from boardzoo.envs.registry import make
+from boardzoo.wrappers._checks import RENDER_MODES, as_int_action, check_render_mode
 from boardzoo.wrappers.render import render_rgb
-
-RENDER_MODES = ("ansi", "rgb_array")
 
 
 class BoardGameAECEnv(AECEnv):
@@ -35,10 +34,8 @@ class BoardGameAECEnv(AECEnv):
 
     def __init__(self, game: Game, render_mode: str | None = None) -> None:
         super().__init__()
-        if render_mode is not None and render_mode not in RENDER_MODES:
-            raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: None, {RENDER_MODES}")
         self.game = game
-        self.render_mode = render_mode
+        self.render_mode = check_render_mode(render_mode)
         self.metadata = {**type(self).metadata, "name": f"{game.id}_v{game.version}"}
         self.possible_agents = [f"player_{i}" for i in range(game.num_players)]
         self._agent_index = {agent: i for i, agent in enumerate(self.possible_agents)}
@@ -102,7 +99,7 @@ class BoardGameAECEnv(AECEnv):
         if self.terminations[agent] or self.truncations[agent]:
             self._was_dead_step(action)
             return
-        action_array = np.array([_as_int_action(action, self.game.num_actions)], dtype=np.int64)
+        action_array = np.array([as_int_action(action, self.game.num_actions)], dtype=np.int64)
         try:
             self._state = self.game.step(self._state, action_array)
         except IllegalActionError as error:
@@ -130,14 +127,6 @@ class BoardGameAECEnv(AECEnv):
 
     def close(self) -> None:
         pass
-
-
-def _as_int_action(action: Any, num_actions: int) -> int:
-    if isinstance(action, np.ndarray) and action.shape == ():
-        action = action.item()
-    if isinstance(action, bool | np.bool_) or not isinstance(action, int | np.integer):
-        raise ValueError(f"action must be an int in 0..{num_actions - 1}, got {action!r} ({type(action).__name__})")
-    return int(action)
 
 
 def raw_env(game_id: str, render_mode: str | None = None, **params: Any) -> BoardGameAECEnv:

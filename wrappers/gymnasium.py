@@ -1,9 +1,9 @@
 """Single-agent Gymnasium env: the learner plays one seat against an `opponent`.
 
-Importing this module registers one id per game (`GYMNASIUM_IDS`: `boardzoo/TicTacToe-v0`,
+Each game has a registered id (`GYMNASIUM_IDS`: `boardzoo/TicTacToe-v0`,
 `boardzoo/ConnectFour-v0`, `boardzoo/Hex-v0`, `boardzoo/Othello-v0`, `boardzoo/Gomoku-v0`,
-`boardzoo/Breakthrough-v0`, `boardzoo/Go-v0`); game parameters such as `board_size` are
-keyword arguments:
+`boardzoo/Breakthrough-v0`, `boardzoo/Go-v0`), registered when `boardzoo.envs` or
+`boardzoo.wrappers` is imported; game parameters such as `board_size` are keyword arguments:
 
     env = gymnasium.make("boardzoo/Hex-v0", board_size=7, opponent="random", learner_seat=None)
     envs = gymnasium.make_vec("boardzoo/Hex-v0", num_envs=256, board_size=7)  # batched kernel
@@ -22,21 +22,11 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
+from boardzoo.envs._registration import GYMNASIUM_IDS
 from boardzoo.envs.core import Game
-from boardzoo.envs.registry import make
+from boardzoo.wrappers._checks import RENDER_MODES, as_int_action, check_render_mode, resolve_game
 from boardzoo.wrappers._versus import VersusBatch
-from boardzoo.wrappers.aec import RENDER_MODES, _as_int_action
 from boardzoo.wrappers.render import render_rgb
-
-GYMNASIUM_IDS = {
-    "boardzoo/TicTacToe-v0": "tic_tac_toe",
-    "boardzoo/ConnectFour-v0": "connect_four",
-    "boardzoo/Hex-v0": "hex",
-    "boardzoo/Gomoku-v0": "gomoku",
-    "boardzoo/Go-v0": "go",
-    "boardzoo/Othello-v0": "othello",
-    "boardzoo/Breakthrough-v0": "breakthrough",
-}
 
 
 class BoardGameEnv(gymnasium.Env[np.ndarray, np.int64]):
@@ -65,10 +55,8 @@ class BoardGameEnv(gymnasium.Env[np.ndarray, np.int64]):
         render_mode: str | None = None,
         **params: Any,
     ) -> None:
-        self.game = make(game, **params) if isinstance(game, str) else game
-        if render_mode is not None and render_mode not in RENDER_MODES:
-            raise ValueError(f"render_mode {render_mode!r} is not supported; allowed: None, {RENDER_MODES}")
-        self.render_mode = render_mode
+        self.game = resolve_game(game, params)
+        self.render_mode = check_render_mode(render_mode)
         self.observation_space = spaces.Box(0.0, 1.0, self.game.observation_shape, np.float32)
         self.action_space = spaces.Discrete(self.game.num_actions)
         self._games = VersusBatch(self.game, 1, opponent, learner_seat, illegal_action)
@@ -88,7 +76,7 @@ class BoardGameEnv(gymnasium.Env[np.ndarray, np.int64]):
     def step(self, action: Any):
         if self._over:
             raise RuntimeError("the episode is over (or reset() was never called); call reset() first")
-        index = _as_int_action(action, self.game.num_actions)
+        index = as_int_action(action, self.game.num_actions)
         reward = self._games.step(np.array([index], dtype=np.int64), self.np_random)
         state = self._games.state
         terminated, truncated = bool(state.terminated[0]), bool(state.truncated[0])
@@ -118,16 +106,4 @@ def make_single_agent(game_id: str, **kwargs: Any) -> BoardGameEnv:
     return BoardGameEnv(game_id, **kwargs)
 
 
-def _register() -> None:
-    for env_id, game_id in GYMNASIUM_IDS.items():
-        if env_id not in gymnasium.registry:
-            gymnasium.register(
-                env_id,
-                entry_point="boardzoo.wrappers.gymnasium:make_single_agent",
-                vector_entry_point="boardzoo.wrappers.vector:make_vector",
-                kwargs={"game_id": game_id},
-                disable_env_checker=False,
-            )
-
-
-_register()
+__all__ = ["GYMNASIUM_IDS", "BoardGameEnv", "make_single_agent"]

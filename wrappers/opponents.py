@@ -2,8 +2,8 @@
 
 An opponent is any callable `(state, rng) -> actions` over a batch of kernel states (the
 player protocol every boardzoo player implements), an object with such an `act` method, or
-the string "random". The states an opponent is given belong to the env, which may reset
-finished rows in place later: copy a state (`state.copy()`) to keep it past the call.
+the string "random". The states an opponent is given belong to the env, which advances and
+resets them in place later: copy a state (`state.copy()`) to keep it past the call.
 """
 
 from __future__ import annotations

@@ -16,9 +16,8 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
 
 from boardzoo.envs.core import Game
-from boardzoo.envs.registry import make
+from boardzoo.wrappers._checks import check_batch_actions, check_num_envs, resolve_game
 from boardzoo.wrappers._versus import VersusBatch
-from boardzoo.wrappers.vector import check_batch_actions, check_num_envs
 
 MASK_METHOD = "action_masks"
 
@@ -49,7 +48,7 @@ class BoardGameVecEnv(VecEnv):
         seed: int | None = None,
         **params: Any,
     ) -> None:
-        self.game = make(game, **params) if isinstance(game, str) else game
+        self.game = resolve_game(game, params)
         num_envs = check_num_envs(num_envs)
         self.render_mode = None
         super().__init__(
@@ -73,24 +72,20 @@ class BoardGameVecEnv(VecEnv):
         self._actions = check_batch_actions(actions, self.num_envs, self.game.num_actions)
 
     def step_wait(self):
-        games = self._games
-        rewards = games.step(self._actions, self._rng)
-        terminated, truncated = games.state.terminated.copy(), games.state.truncated.copy()
+        rewards, terminated, truncated, final_obs = self._games.step_and_reset(self._actions, self._rng)
         dones = terminated | truncated
         infos: list[dict[str, Any]] = [{} for _ in range(self.num_envs)]
-        if dones.any():
-            final_obs = games.observe()
+        if final_obs is not None:
             for i in np.flatnonzero(dones):
                 infos[i] = {
                     "terminal_observation": final_obs[i],
                     "TimeLimit.truncated": bool(truncated[i] and not terminated[i]),
                 }
-            games.reset_rows(dones, self._rng)
-        return games.observe(), rewards.astype(np.float32), dones, infos
+        return self._games.observe(), rewards, dones, infos
 
     def action_masks(self) -> np.ndarray:
         """bool[B, A]: each learner's legal actions now."""
-        return self._games.state.legal_action_mask.copy()
+        return self._games.action_masks()
 
     def close(self) -> None:
         pass

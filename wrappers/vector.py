@@ -16,26 +16,10 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from boardzoo.envs.core import Game
-from boardzoo.envs.registry import make
+from boardzoo.wrappers._checks import check_batch_actions, check_num_envs, resolve_game
 from boardzoo.wrappers._versus import VersusBatch
 
 AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
-
-
-def check_num_envs(num_envs: Any) -> int:
-    if isinstance(num_envs, bool) or not isinstance(num_envs, int | np.integer) or num_envs < 1:
-        raise ValueError(f"num_envs must be a positive int, got {num_envs!r}")
-    return int(num_envs)
-
-
-def check_batch_actions(actions: Any, num_envs: int, num_actions: int) -> np.ndarray:
-    """int64[B] actions from an array-like; errors name the bad value and what is allowed."""
-    array = np.asarray(actions)
-    if array.dtype.kind not in "iu":
-        raise ValueError(f"actions must be integers in 0..{num_actions - 1}, got dtype {array.dtype}")
-    if array.shape != (num_envs,):
-        raise ValueError(f"actions must have shape ({num_envs},), got {array.shape}")
-    return array.astype(np.int64, copy=False)
 
 
 class BoardGameVectorEnv(VectorEnv):
@@ -65,7 +49,7 @@ class BoardGameVectorEnv(VectorEnv):
         autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
         **params: Any,
     ) -> None:
-        self.game = make(game, **params) if isinstance(game, str) else game
+        self.game = resolve_game(game, params)
         self.num_envs = check_num_envs(num_envs)
         mode = AutoresetMode(autoreset_mode)
         if mode not in AUTORESET_MODES:
@@ -100,19 +84,15 @@ class BoardGameVectorEnv(VectorEnv):
             truncated = games.state.truncated & moving
             self._needs_reset = terminated | truncated
             return games.observe(), reward, terminated, truncated, self._infos()
-        reward = games.step(actions, self._rng)
-        terminated, truncated = games.state.terminated.copy(), games.state.truncated.copy()
-        done = terminated | truncated
-        infos = {}
-        if done.any():
-            final_obs = games.observe()
-            games.reset_rows(done, self._rng)
-            infos = {"final_obs": final_obs, "_final_obs": done}
-        return games.observe(), reward, terminated, truncated, {**self._infos(), **infos}
+        reward, terminated, truncated, final_obs = games.step_and_reset(actions, self._rng)
+        infos = self._infos()
+        if final_obs is not None:
+            infos.update(final_obs=final_obs, _final_obs=terminated | truncated)
+        return games.observe(), reward, terminated, truncated, infos
 
     def action_masks(self) -> np.ndarray:
         """bool[B, A]: each learner's legal actions now."""
-        return self._games.state.legal_action_mask.copy()
+        return self._games.action_masks()
 
     def _infos(self) -> dict[str, np.ndarray]:
         return {

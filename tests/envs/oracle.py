@@ -15,8 +15,15 @@ Chooser = Callable[[State, np.random.Generator], np.ndarray]
 MoveCheck = Callable[[State, int, object], None]
 
 
-def play_lockstep(game: Game, spiel_game, num_games: int, seed: int, *, choose: Chooser | None = None,
-                  after_move: MoveCheck | None = None) -> tuple[State, dict[str, int]]:  # fmt: skip
+def play_lockstep(
+    game: Game,
+    spiel_game,
+    num_games: int,
+    seed: int,
+    *,
+    choose: Chooser | None = None,
+    after_move: MoveCheck | None = None,
+) -> tuple[State, dict[str, int]]:
     """Play `num_games` games on both sides and assert they agree; the final batch and counts.
 
     Args:

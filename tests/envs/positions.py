@@ -33,3 +33,13 @@ def play_random(game: Game, batch_size: int, seed: int) -> tuple[list[State], li
         actions.append(action)
         state = game.step(state, action)
     return [*states, state], actions
+
+
+STONES = {".": 0, "x": 1, "o": 2}
+
+
+def cells_of(text: str) -> np.ndarray:
+    """int8[H, W] (0 empty, 1 + player) from a drawing in `Game.render`'s format: a line of
+    column letters, then per row its label and one symbol per cell."""
+    rows = [line.split()[1:] for line in board(text).splitlines()[1:]]
+    return np.array([[STONES[s] for s in row] for row in rows], dtype=np.int8)

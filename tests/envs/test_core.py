@@ -134,6 +134,33 @@ def test_resign_ends_the_game_for_the_player_to_move():
     assert not after.legal_action_mask[0].any() and after.legal_action_mask[1].all()
 
 
+def test_in_place_step_and_resign_equal_the_pure_ones_and_reuse_the_arrays(game):
+    states, actions = play_random(game, 16, seed=5)
+    state = states[0].copy()
+    arrays = {k: id(v) for k, v in state.__dict__.items()}
+    for before, action in zip(states, actions, strict=False):
+        assert game.step(state, action, in_place=True) is state
+        assert_same_state(state, game.step(before, action))
+    assert {k: id(v) for k, v in state.__dict__.items()} == arrays
+    live = game.init(4)
+    game.resign(live, np.array([True, False, True, False]), in_place=True)
+    assert live.terminated.tolist() == [True, False, True, False]
+
+
+def test_in_place_step_leaves_the_state_untouched_on_an_illegal_action():
+    game = make("tic_tac_toe")
+    state = game.step(game.init(2), np.array([4, 0]))
+    before = state.copy()
+    with pytest.raises(IllegalActionError, match="action 0 in row 1"):
+        game.step(state, np.array([0, 0]), in_place=True)  # row 0 is fine, row 1 is not
+    assert_same_state(state, before)
+
+
+def assert_same_state(a, b):
+    for name, value in a.__dict__.items():
+        np.testing.assert_array_equal(value, b.__dict__[name], err_msg=name)
+
+
 def test_batch_equals_single(game):
     batch = 24
     states, actions = play_random(game, batch, seed=11)

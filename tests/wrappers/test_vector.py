@@ -10,7 +10,7 @@ from gymnasium.vector import AutoresetMode
 from sb3_contrib import MaskablePPO
 from sb3_contrib.common.maskable.utils import get_action_masks, is_masking_supported
 
-from boardzoo.envs import make, sample_legal_actions
+from boardzoo.envs import IllegalActionError, make, sample_legal_actions
 from boardzoo.wrappers.gymnasium import BoardGameEnv
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 from boardzoo.wrappers.vector import BoardGameVectorEnv
@@ -20,8 +20,13 @@ def first_legal(mask: np.ndarray) -> np.ndarray:
     return mask.argmax(axis=1).astype(np.int64)
 
 
+def lowest_legal(state, rng) -> np.ndarray:
+    """An opponent that plays its lowest legal action."""
+    return first_legal(state.legal_action_mask)
+
+
 def test_next_step_autoreset_matches_gymnasium_semantics():
-    env = BoardGameVectorEnv("tic_tac_toe", 4, opponent=lambda s, r: first_legal(s.legal_action_mask))
+    env = BoardGameVectorEnv("tic_tac_toe", 4, opponent=lowest_legal)
     obs, info = env.reset(seed=0)
     assert obs.shape == (4, 2, 3, 3) and info["action_mask"].shape == (4, 9)
     previous = np.zeros(4, dtype=bool)
@@ -37,9 +42,7 @@ def test_next_step_autoreset_matches_gymnasium_semantics():
 
 
 def test_same_step_autoreset_reports_final_observation():
-    env = BoardGameVectorEnv(
-        "tic_tac_toe", 3, autoreset_mode="SameStep", opponent=lambda s, r: first_legal(s.legal_action_mask)
-    )
+    env = BoardGameVectorEnv("tic_tac_toe", 3, autoreset_mode="SameStep", opponent=lowest_legal)
     _, info = env.reset(seed=0)
     # learner plays 4, 8, 2 ... the first-legal opponent takes 0, 1: learner wins on 6 at step 4
     for action in (4, 8, 2):
@@ -55,7 +58,7 @@ def test_same_step_autoreset_reports_final_observation():
 def test_vector_env_equals_single_envs(seat):
     """B vector rows behave like B single-agent envs fed the same actions and opponent."""
     game = make("connect_four")
-    opponent = lambda s, r: first_legal(s.legal_action_mask)  # noqa: E731
+    opponent = lowest_legal
     vector = BoardGameVectorEnv(game, 5, opponent=opponent, learner_seat=seat)
     singles = [BoardGameEnv(game, opponent=opponent, learner_seat=seat) for _ in range(5)]
     obs, info = vector.reset(seed=1)
@@ -84,6 +87,35 @@ def test_vector_env_bad_inputs():
         env.step(np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="autoreset_mode"):
         BoardGameVectorEnv("hex", 2, autoreset_mode="Disabled")
+
+
+def test_vector_envs_advance_and_reset_their_state_in_place():
+    # The batch owns its state: no new state arrays per step (or autoreset), the same games.
+    for env in (BoardGameVectorEnv("tic_tac_toe", 8), BoardGameVecEnv("tic_tac_toe", 8, seed=0)):
+        env.reset(seed=0) if isinstance(env, BoardGameVectorEnv) else env.reset()
+        state = env._games.state
+        arrays = [id(v) for v in state.__dict__.values()]
+        for _ in range(12):  # several games end and restart in every row
+            env.step(first_legal(env.action_masks()))
+        assert env._games.state is state and [id(v) for v in state.__dict__.values()] == arrays
+
+
+def test_illegal_action_lose_raises_on_out_of_range_before_changing_anything():
+    env = BoardGameVectorEnv("tic_tac_toe", 3, illegal_action="lose", opponent=lowest_legal)
+    env.reset(seed=0)
+    env.step(np.array([4, 4, 4]))
+    before = env._games.state.copy()
+    with pytest.raises(IllegalActionError, match="action 9 in row 2 is out of range"):
+        env.step(np.array([4, 1, 9]))  # row 0 would forfeit, row 1 would move
+    for name, value in before.__dict__.items():
+        np.testing.assert_array_equal(env._games.state.__dict__[name], value, err_msg=name)
+    _, reward, terminated, _, _ = env.step(np.array([4, 1, 2]))
+    assert reward[0] == -1.0 and terminated.tolist()[0]
+
+
+def test_game_parameters_need_a_game_id():
+    with pytest.raises(ValueError, match=r"game parameters \['board_size'\] need a game id"):
+        BoardGameVectorEnv(make("hex"), 2, board_size=5)
 
 
 def test_sb3_vec_env_contract():

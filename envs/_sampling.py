@@ -1,0 +1,161 @@
+"""Uniform sampling of legal actions over a batch of legal-action masks (numba).
+
+`sample_legal_actions` draws from a `numpy.random.Generator`; `sample_legal_actions_keyed`
+gives each row its own stream (key, counter), so B games sampled together give exactly
+what B separate games with the same keys give.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_MAX_REJECTION_TRIES = 96  # cheap (a few ns each); Breakthrough has ~25 legal of 768
+_TRIES_BEFORE_COUNTING = 4
+_SPARSE_RATIO = 16  # fewer than 1 legal action in 16: draw the k-th one instead of rejecting
+
+
+@numba.njit(cache=True)
+def _splitmix64(x: np.uint64) -> np.uint64:
+    # One step of the SplitMix64 mixer (a bijection of 64-bit ints, good avalanche).
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+_SCAN_BLOCK = 32
+
+
+@numba.njit(cache=True)
+def _count_legal(row: np.ndarray) -> int:
+    # Legal actions in one uint8[A] mask row (a vectorised byte sum).
+    count = 0
+    for a in range(row.shape[0]):
+        count += row[a]
+    return count
+
+
+@numba.njit(cache=True)
+def _kth_legal(row: np.ndarray, random_bits: np.uint64, count: int) -> int:
+    # The (random_bits mod count)-th legal action of one uint8[A] mask row with `count` > 0
+    # legal actions. Counts run over blocks of bytes, so sparse wide masks are cheap too.
+    num_actions = row.shape[0]
+    k = int((random_bits >> np.uint64(11)) % np.uint64(count))
+    start = 0
+    while True:
+        end = min(start + _SCAN_BLOCK, num_actions)
+        in_block = 0
+        for a in range(start, end):
+            in_block += row[a]
+        if k < in_block:
+            break
+        k -= in_block
+        start = end
+    for a in range(start, end):
+        if row[a]:
+            if k == 0:
+                return a
+            k -= 1
+    return -1
+
+
+@numba.njit(cache=True)
+def _kth_legal_words(words: np.ndarray, random_bits: np.uint64, count: int) -> int:
+    # Same as _kth_legal on the row viewed as uint64 words (8 mask bytes of 0/1 each): a
+    # word's legal count is its byte sum, (w * 0x0101...01) >> 56, so sparse rows skip fast.
+    k = np.uint64((random_bits >> np.uint64(11)) % np.uint64(count))
+    ones = np.uint64(0x0101010101010101)
+    for i in range(words.shape[0]):
+        w = words[i]
+        in_word = (w * ones) >> np.uint64(56)
+        if k < in_word:
+            for j in range(8):
+                if (w >> np.uint64(8 * j)) & np.uint64(0xFF):
+                    if k == 0:
+                        return i * 8 + j
+                    k -= np.uint64(1)
+        k -= in_word
+    return -1
+
+
+@numba.njit(cache=True)
+def _pick_uniform_legal(mask: np.ndarray, words: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    # One uniform u per row seeds a SplitMix64 stream; rejection-sample actions uniform over
+    # 0..A-1 until one is legal (uniform over the legal set). After a few misses, count the
+    # legal actions: none gives -1 (finished rows cost almost nothing); a sparse mask draws
+    # the k-th legal action directly; a dense one keeps rejecting.
+    batch, num_actions = mask.shape
+    out = np.full(batch, -1, dtype=np.int64)
+    golden = np.uint64(0x9E3779B97F4A7C15)
+    for b in range(batch):
+        seed = np.uint64(uniform[b] * 9007199254740992.0)  # u * 2**53
+        count = -1
+        for attempt in range(_MAX_REJECTION_TRIES):
+            if attempt == _TRIES_BEFORE_COUNTING:
+                count = _count_legal(mask[b])
+                if count == 0 or count * _SPARSE_RATIO < num_actions:
+                    break
+            seed += golden
+            action = int((_splitmix64(seed) >> np.uint64(11)) * (num_actions / 9007199254740992.0))
+            if mask[b, action]:
+                out[b] = action
+                break
+        if out[b] >= 0:
+            continue
+        if count < 0:
+            count = _count_legal(mask[b])
+        if count > 0 and words.shape[0] == batch:
+            out[b] = _kth_legal_words(words[b], _splitmix64(seed + golden), count)
+        elif count > 0:
+            out[b] = _kth_legal(mask[b], _splitmix64(seed + golden), count)
+    return out
+
+
+_NO_WORDS = np.empty((0, 0), dtype=np.uint64)
+
+
+def _as_words(mask: np.ndarray) -> np.ndarray:
+    # The mask rows as uint64 words when A is a multiple of 8 (a view, no copy); else none.
+    if mask.shape[1] % 8 == 0 and mask.flags.c_contiguous:
+        return mask.view(np.uint64)
+    return _NO_WORDS
+
+
+def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A uniformly random legal action per row.
+
+    Args:
+      mask: bool[B, A] legal-action mask.
+      rng: the generator to draw from (one uniform per row).
+
+    Returns:
+      int64[B]; -1 for rows with no legal action (finished games, which `step` ignores).
+    """
+    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), rng.random(mask.shape[0]))
+
+
+@numba.njit(cache=True)
+def _keyed_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
+    # One uniform in [0, 1) per row from the row's key and a counter (SplitMix64).
+    out = np.empty(keys.shape[0], dtype=np.float64)
+    offset = np.uint64(counter) * np.uint64(0xD1B54A32D192ED03)
+    for b in range(keys.shape[0]):
+        out[b] = (_splitmix64(keys[b] ^ offset) >> np.uint64(11)) / 9007199254740992.0
+    return out
+
+
+def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: int) -> np.ndarray:
+    """Like `sample_legal_actions`, but row b draws from its own stream (keys[b], counter).
+
+    Row b's choice depends only on its mask, keys[b] and counter, so B games sampled together
+    give exactly what B separate games with the same keys give (used by search rollouts).
+
+    Args:
+      mask: bool[B, A].
+      keys: uint64[B], one key per row.
+      counter: which draw of each stream (e.g. the ply of a rollout).
+
+    Returns:
+      int64[B]; -1 for rows with no legal action.
+    """
+    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), _keyed_uniforms(keys, counter))

@@ -8,6 +8,7 @@ sb3-contrib's MaskablePPO through `env_method("action_masks")`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,6 +87,25 @@ class BoardGameVecEnv(VecEnv):
     def action_masks(self) -> np.ndarray:
         """bool[B, A]: each learner's legal actions now."""
         return self._games.action_masks()
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """Everything that shapes what this env does next (the games, the seats, the generator),
+        as arrays that `np.savez` stores without pickling; `load_state_arrays` restores them."""
+        arrays = {f"state.{name}": value.copy() for name, value in self._games.state.__dict__.items()}
+        arrays["seats"] = self._games.seats.copy()
+        arrays["rng"] = np.array(json.dumps(self._rng.bit_generator.state))
+        return arrays
+
+    def load_state_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Restore what `state_arrays` returned (ValueError if it is for another game or size)."""
+        current = {**{f"state.{n}": v for n, v in self._games.state.__dict__.items()}, "seats": self._games.seats}
+        for name, value in current.items():
+            saved = arrays.get(name)
+            if saved is None or saved.shape != value.shape or saved.dtype != value.dtype:
+                found = None if saved is None else f"{saved.dtype}{saved.shape}"
+                raise ValueError(f"saved env field {name!r} is {found}, expected {value.dtype}{value.shape}")
+            value[...] = saved
+        self._rng.bit_generator.state = json.loads(str(arrays["rng"]))
 
     def close(self) -> None:
         pass

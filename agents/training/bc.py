@@ -35,6 +35,8 @@ from boardzoo.agents.validation import check_choice, check_ints, check_numbers
 from boardzoo.envs import make
 
 TARGETS = ("action", "policy")
+LOSS_WINDOW = 50
+"""steps over which the reported loss is averaged"""
 RESUMABLE_CHANGES = (*RUN_FIELDS, "keep_checkpoints", "checkpoint_interval", "log_interval")
 
 
@@ -192,8 +194,9 @@ class BCTrainer:
             "rng": json.dumps(self.rng.bit_generator.state),
             "step": self.step,
             "seconds": seconds,
+            "recent_losses": torch.tensor(self.losses[-LOSS_WINDOW:], dtype=torch.float64),
         }
-        final_loss = float(np.mean(self.losses[-50:])) if self.losses else None
+        final_loss = float(np.mean(self.losses[-LOSS_WINDOW:])) if self.losses else None
         return self.folder.save(
             self.step,
             self.game,
@@ -218,6 +221,7 @@ class BCTrainer:
         self.rng.bit_generator.state = json.loads(state["rng"])
         self.step = int(state["step"])
         self.seconds = float(state["seconds"])
+        self.losses = [float(x) for x in state["recent_losses"]]
         tqdm.write(f"resuming {self.folder.path} from {path.name}", file=sys.stderr)
 
 

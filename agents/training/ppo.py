@@ -14,15 +14,17 @@ against a pool of its own past snapshots.
   policy).
 - Budget: `steps` counts environment steps (learner moves over all games).
 - Checkpoints: our format in the shared run folder (`boardzoo.agents.training.run_folder`;
-  the optimizer, pool and counters go in training_state.pt, loaded with weights_only=True).
-  SB3's zip, which unpickles on load, is never used. A stopped run resumes from its last
-  checkpoint with the same weights, optimizer, pool and step count. It is not bit-exact,
-  because the environments restart.
+  the optimizer, pool, counters and RNG states go in training_state.pt, loaded with
+  weights_only=True; the live games and SB3's last observations in npz files). SB3's zip,
+  which unpickles on load, is never used. Checkpoints are taken between rollouts, so a run
+  killed at any moment resumes from its last checkpoint into the same later checkpoints as a
+  run never interrupted (with a `steps` budget, which SB3 rounds up to whole rollouts).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -36,7 +38,7 @@ from sb3_contrib.common.maskable.policies import MaskableActorCriticPolicy
 from stable_baselines3.common.callbacks import BaseCallback
 from tqdm import tqdm
 
-from boardzoo.agents.models import load_checkpoint, load_training_state
+from boardzoo.agents.models import load_arrays, load_checkpoint, load_training_state
 from boardzoo.agents.models.ppo_network import PPONetwork, PPONetworkConfig, build_ppo_network, ppo_policy_kwargs
 from boardzoo.agents.search import sample_from_policy
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
@@ -140,7 +142,7 @@ class _SelfPlayCallback(BaseCallback):
         self.trainer = trainer
 
     def _on_rollout_start(self) -> None:
-        self.trainer.pool.draw(self.trainer.rng)
+        self.trainer.at_rollout_start(self.num_timesteps)
 
     def _on_step(self) -> bool:
         return self.trainer.after_step(self.num_timesteps)
@@ -186,34 +188,47 @@ class PPOTrainer:
         self.last_checkpoint = 0
         self.run_state: Run | None = None
 
+    def at_rollout_start(self, timesteps: int) -> None:
+        """Checkpoint if one is due (between rollouts the rollout buffer is empty, so a checkpoint
+        here holds everything that shapes the rest of the run), then draw this rollout's opponent."""
+        if timesteps - self.last_checkpoint >= self.config.checkpoint_interval:
+            self.checkpoint(timesteps)
+        self.pool.draw(self.rng)
+
     def after_step(self, timesteps: int) -> bool:
-        """Snapshots, checkpoints and progress after each environment step; False stops learning."""
-        config = self.config
-        if timesteps - self.last_snapshot >= config.snapshot_interval:
+        """Snapshots and progress after each environment step; False stops learning (a stop
+        signal or the time budget; SB3 itself ends the run at the step budget, after its update)."""
+        if timesteps - self.last_snapshot >= self.config.snapshot_interval:
             self.pool.add(self.network)
             self.last_snapshot = timesteps
-        if timesteps - self.last_checkpoint >= config.checkpoint_interval:
-            self.checkpoint(timesteps)
-        assert self.run_state is not None
-        return self.run_state.tick(timesteps, self.network)
+        run = self.run_state
+        assert run is not None
+        run.tick(timesteps, self.network)
+        out_of_time = run.budget.minutes is not None and run.seconds >= 60 * run.budget.minutes
+        return not (run.stop.requested or out_of_time)
 
     def checkpoint(self, timesteps: int) -> Path:
         seconds = self.run_state.seconds if self.run_state is not None else self.seconds
+        model = self.model
+        numpy_global = np.random.get_state()
         state = {
-            "optimizer": self.model.policy.optimizer.state_dict(),
+            "optimizer": model.policy.optimizer.state_dict(),
             "pool": [dict(s) for s in self.pool.snapshots],
             "timesteps": timesteps,
+            "updates": model._n_updates,
             "elapsed": seconds,
             "last_snapshot": self.last_snapshot,
+            "torch_rng": torch.get_rng_state(),
+            "pool_rng": json.dumps(self.rng.bit_generator.state),
         }
-        path = self.folder.save(
-            timesteps,
-            self.game,
-            self.network,
-            training_config=self.config.to_dict(),
-            training_state=state,
-            extra={"agent": "ppo"},
-        )
+        arrays = {
+            "env": self.env.state_arrays(),
+            "rollout": {"last_obs": model._last_obs, "last_episode_starts": model._last_episode_starts},
+            "numpy_global": {"keys": numpy_global[1], "position": np.array(numpy_global[2:4], np.int64),
+                             "cached_gaussian": np.array(numpy_global[4], np.float64)},
+        }  # fmt: skip
+        path = self.folder.save(timesteps, self.game, self.network, training_config=self.config.to_dict(),
+                                training_state=state, arrays=arrays, extra={"agent": "ppo"})  # fmt: skip
         self.folder.log(
             {"kind": "checkpoint", "step": timesteps, "elapsed_s": seconds, "snapshots": len(self.pool.snapshots)}
         )
@@ -230,14 +245,25 @@ class PPOTrainer:
         check_resumable(self.folder.path, checkpoint.config["training"], self.config.to_dict(), RESUMABLE_CHANGES)
         self.network.load_state_dict(checkpoint.network.state_dict())
         state = load_training_state(path)
-        self.model.policy.optimizer.load_state_dict(state["optimizer"])
+        model = self.model
+        model.policy.optimizer.load_state_dict(state["optimizer"])
         self.pool.snapshots = list(state["pool"])
         self.seconds = float(state["elapsed"])
-        self.last_checkpoint = int(state["timesteps"])
+        self.last_checkpoint = model.num_timesteps = int(state["timesteps"])
         self.last_snapshot = int(state["last_snapshot"])
-        self.model.num_timesteps = int(state["timesteps"])
+        model._n_updates = int(state["updates"])
+        torch.set_rng_state(state["torch_rng"])
+        self.rng.bit_generator.state = json.loads(state["pool_rng"])
+        self.env.load_state_arrays(load_arrays(path, "env"))
+        rollout = load_arrays(path, "rollout")
+        model._last_obs, model._last_episode_starts = rollout["last_obs"], rollout["last_episode_starts"]
+        numpy_global = load_arrays(path, "numpy_global")
+        position, has_gaussian = (int(x) for x in numpy_global["position"])
+        np.random.set_state(
+            ("MT19937", numpy_global["keys"], position, has_gaussian, float(numpy_global["cached_gaussian"]))
+        )
         tqdm.write(f"resuming {self.folder.path} from {path.name}", file=sys.stderr)
-        return int(state["timesteps"])
+        return model.num_timesteps
 
     def run(self) -> Path:
         """Train until the budget is spent (or Ctrl-C/SIGTERM); returns the final checkpoint."""

@@ -1,0 +1,120 @@
+"""Fault tests for the three trainers, run as a user runs them (the `boardzoo` command in a
+subprocess): SIGKILL at a random moment after the first checkpoint, and in the middle of
+writing one, then the same command again; the resumed run must end in byte-identical
+checkpoints to a run never interrupted. A full disk (a file-size limit) must fail with one line
+naming the file, leave no damaged checkpoint, and resume once space is back."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boardzoo.agents.models import load_arrays, read_config
+
+EXPERT_ITERATION = ["train", "tic_tac_toe", "--network.blocks", "1", "--network.channels", "8",
+                    "--selfplay.batch-size", "16", "--selfplay.simulations", "8", "--selfplay.cheap-simulations",
+                    "2", "--learner.batch-size", "32", "--min-positions", "100", "--checkpoint-interval", "10",
+                    "--evaluation.interval", "-1", "--no-tensorboard", "--steps", "120"]  # fmt: skip
+PPO = ["ppo", "tic_tac_toe", "--network.trunk.blocks", "1", "--network.trunk.channels", "8", "--num-envs", "16",
+       "--n-steps", "16", "--batch-size", "64", "--n-epochs", "1", "--checkpoint-interval", "256",
+       "--snapshot-interval", "512", "--steps", "3072"]  # fmt: skip
+BC = ["bc", "tic_tac_toe", "--network.blocks", "1", "--network.channels", "8", "--checkpoint-interval", "10",
+      "--batch-size", "32", "--steps", "300"]  # fmt: skip
+COMMON = ["--minutes", "None", "--threads", "1", "--no-progress-bar"]
+TRAINERS = {"expert_iteration": EXPERT_ITERATION, "ppo": PPO, "bc": BC}
+
+
+@pytest.fixture(scope="module")
+def bc_dataset(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("data") / "expert.npz"
+    subprocess.run([*command("bc", path.parent / "unused", path), "--steps", "1"], check=True, capture_output=True)
+    return path
+
+
+def command(trainer: str, out: Path, dataset: Path | None = None) -> list[str]:
+    args = [*TRAINERS[trainer], *COMMON, "--out", str(out)]
+    if trainer == "bc":
+        args += ["--dataset", str(dataset), "--expert", "uct:8", "--expert-games", "16"]
+    return [sys.executable, "-m", "boardzoo.agents.cli", *args]
+
+
+def final_checkpoint(out: Path) -> Path:
+    return out / "checkpoints" / (out / "latest").read_text().strip()
+
+
+def assert_identical(a: Path, b: Path) -> None:
+    assert a.name == b.name
+    assert (a / "model.safetensors").read_bytes() == (b / "model.safetensors").read_bytes(), a.name
+    for stem in ("replay", "selfplay"):
+        if (a / f"{stem}.npz").is_file():
+            x, y = load_arrays(a, stem), load_arrays(b, stem)
+            for key in x:
+                np.testing.assert_array_equal(x[key], y[key], err_msg=f"{stem}/{key}")
+
+
+def kill_midway(args: list[str], out: Path, *, during_save: bool, rng: np.random.Generator) -> str:
+    """Start the run and SIGKILL it after its first checkpoint (at a random moment, or while a
+    checkpoint is being written); returns what was caught."""
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    checkpoints = out / "checkpoints"
+    try:
+        while not (out / "latest").is_file() and process.poll() is None:
+            time.sleep(0.002)
+        if during_save:
+            while process.poll() is None:
+                if checkpoints.is_dir() and any(e.name.startswith(".staging-") for e in os.scandir(checkpoints)):
+                    break
+        else:
+            time.sleep(float(rng.uniform(0.0, 0.5)))
+        caught = process.poll() is None
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait()
+    return "killed" if caught else "finished first"
+
+
+@pytest.mark.parametrize("trainer", sorted(TRAINERS))
+def test_sigkill_at_random_moments_and_mid_save_then_resume_is_byte_identical(trainer, tmp_path, bc_dataset):
+    whole = tmp_path / "whole"
+    subprocess.run(command(trainer, whole, bc_dataset), check=True, capture_output=True)
+    rng = np.random.default_rng(abs(hash(trainer)) % 2**32)
+    outcomes = []
+    for attempt, during_save in enumerate((False, True, True)):
+        out = tmp_path / f"killed{attempt}"
+        outcomes.append(kill_midway(command(trainer, out, bc_dataset), out, during_save=during_save, rng=rng))
+        resumed = subprocess.run(command(trainer, out, bc_dataset), capture_output=True, text=True)
+        assert resumed.returncode == 0, resumed.stderr[-2000:]
+        assert not any(p.name.startswith(".staging-") for p in (out / "checkpoints").iterdir())
+        assert_identical(final_checkpoint(whole), final_checkpoint(out))
+    assert "killed" in outcomes, f"no run could be killed before it ended: {outcomes}"
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_fails_cleanly_and_the_run_resumes(tmp_path):
+    whole = tmp_path / "whole"
+    subprocess.run(command("expert_iteration", whole), check=True, capture_output=True)
+    out = tmp_path / "full"
+    limited = subprocess.run(command("expert_iteration", out), capture_output=True, text=True,
+                             preexec_fn=_limit_file_size(96 * 1024))  # fmt: skip
+    assert limited.returncode == 2, limited.stderr[-2000:]
+    lines = [line for line in limited.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "cannot write" in lines[0] and str(out) in lines[0], limited.stderr[-2000:]
+    latest = final_checkpoint(out)
+    read_config(latest)  # the checkpoint `latest` names is complete and intact
+    resumed = subprocess.run(command("expert_iteration", out), capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert_identical(final_checkpoint(whole), final_checkpoint(out))

@@ -10,14 +10,12 @@ import numpy as np
 from boardzoo.agents.search import (
     Evaluator,
     GumbelConfig,
-    GumbelOutput,
     RolloutEvaluator,
     SearchConfig,
     SearchOutput,
-    gumbel_search,
     policy_from_visits,
+    run_search,
     sample_from_policy,
-    search,
 )
 from boardzoo.envs import Game, State
 
@@ -42,23 +40,16 @@ class SearchPlayer:
         self.evaluator = evaluator
         self.config = config
         self.temperature = temperature
-        self.last_search: SearchOutput | GumbelOutput | None = None
+        self.last_search: SearchOutput | None = None
 
     def act(self, state: State, rng: np.random.Generator) -> np.ndarray:
         keys = rng.integers(0, 2**63, size=state.batch_size, dtype=np.int64).astype(np.uint64)
-        if isinstance(self.config, GumbelConfig):
-            gumbel = gumbel_search(self.game, state, self.evaluator, self.config, keys)
-            self.last_search = gumbel
-            return gumbel.action
-        output = search(self.game, state, self.evaluator, self.config, keys)
-        self.last_search = output
-        policy = policy_from_visits(output.visits, self.temperature)
+        output = self.last_search = run_search(self.game, state, self.evaluator, self.config, keys)
+        if self.temperature == 0 or isinstance(self.config, GumbelConfig):
+            return output.action
         actions = np.full(state.batch_size, -1, dtype=np.int64)
         live = np.flatnonzero(~state.done)
-        if self.temperature == 0:
-            actions[live] = policy[live].argmax(axis=1)
-        else:
-            actions[live] = sample_from_policy(policy[live], rng)
+        actions[live] = sample_from_policy(policy_from_visits(output.visits[live], self.temperature), rng)
         return actions
 
 

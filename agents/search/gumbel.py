@@ -15,16 +15,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from boardzoo.agents.search.driver import (
+    Rules,
+    SearchOutput,
+    check_keys,
+    derive_keys,
+    evaluate_roots,
+    new_tree,
+    simulate,
+)
 from boardzoo.agents.search.evaluators import Evaluator
-from boardzoo.agents.search.mcts import check_keys, derive_keys, evaluate_roots, expand_and_evaluate, new_tree
+from boardzoo.agents.search.selection import GUMBEL, root_sigma
 from boardzoo.agents.search.tree import Tree
 from boardzoo.agents.validation import check_ints, check_numbers
 from boardzoo.envs import Game, State
-
-_NEGLIGIBLE = -1e9
 
 
 @dataclass(frozen=True)
@@ -47,27 +53,8 @@ class GumbelConfig:
         check_numbers(self, ("c_visit", "c_scale", "gumbel_scale"), low=0)
 
 
-@dataclass(frozen=True)
-class GumbelOutput:
-    """Root results of B Gumbel searches.
-
-    Attributes:
-      action: int64[B], the action to play (-1 for finished roots).
-      improved_policy: float32[B, A], softmax(logits + σ(completed q̂)) over legal actions.
-      visits: int32[B, A], root child visits.
-      q: float32[B, A], completed Q of the root actions for the root player.
-      prior: float32[B, A], the root prior.
-      root_value: float32[B], mean value of the root.
-      tree: the full tree.
-    """
-
-    action: np.ndarray
-    improved_policy: np.ndarray
-    visits: np.ndarray
-    q: np.ndarray
-    prior: np.ndarray
-    root_value: np.ndarray
-    tree: Tree
+GumbelOutput = SearchOutput
+"""Gumbel search returns the common `SearchOutput` (its `policy` is the improved policy)."""
 
 
 def considered_visit_sequence(num_considered: int, simulations: int) -> list[int]:
@@ -107,132 +94,6 @@ def gumbel_noise(keys: np.ndarray, num_actions: int, scale: float) -> np.ndarray
     return -np.log(-np.log(uniform)) * scale
 
 
-@numba.njit(cache=True)
-def _sigma_completed_q(
-    tree_children_visits,
-    children_value_sum,
-    children_prior,
-    children_legal,
-    node_raw_value,
-    b,
-    node,
-    c_visit,
-    c_scale,
-    out,
-):
-    # out[a] = σ(q̂(a)) for the node's legal actions: Q completed by the mixed value, rescaled
-    # to [0, 1] over legal actions, times (c_visit + max visits) * c_scale.
-    num_actions = out.shape[0]
-    total_visits, max_visits, visited_prior, weighted_q = 0, 0, 0.0, 0.0
-    for a in range(num_actions):
-        n = tree_children_visits[b, node, a]
-        total_visits += n
-        max_visits = max(max_visits, n)
-        if n > 0:
-            p = max(children_prior[b, node, a], 1e-12)
-            visited_prior += p
-            weighted_q += p * children_value_sum[b, node, a] / n
-    mixed = node_raw_value[b, node]
-    if total_visits > 0:
-        mixed = (node_raw_value[b, node] + total_visits * weighted_q / visited_prior) / (total_visits + 1)
-    low, high = np.inf, -np.inf
-    for a in range(num_actions):
-        n = tree_children_visits[b, node, a]
-        q = children_value_sum[b, node, a] / n if n > 0 else mixed
-        out[a] = q
-        if children_legal[b, node, a]:
-            low = min(low, q)
-            high = max(high, q)
-    span = max(high - low, 1e-8)
-    scale = (c_visit + max_visits) * c_scale
-    for a in range(num_actions):
-        out[a] = (out[a] - low) / span * scale if children_legal[b, node, a] else 0.0
-
-
-@numba.njit(cache=True)
-def _select(
-    node_visits,
-    node_terminal,
-    node_raw_value,
-    children_index,
-    children_prior,
-    children_visits,
-    children_value_sum,
-    children_legal,
-    active,
-    gumbel,
-    root_logits,
-    considered_visit,
-    c_visit,
-    c_scale,
-    out_node,
-    out_action,
-):
-    # Root: among actions whose visit count equals considered_visit[b], the largest
-    # g + logits + σ(q̂). Below: argmax of improved policy - visits / (1 + total visits).
-    num_actions = children_index.shape[2]
-    sigma = np.empty(num_actions)
-    improved = np.empty(num_actions)
-    for b in range(children_index.shape[0]):
-        out_node[b] = -1
-        out_action[b] = -1
-        if not active[b]:
-            continue
-        node = 0
-        while True:
-            if node_terminal[b, node]:
-                out_node[b] = node
-                break
-            _sigma_completed_q(
-                children_visits,
-                children_value_sum,
-                children_prior,
-                children_legal,
-                node_raw_value,
-                b,
-                node,
-                c_visit,
-                c_scale,
-                sigma,
-            )
-            best, best_score = -1, -np.inf
-            if node == 0:
-                for a in range(num_actions):
-                    if children_legal[b, 0, a] and children_visits[b, 0, a] == considered_visit[b]:
-                        score = max(_NEGLIGIBLE, gumbel[b, a] + root_logits[b, a] + sigma[a])
-                        if score > best_score:
-                            best, best_score = a, score
-                if best < 0:  # cannot happen with a consistent schedule; stay safe: least visited
-                    for a in range(num_actions):
-                        fewer = best < 0 or children_visits[b, 0, a] < children_visits[b, 0, best]
-                        if children_legal[b, 0, a] and fewer:
-                            best = a
-            else:
-                top = -np.inf
-                for a in range(num_actions):
-                    improved[a] = -np.inf
-                    if children_legal[b, node, a]:
-                        improved[a] = np.log(max(children_prior[b, node, a], 1e-12)) + sigma[a]
-                        top = max(top, improved[a])
-                weights_total, visits_total = 0.0, 0
-                for a in range(num_actions):
-                    if children_legal[b, node, a]:
-                        improved[a] = np.exp(improved[a] - top)
-                        weights_total += improved[a]
-                        visits_total += children_visits[b, node, a]
-                for a in range(num_actions):
-                    if children_legal[b, node, a]:
-                        score = improved[a] / weights_total - children_visits[b, node, a] / (1.0 + visits_total)
-                        if score > best_score:
-                            best, best_score = a, score
-            child = children_index[b, node, best]
-            if child < 0:
-                out_node[b] = node
-                out_action[b] = best
-                break
-            node = child
-
-
 def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelConfig, keys: np.ndarray) -> GumbelOutput:
     """Gumbel search from each of the B roots (finished roots are skipped).
 
@@ -244,7 +105,7 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
       keys: uint64[B], one random key per row; equal keys give equal searches, batched or not.
     """
     keys = check_keys(keys, root.batch_size)
-    batch, num_actions = root.batch_size, game.num_actions
+    num_actions = game.num_actions
     tree, store, active = new_tree(game, root, config.simulations)
     logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
     legal = root.legal_action_mask
@@ -252,29 +113,17 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
     gumbel = gumbel_noise(keys, num_actions, config.gumbel_scale)
     num_considered = np.minimum(legal.sum(axis=1), config.max_considered_actions)
     table = considered_visit_table(config.max_considered_actions, config.simulations)
-    node = np.empty(batch, dtype=np.int32)
-    action = np.empty(batch, dtype=np.int32)
-    for simulation in range(config.simulations):
-        _select(
-            tree.node_visits,
-            tree.node_terminal,
-            tree.node_raw_value,
-            tree.children_index,
-            tree.children_prior,
-            tree.children_visits,
-            tree.children_value_sum,
-            tree.children_legal,
-            active,
-            gumbel,
-            root_logits,
-            table[num_considered, simulation],
-            config.c_visit,
-            config.c_scale,
-            node,
-            action,
-        )
-        leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
-        tree.backup(leaf, value)
+    considered = np.ascontiguousarray(table[num_considered])  # int32[B, S]
+    rules = Rules(
+        root=GUMBEL,
+        interior=GUMBEL,
+        c_visit=config.c_visit,
+        c_scale=config.c_scale,
+        gumbel=gumbel,
+        root_logits=root_logits,
+        considered_visits=considered,
+    )
+    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
     return _root_output(tree, root, root_logits, gumbel, prior, config)
 
 
@@ -284,7 +133,7 @@ def _root_output(
     batch, num_actions = root_logits.shape
     legal = root.legal_action_mask
     sigma = np.zeros((batch, num_actions))
-    _root_sigma(
+    root_sigma(
         tree.children_visits,
         tree.children_value_sum,
         tree.children_prior,
@@ -305,26 +154,6 @@ def _root_output(
     final = np.where(legal & (visits == most), gumbel + root_logits + sigma, -np.inf)
     action = np.where(root.done, -1, final.argmax(axis=1)).astype(np.int64)
     return GumbelOutput(action, improved.astype(np.float32), visits.copy(), completed, prior, tree.root_value(), tree)
-
-
-@numba.njit(cache=True)
-def _root_sigma(
-    children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit, c_scale, out
-):
-    for b in range(out.shape[0]):
-        if active[b]:
-            _sigma_completed_q(
-                children_visits,
-                children_value_sum,
-                children_prior,
-                children_legal,
-                node_raw_value,
-                b,
-                0,
-                c_visit,
-                c_scale,
-                out[b],
-            )
 
 
 def _completed_root_q(tree: Tree) -> np.ndarray:

@@ -17,9 +17,6 @@ from typing import ClassVar
 import numba
 import numpy as np
 
-SELECT_PUCT = 0
-SELECT_UCT = 1
-
 
 @dataclass(frozen=True)
 class Tree:
@@ -91,73 +88,6 @@ class Tree:
         """float32[B, A]: mean value of each root action for the root player (0 if unvisited)."""
         visits = self.children_visits[:, self.ROOT_INDEX]
         return self.children_value_sum[:, self.ROOT_INDEX] / np.maximum(visits, 1)
-
-
-@numba.njit(cache=True)
-def select_leaves(
-    node_visits,
-    node_terminal,
-    children_index,
-    children_prior,
-    children_visits,
-    children_value_sum,
-    children_legal,
-    active,
-    rule,
-    exploration,
-    fpu_reduction,
-    out_node,
-    out_action,
-):
-    # For each active row, descend from the root to a node whose chosen action is not expanded
-    # yet (out_action >= 0) or to a terminal node (out_action = -1); inactive rows get -1, -1.
-    # PUCT: Q + c * P * sqrt(N) / (1 + n), unvisited Q = the node's mean value minus
-    # fpu_reduction * sqrt(prior mass already visited) (first-play urgency).
-    # UCT: Q + c * sqrt(ln N / n), unvisited actions first. Ties go to the lowest action.
-    num_actions = children_index.shape[2]
-    for b in range(children_index.shape[0]):
-        out_node[b] = -1
-        out_action[b] = -1
-        if not active[b]:
-            continue
-        node = 0
-        while True:
-            if node_terminal[b, node]:
-                out_node[b] = node
-                break
-            parent_visits = max(node_visits[b, node], 1)
-            value_sum, visit_count, visited_prior = 0.0, 0, 0.0
-            for a in range(num_actions):
-                if children_visits[b, node, a] > 0:
-                    value_sum += children_value_sum[b, node, a]
-                    visit_count += children_visits[b, node, a]
-                    visited_prior += children_prior[b, node, a]
-            fpu = 0.0
-            if visit_count > 0:
-                fpu = value_sum / visit_count - fpu_reduction * np.sqrt(visited_prior)
-            best, best_score = -1, -np.inf
-            log_parent = np.log(parent_visits)
-            sqrt_parent = np.sqrt(parent_visits)
-            for a in range(num_actions):
-                if not children_legal[b, node, a]:
-                    continue
-                n = children_visits[b, node, a]
-                if rule == SELECT_UCT:
-                    if n == 0:
-                        score = np.inf
-                    else:
-                        score = children_value_sum[b, node, a] / n + exploration * np.sqrt(log_parent / n)
-                else:
-                    q = children_value_sum[b, node, a] / n if n > 0 else fpu
-                    score = q + exploration * children_prior[b, node, a] * sqrt_parent / (1 + n)
-                if score > best_score:
-                    best, best_score = a, score
-            child = children_index[b, node, best]
-            if child < 0:
-                out_node[b] = node
-                out_action[b] = best
-                break
-            node = child
 
 
 @numba.njit(cache=True)

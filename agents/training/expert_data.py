@@ -32,7 +32,6 @@ from tqdm import tqdm
 
 from boardzoo.agents.atomic import write_atomically
 from boardzoo.agents.players import Player, SearchPlayer
-from boardzoo.agents.search import GumbelOutput, policy_from_visits
 from boardzoo.envs import Game, make, sample_legal_actions
 
 ARRAYS = ("observation", "legal", "action", "policy", "has_policy", "z")
@@ -160,9 +159,7 @@ def _play_batch(
 
 
 def _expert_policy(expert: Player, rows: int, num_actions: int) -> tuple[np.ndarray, np.ndarray]:
-    search = getattr(expert, "last_search", None) if isinstance(expert, SearchPlayer) else None
-    if isinstance(search, GumbelOutput):
-        return search.improved_policy.astype(np.float32), np.ones(rows, bool)
-    if search is not None and search.visits.shape[0] == rows:
-        return policy_from_visits(search.visits, 1.0), np.ones(rows, bool)
+    search = expert.last_search if isinstance(expert, SearchPlayer) else None
+    if search is not None and search.policy.shape[0] == rows:
+        return search.policy.astype(np.float32), np.ones(rows, bool)
     return np.zeros((rows, num_actions), np.float32), np.zeros(rows, bool)

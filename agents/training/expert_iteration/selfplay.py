@@ -18,15 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boardzoo.agents.search import (
-    Evaluator,
-    GumbelConfig,
-    SearchConfig,
-    gumbel_search,
-    policy_from_visits,
-    sample_from_policy,
-    search,
-)
+from boardzoo.agents.search import Evaluator, GumbelConfig, SearchConfig, run_search, sample_from_policy
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import outcome_targets
 from boardzoo.agents.validation import check_choice, check_ints, check_numbers
@@ -122,23 +114,16 @@ class SelfPlay:
         state = self.state
         keys = self.rng.integers(0, 2**63, size=state.batch_size, dtype=np.int64).astype(np.uint64)
         start = time.perf_counter()
-        config = self.config.search_config(full)
-        if isinstance(config, GumbelConfig):
-            gumbel = gumbel_search(self.game, state, self.evaluator, config, keys)
-            actions, policy, root_value = gumbel.action, gumbel.improved_policy, gumbel.root_value
-        else:
-            output = search(self.game, state, self.evaluator, config, keys)
-            actions, policy, root_value = self._puct_actions(state, output.visits), None, output.root_value
-            if full:
-                policy = policy_from_visits(output.visits, 1.0)
+        output = run_search(self.game, state, self.evaluator, self.config.search_config(full), keys)
+        actions = output.action if self.config.algorithm == "gumbel" else self._puct_actions(state, output.visits)
         self.search_seconds += time.perf_counter() - start
         if full:
-            self._record(state, policy, root_value)
+            self._record(state, output.policy, output.root_value)
             self.full_moves += 1
         self.moves += 1
-        next_state = self.game.step(state, actions)
-        finished = self._finish_games(next_state)
-        self.state = reset_finished(self.game, next_state, self.template, in_place=True)
+        self.game.step(state, actions, in_place=True)  # self-play owns its games
+        finished = self._finish_games(state)
+        reset_finished(self.game, state, self.template, in_place=True)
         return finished
 
     def _puct_actions(self, state: State, visits: np.ndarray) -> np.ndarray:

@@ -49,6 +49,7 @@ def select_leaves(
     # yet (out_action >= 0) or to a terminal node (out_action = -1); inactive rows get -1, -1.
     num_actions = children_index.shape[2]
     scratch = np.empty((2, num_actions))
+    stats = (children_visits, children_value_sum, children_prior, children_legal, node_raw_value)
     for b in range(children_index.shape[0]):
         out_node[b] = -1
         out_action[b] = -1
@@ -61,18 +62,7 @@ def select_leaves(
                 break
             rule = root_rule if node == 0 else interior_rule
             if rule == GUMBEL:
-                _sigma_completed_q(
-                    children_visits,
-                    children_value_sum,
-                    children_prior,
-                    children_legal,
-                    node_raw_value,
-                    b,
-                    node,
-                    c_visit,
-                    c_scale,
-                    scratch[0],
-                )
+                _sigma_completed_q(stats, b, node, c_visit, c_scale, scratch[0])
                 if node == 0:
                     best = _gumbel_root(
                         children_visits, children_legal, gumbel, root_logits, considered_visit, b, scratch[0]
@@ -187,11 +177,11 @@ def _gumbel_interior(children_visits, children_prior, children_legal, b, node, s
 
 
 @numba.njit(cache=True)
-def _sigma_completed_q(
-    children_visits, children_value_sum, children_prior, children_legal, node_raw_value, b, node, c_visit, c_scale, out
-):
+def _sigma_completed_q(stats, b, node, c_visit, c_scale, out):
     # out[a] = σ(q̂(a)) for the node's legal actions: Q completed by the mixed value, rescaled
-    # to [0, 1] over legal actions, times (c_visit + max visits) * c_scale.
+    # to [0, 1] over legal actions, times (c_visit + max visits) * c_scale. `stats` is
+    # (children_visits, children_value_sum, children_prior, children_legal, node_raw_value).
+    children_visits, children_value_sum, children_prior, children_legal, node_raw_value = stats
     num_actions = out.shape[0]
     total_visits, max_visits, visited_prior, weighted_q = 0, 0, 0.0, 0.0
     for a in range(num_actions):
@@ -224,17 +214,7 @@ def root_sigma(
     children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit, c_scale, out
 ):
     # out[b] = σ(q̂) at the root of each active row.
+    stats = (children_visits, children_value_sum, children_prior, children_legal, node_raw_value)
     for b in range(out.shape[0]):
         if active[b]:
-            _sigma_completed_q(
-                children_visits,
-                children_value_sum,
-                children_prior,
-                children_legal,
-                node_raw_value,
-                b,
-                0,
-                c_visit,
-                c_scale,
-                out[b],
-            )
+            _sigma_completed_q(stats, b, 0, c_visit, c_scale, out[b])

@@ -38,6 +38,8 @@ class SearchOutput:
       prior: float32[B, A], the root prior (after noise).
       root_value: float32[B], mean value of the root for its player.
       tree: the full tree.
+      proofs: int8[B, A], with the MCTS-solver on: each root action's proven value for the
+        root player (+1, 0, -1; `Tree.UNPROVEN` where not proven); None otherwise.
     """
 
     action: np.ndarray
@@ -47,6 +49,7 @@ class SearchOutput:
     prior: np.ndarray
     root_value: np.ndarray
     tree: Tree
+    proofs: np.ndarray | None = None
 
     @property
     def improved_policy(self) -> np.ndarray:
@@ -67,6 +70,7 @@ class Rules:
     gumbel: np.ndarray | None = None  # float64[B, A], Gumbel root noise (Gumbel root only)
     root_logits: np.ndarray | None = None  # float[B, A], normalised root logits (Gumbel root only)
     considered_visits: np.ndarray | None = None  # int32[B, S]: per simulation, the visit target at the root
+    solver: bool = False  # MCTS-solver: propagate proven values, take proven wins, avoid proven losses
 
 
 def simulate(
@@ -98,6 +102,9 @@ def simulate(
             tree.children_visits,
             tree.children_value_sum,
             tree.children_legal,
+            tree.node_proven,
+            tree.node_player,
+            rules.solver,
             active,
             rules.root,
             rules.interior,
@@ -113,6 +120,32 @@ def simulate(
         )
         leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
         tree.backup(leaf, value)
+        if rules.solver:
+            tree.propagate_proofs(leaf)
+
+
+def root_proofs(tree: Tree) -> np.ndarray:
+    """int8[B, A]: each root action's proven value for the root player (UNPROVEN if unknown)."""
+    proofs = np.full(tree.children_index.shape[::2], Tree.UNPROVEN, np.int8)
+    for b, a in zip(*np.nonzero(tree.children_index[:, 0] >= 0), strict=True):
+        child = tree.children_index[b, 0, a]
+        value = tree.node_proven[b, child]
+        if value != Tree.UNPROVEN:
+            proofs[b, a] = value if tree.node_player[b, child] == tree.node_player[b, 0] else -value
+    return proofs
+
+
+def solver_action(action: np.ndarray, visits: np.ndarray, proofs: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """int64[B]: `action`, except that a proven win is always taken (the most visited one) and a
+    proven loss is never chosen while a legal action is not proven lost."""
+    action = action.copy()
+    for b in np.flatnonzero(action >= 0):
+        wins = proofs[b] == 1
+        if wins.any():
+            action[b] = int(np.where(wins, visits[b], -1).argmax())
+        elif proofs[b, action[b]] == -1 and (legal[b] & (proofs[b] != -1)).any():
+            action[b] = int(np.where(legal[b] & (proofs[b] != -1), visits[b], -1).argmax())
+    return action
 
 
 def derive_keys(keys: np.ndarray, index: int) -> np.ndarray:
@@ -213,6 +246,7 @@ def expand_and_evaluate(
         tree.node_terminal,
         tree.children_legal,
         tree.terminal_value,
+        tree.node_proven,
         tree.node_raw_value,
         tree.num_nodes,
         rows,

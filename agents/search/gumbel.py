@@ -24,12 +24,14 @@ from boardzoo.agents.search.driver import (
     derive_keys,
     evaluate_roots,
     new_tree,
+    root_proofs,
     simulate,
+    solver_action,
 )
 from boardzoo.agents.search.evaluators import Evaluator
 from boardzoo.agents.search.selection import GUMBEL, root_sigma
 from boardzoo.agents.search.tree import Tree
-from boardzoo.agents.validation import check_ints, check_numbers
+from boardzoo.agents.validation import check_bools, check_ints, check_numbers
 from boardzoo.envs import Game, State
 
 
@@ -48,9 +50,14 @@ class GumbelConfig:
     gumbel_scale: float = 1.0
     """0 makes the root choice deterministic (evaluation play)"""
 
+    solver: bool = False
+    """MCTS-solver: propagate proven wins and losses up the tree, take proven wins and avoid
+    proven losses in selection and in the chosen action"""
+
     def __post_init__(self) -> None:
         check_ints(self, ("simulations", "max_considered_actions"))
         check_numbers(self, ("c_visit", "c_scale", "gumbel_scale"), low=0)
+        check_bools(self, ("solver",))
 
 
 GumbelOutput = SearchOutput
@@ -122,6 +129,7 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
         gumbel=gumbel,
         root_logits=root_logits,
         considered_visits=considered,
+        solver=config.solver,
     )
     simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
     return _root_output(tree, root, root_logits, gumbel, prior, config)
@@ -153,7 +161,11 @@ def _root_output(
     most = visits.max(axis=1, keepdims=True)
     final = np.where(legal & (visits == most), gumbel + root_logits + sigma, -np.inf)
     action = np.where(root.done, -1, final.argmax(axis=1)).astype(np.int64)
-    return GumbelOutput(action, improved.astype(np.float32), visits.copy(), completed, prior, tree.root_value(), tree)
+    proofs = root_proofs(tree) if config.solver else None
+    if proofs is not None:
+        action = solver_action(action, visits, proofs, legal)
+    policy = improved.astype(np.float32)
+    return GumbelOutput(action, policy, visits.copy(), completed, prior, tree.root_value(), tree, proofs)
 
 
 def _completed_root_q(tree: Tree) -> np.ndarray:

@@ -20,12 +20,14 @@ from boardzoo.agents.search.driver import (
     check_keys,
     evaluate_roots,
     new_tree,
+    root_proofs,
     simulate,
+    solver_action,
 )
 from boardzoo.agents.search.evaluators import Evaluator
 from boardzoo.agents.search.policy import policy_from_visits
 from boardzoo.agents.search.selection import RULES
-from boardzoo.agents.validation import check_choice, check_ints, check_numbers
+from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
 from boardzoo.envs import Game, State
 
 
@@ -46,12 +48,17 @@ class SearchConfig:
     dirichlet_fraction: float = 0.0
     """share of root prior replaced by Dirichlet noise (0 = no noise)"""
 
+    solver: bool = False
+    """MCTS-solver: propagate proven wins and losses up the tree, take proven wins and avoid
+    proven losses in selection and in the chosen action"""
+
     def __post_init__(self) -> None:
         check_ints(self, ("simulations",))
         check_choice(self, "rule", ("puct", "uct"))
         check_numbers(self, ("dirichlet_fraction",), low=0, high=1)
         check_numbers(self, ("exploration", "fpu_reduction"), low=0)
         check_numbers(self, ("dirichlet_alpha",), low=0, low_open=True)
+        check_bools(self, ("solver",))
 
 
 def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, keys: np.ndarray) -> SearchOutput:
@@ -72,11 +79,15 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
     noise = partial(_mix_dirichlet, config=config) if config.dirichlet_fraction > 0 else None
     _, prior = evaluate_roots(tree, game, root, evaluate, keys, active, noise=noise)
     rule = RULES[config.rule]
-    rules = Rules(root=rule, interior=rule, exploration=config.exploration, fpu_reduction=config.fpu_reduction)
+    rules = Rules(rule, rule, config.exploration, config.fpu_reduction, solver=config.solver)
     simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
     visits = tree.root_visits().copy()
     action = np.where(active, visits.argmax(axis=1), -1).astype(np.int64)
-    return SearchOutput(action, policy_from_visits(visits, 1.0), visits, tree.root_q(), prior, tree.root_value(), tree)
+    proofs = root_proofs(tree) if config.solver else None
+    if proofs is not None:
+        action = solver_action(action, visits, proofs, root.legal_action_mask)
+    policy = policy_from_visits(visits, 1.0)
+    return SearchOutput(action, policy, visits, tree.root_q(), prior, tree.root_value(), tree, proofs)
 
 
 def _mix_dirichlet(prior: np.ndarray, mask: np.ndarray, keys: np.ndarray, *, config: SearchConfig) -> np.ndarray:

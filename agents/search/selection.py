@@ -15,6 +15,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from boardzoo.agents.search.tree import UNPROVEN, proven_for_mover
+
 PUCT = 0
 UCT = 1
 GUMBEL = 2
@@ -32,6 +34,9 @@ def select_leaves(
     children_visits,
     children_value_sum,
     children_legal,
+    node_proven,
+    node_player,
+    solver,
     active,
     root_rule,
     interior_rule,
@@ -57,30 +62,29 @@ def select_leaves(
             continue
         node = 0
         while True:
-            if node_terminal[b, node]:
-                out_node[b] = node
+            if node_terminal[b, node] or (solver and node > 0 and node_proven[b, node] != UNPROVEN):
+                out_node[b] = node  # a terminal or proven node is a leaf with an exact value
                 break
-            rule = root_rule if node == 0 else interior_rule
-            if rule == GUMBEL:
-                _sigma_completed_q(stats, b, node, c_visit, c_scale, scratch[0])
-                if node == 0:
-                    best = _gumbel_root(
-                        children_visits, children_legal, gumbel, root_logits, considered_visit, b, scratch[0]
-                    )
-                else:
-                    best = _gumbel_interior(children_visits, children_prior, children_legal, b, node, scratch)
-            else:
-                best = _ucb(
+            best = _proven_choice(node_proven, node_player, children_index, children_legal, b, node) if solver else -1
+            if best < 0:
+                best = _rule_choice(
+                    root_rule if node == 0 else interior_rule,
+                    stats,
                     node_visits,
-                    children_prior,
-                    children_visits,
-                    children_value_sum,
-                    children_legal,
                     b,
                     node,
-                    rule,
                     exploration,
                     fpu_reduction,
+                    c_visit,
+                    c_scale,
+                    gumbel,
+                    root_logits,
+                    considered_visit,
+                    scratch,
+                )
+            if solver and best >= 0 and proven_for_mover(node_proven, node_player, children_index, b, node, best) == -1:
+                best = _avoid_proven_loss(
+                    node_proven, node_player, children_index, children_legal, children_visits, b, node, best
                 )
             child = children_index[b, node, best]
             if child < 0:
@@ -88,6 +92,66 @@ def select_leaves(
                 out_action[b] = best
                 break
             node = child
+
+
+@numba.njit(cache=True)
+def _rule_choice(
+    rule,
+    stats,
+    node_visits,
+    b,
+    node,
+    exploration,
+    fpu_reduction,
+    c_visit,
+    c_scale,
+    gumbel,
+    root_logits,
+    considered_visit,
+    scratch,
+):
+    # The action the selection rule picks at one node.
+    children_visits, children_value_sum, children_prior, children_legal, _ = stats
+    if rule == GUMBEL:
+        _sigma_completed_q(stats, b, node, c_visit, c_scale, scratch[0])
+        if node == 0:
+            return _gumbel_root(children_visits, children_legal, gumbel, root_logits, considered_visit, b, scratch[0])
+        return _gumbel_interior(children_visits, children_prior, children_legal, b, node, scratch)
+    return _ucb(
+        node_visits,
+        children_prior,
+        children_visits,
+        children_value_sum,
+        children_legal,
+        b,
+        node,
+        rule,
+        exploration,
+        fpu_reduction,
+    )
+
+
+@numba.njit(cache=True)
+def _proven_choice(node_proven, node_player, children_index, children_legal, b, node):
+    # A proven win for the mover is taken at once (-1 if there is none).
+    for a in range(children_index.shape[2]):
+        if children_legal[b, node, a] and proven_for_mover(node_proven, node_player, children_index, b, node, a) == 1:
+            return a
+    return -1
+
+
+@numba.njit(cache=True)
+def _avoid_proven_loss(node_proven, node_player, children_index, children_legal, children_visits, b, node, best):
+    # The least visited legal action not proven lost (the rule's choice if all are lost).
+    choice = -1
+    for a in range(children_index.shape[2]):
+        if not children_legal[b, node, a]:
+            continue
+        if proven_for_mover(node_proven, node_player, children_index, b, node, a) == -1:
+            continue
+        if choice < 0 or children_visits[b, node, a] < children_visits[b, node, choice]:
+            choice = a
+    return best if choice < 0 else choice
 
 
 @numba.njit(cache=True)

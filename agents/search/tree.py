@@ -17,6 +17,9 @@ from typing import ClassVar
 import numba
 import numpy as np
 
+UNPROVEN = 2
+"""`node_proven` of a node whose value is not proven (MCTS-solver)"""
+
 
 @dataclass(frozen=True)
 class Tree:
@@ -24,13 +27,15 @@ class Tree:
 
     ROOT_INDEX: ClassVar[int] = 0
     UNVISITED: ClassVar[int] = -1
+    UNPROVEN: ClassVar[int] = UNPROVEN
 
     node_visits: np.ndarray  # int32[B, N]
     node_value_sum: np.ndarray  # float32[B, N]
     node_player: np.ndarray  # int32[B, N]
     node_terminal: np.ndarray  # bool[B, N]
     node_raw_value: np.ndarray  # float32[B, N], the evaluator's (or exact terminal) value
-    terminal_value: np.ndarray  # float32[B, N], exact value of terminal nodes
+    terminal_value: np.ndarray  # float32[B, N], exact value of terminal (and proven) nodes
+    node_proven: np.ndarray  # int8[B, N], proven value for the player to move (+1, 0, -1) or UNPROVEN
     parents: np.ndarray  # int32[B, N], -1 at the root
     action_from_parent: np.ndarray  # int32[B, N]
     children_index: np.ndarray  # int32[B, N, A], UNVISITED where not expanded
@@ -50,6 +55,7 @@ class Tree:
             node_terminal=np.zeros((b, n), np.bool_),
             node_raw_value=np.zeros((b, n), np.float32),
             terminal_value=np.zeros((b, n), np.float32),
+            node_proven=np.full((b, n), UNPROVEN, np.int8),
             parents=np.full((b, n), -1, np.int32),
             action_from_parent=np.full((b, n), -1, np.int32),
             children_index=np.full((b, n, a), cls.UNVISITED, np.int32),
@@ -73,6 +79,18 @@ class Tree:
             self.children_value_sum,
             leaf,
             value,
+        )
+
+    def propagate_proofs(self, leaf: np.ndarray) -> None:
+        """MCTS-solver: prove what the new leaves int32[B] prove, up their paths."""
+        propagate_proofs(
+            self.node_proven,
+            self.node_player,
+            self.terminal_value,
+            self.parents,
+            self.children_index,
+            self.children_legal,
+            leaf,
         )
 
     def root_visits(self) -> np.ndarray:
@@ -132,6 +150,7 @@ def record_children(
     node_terminal,
     children_legal,
     terminal_value,
+    node_proven,
     node_raw_value,
     num_nodes,
     rows,
@@ -159,6 +178,7 @@ def record_children(
         if child_done[i]:
             terminal_value[b, new] = child_exact[i]
             node_raw_value[b, new] = child_exact[i]
+            node_proven[b, new] = 1 if child_exact[i] > 0 else (-1 if child_exact[i] < 0 else 0)
 
 
 @numba.njit(cache=True)
@@ -179,3 +199,41 @@ def record_evaluations(children_prior, node_raw_value, rows, nodes, logits, mask
         for a in range(num_actions):
             children_prior[b, n, a] = children_prior[b, n, a] / total if total > 0 else 0.0
         node_raw_value[b, n] = values[i]
+
+
+@numba.njit(cache=True)
+def proven_for_mover(node_proven, node_player, children_index, b, node, a):
+    # The proven value of action a at node for the player to move there (UNPROVEN if unknown).
+    child = children_index[b, node, a]
+    if child < 0 or node_proven[b, child] == UNPROVEN:
+        return UNPROVEN
+    value = node_proven[b, child]
+    return value if node_player[b, child] == node_player[b, node] else -value
+
+
+@numba.njit(cache=True)
+def propagate_proofs(node_proven, node_player, terminal_value, parents, children_index, children_legal, leaf):
+    # MCTS-solver (Winands et al. 2008): from each leaf's parent up, a node is a proven win for
+    # its mover if one action is a proven win, and proven at the best value if every legal
+    # action is proven; stop at the first node whose status does not change.
+    num_actions = children_index.shape[2]
+    for b in range(leaf.shape[0]):
+        if leaf[b] < 0:
+            continue
+        node = parents[b, leaf[b]]
+        while node >= 0 and node_proven[b, node] == UNPROVEN:
+            best, complete = -2, True
+            for a in range(num_actions):
+                if not children_legal[b, node, a]:
+                    continue
+                value = proven_for_mover(node_proven, node_player, children_index, b, node, a)
+                if value == UNPROVEN:
+                    complete = False
+                elif value > best:
+                    best = value
+            if best == 1 or (complete and best > -2):
+                node_proven[b, node] = best
+                terminal_value[b, node] = best
+                node = parents[b, node]
+            else:
+                break

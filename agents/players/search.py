@@ -16,7 +16,9 @@ from boardzoo.agents.search import (
     policy_from_visits,
     run_search,
     sample_from_policy,
+    search,
 )
+from boardzoo.agents.search.reuse import find_positions
 from boardzoo.envs import Game, State
 
 
@@ -29,13 +31,25 @@ class SearchPlayer:
       config: `SearchConfig` (PUCT/UCT: plays from the root visit counts) or `GumbelConfig`
         (plays the Gumbel search's action; `temperature` is then unused).
       temperature: 0 plays the most visited action; > 0 samples visits ** (1 / T).
+      reuse_tree: start each search from the subtree of the previous one that holds the new
+        position (found by content: after this player's move and any reply); PUCT/UCT only.
     """
 
     def __init__(
-        self, game: Game, evaluator: Evaluator, config: SearchConfig | GumbelConfig, temperature: float = 0.0
+        self,
+        game: Game,
+        evaluator: Evaluator,
+        config: SearchConfig | GumbelConfig,
+        temperature: float = 0.0,
+        *,
+        reuse_tree: bool = False,
     ) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
+        if reuse_tree and not isinstance(config, SearchConfig):
+            raise ValueError("reuse_tree needs a PUCT/UCT SearchConfig (Gumbel search starts from an unvisited root)")
+        self.reuse_tree = reuse_tree
+        self._played: np.ndarray | None = None
         self.game = game
         self.evaluator = evaluator
         self.config = config
@@ -44,12 +58,20 @@ class SearchPlayer:
 
     def act(self, state: State, rng: np.random.Generator) -> np.ndarray:
         keys = rng.integers(0, 2**63, size=state.batch_size, dtype=np.int64).astype(np.uint64)
-        output = self.last_search = run_search(self.game, state, self.evaluator, self.config, keys)
+        previous = self.last_search
+        if self.reuse_tree and previous is not None and self._played is not None:
+            reuse = find_positions(previous, self._played, state)
+            output = search(self.game, state, self.evaluator, self.config, keys, reuse=reuse)  # type: ignore[arg-type]
+        else:
+            output = run_search(self.game, state, self.evaluator, self.config, keys)
+        self.last_search = output
         if self.temperature == 0 or isinstance(self.config, GumbelConfig):
-            return output.action
-        actions = np.full(state.batch_size, -1, dtype=np.int64)
-        live = np.flatnonzero(~state.done)
-        actions[live] = sample_from_policy(policy_from_visits(output.visits[live], self.temperature), rng)
+            actions = output.action
+        else:
+            actions = np.full(state.batch_size, -1, dtype=np.int64)
+            live = np.flatnonzero(~state.done)
+            actions[live] = sample_from_policy(policy_from_visits(output.visits[live], self.temperature), rng)
+        self._played = actions
         return actions
 
 

@@ -17,6 +17,7 @@ from boardzoo.agents.search.evaluators import Evaluator, FunctionEvaluator, Roll
 from boardzoo.agents.search.gumbel import GumbelConfig, GumbelOutput, gumbel_search
 from boardzoo.agents.search.mcts import SearchConfig, search
 from boardzoo.agents.search.policy import masked_softmax, policy_from_visits, sample_from_policy
+from boardzoo.agents.search.reuse import Reuse, find_positions, next_root_nodes
 from boardzoo.agents.search.tree import Tree
 from boardzoo.envs import Game, State
 
@@ -39,12 +40,15 @@ __all__ = [
     "FunctionEvaluator",
     "GumbelConfig",
     "GumbelOutput",
+    "Reuse",
     "RolloutEvaluator",
     "SearchConfig",
     "SearchOutput",
     "Tree",
+    "find_positions",
     "gumbel_search",
     "masked_softmax",
+    "next_root_nodes",
     "policy_from_visits",
     "run_search",
     "sample_from_policy",

@@ -40,6 +40,7 @@ class SearchOutput:
       tree: the full tree.
       proofs: int8[B, A], with the MCTS-solver on: each root action's proven value for the
         root player (+1, 0, -1; `Tree.UNPROVEN` where not proven); None otherwise.
+      states: the node positions (row b * N + n holds node n of row b), for tree reuse.
     """
 
     action: np.ndarray
@@ -50,6 +51,7 @@ class SearchOutput:
     root_value: np.ndarray
     tree: Tree
     proofs: np.ndarray | None = None
+    states: State | None = None
 
     @property
     def improved_policy(self) -> np.ndarray:
@@ -207,8 +209,8 @@ def evaluate_roots(
         prior[rows] = masked_softmax(logits[rows], root.legal_action_mask[rows])
         if noise is not None:
             prior[rows] = noise(prior[rows], root.legal_action_mask[rows], keys[rows])
-    tree.children_prior[:, 0] = prior
-    tree.node_raw_value[:, 0] = value
+    tree.children_prior[rows, 0] = prior[rows]
+    tree.node_raw_value[rows, 0] = value[rows]
     leaf = np.where(active, 0, -1).astype(np.int32)
     tree.backup(leaf, value)
     return logits, prior

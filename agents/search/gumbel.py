@@ -132,11 +132,17 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
         solver=config.solver,
     )
     simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
-    return _root_output(tree, root, root_logits, gumbel, prior, config)
+    return _root_output(tree, store, root, root_logits, gumbel, prior, config)
 
 
 def _root_output(
-    tree: Tree, root: State, root_logits: np.ndarray, gumbel: np.ndarray, prior: np.ndarray, config: GumbelConfig
+    tree: Tree,
+    states: State,
+    root: State,
+    root_logits: np.ndarray,
+    gumbel: np.ndarray,
+    prior: np.ndarray,
+    config: GumbelConfig,
 ) -> GumbelOutput:
     batch, num_actions = root_logits.shape
     legal = root.legal_action_mask
@@ -165,7 +171,7 @@ def _root_output(
     if proofs is not None:
         action = solver_action(action, visits, proofs, legal)
     policy = improved.astype(np.float32)
-    return GumbelOutput(action, policy, visits.copy(), completed, prior, tree.root_value(), tree, proofs)
+    return GumbelOutput(action, policy, visits.copy(), completed, prior, tree.root_value(), tree, proofs, states)
 
 
 def _completed_root_q(tree: Tree) -> np.ndarray:

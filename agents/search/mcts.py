@@ -26,6 +26,7 @@ from boardzoo.agents.search.driver import (
 )
 from boardzoo.agents.search.evaluators import Evaluator
 from boardzoo.agents.search.policy import policy_from_visits
+from boardzoo.agents.search.reuse import Reuse, reroot
 from boardzoo.agents.search.selection import RULES
 from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
 from boardzoo.envs import Game, State
@@ -61,7 +62,9 @@ class SearchConfig:
         check_bools(self, ("solver",))
 
 
-def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, keys: np.ndarray) -> SearchOutput:
+def search(
+    game: Game, root: State, evaluate: Evaluator, config: SearchConfig, keys: np.ndarray, *, reuse: Reuse | None = None
+) -> SearchOutput:
     """Search from each of the B root positions.
 
     Args:
@@ -70,14 +73,26 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
       evaluate: the leaf evaluator, called once for the roots and once per simulation.
       config: search parameters.
       keys: uint64[B], one random key per row; equal keys give equal searches, batched or not.
+      reuse: continue from subtrees of a previous search (`boardzoo.agents.search.reuse`).
 
     Returns:
       The root statistics and the tree.
     """
     keys = check_keys(keys, root.batch_size)
-    tree, store, active = new_tree(game, root, config.simulations)
     noise = partial(_mix_dirichlet, config=config) if config.dirichlet_fraction > 0 else None
-    _, prior = evaluate_roots(tree, game, root, evaluate, keys, active, noise=noise)
+    if reuse is None:
+        tree, store, active = new_tree(game, root, config.simulations)
+        evaluate_roots(tree, game, root, evaluate, keys, active, noise=noise)
+    else:
+        tree, store, reused = reroot(game, root, reuse, config.simulations)
+        active = ~root.done
+        evaluate_roots(tree, game, root, evaluate, keys, active & ~reused, noise=noise)
+        again = np.flatnonzero(active & reused)
+        if noise is not None and again.size:  # noise again at a reused root, over its network prior
+            tree.children_prior[again, 0] = noise(
+                tree.children_prior[again, 0], root.legal_action_mask[again], keys[again]
+            )
+    prior = tree.children_prior[:, 0].copy()
     rule = RULES[config.rule]
     rules = Rules(rule, rule, config.exploration, config.fpu_reduction, solver=config.solver)
     simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
@@ -87,7 +102,7 @@ def search(game: Game, root: State, evaluate: Evaluator, config: SearchConfig, k
     if proofs is not None:
         action = solver_action(action, visits, proofs, root.legal_action_mask)
     policy = policy_from_visits(visits, 1.0)
-    return SearchOutput(action, policy, visits, tree.root_q(), prior, tree.root_value(), tree, proofs)
+    return SearchOutput(action, policy, visits, tree.root_q(), prior, tree.root_value(), tree, proofs, store)
 
 
 def _mix_dirichlet(prior: np.ndarray, mask: np.ndarray, keys: np.ndarray, *, config: SearchConfig) -> np.ndarray:

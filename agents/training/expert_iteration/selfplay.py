@@ -18,10 +18,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boardzoo.agents.search import Evaluator, GumbelConfig, SearchConfig, run_search, sample_from_policy
+from boardzoo.agents.search import (
+    Evaluator,
+    GumbelConfig,
+    Reuse,
+    SearchConfig,
+    next_root_nodes,
+    run_search,
+    sample_from_policy,
+    search,
+)
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import outcome_targets
-from boardzoo.agents.validation import check_choice, check_ints, check_numbers
+from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
 from boardzoo.envs import Game, State, reset_finished
 
 ALGORITHMS = ("gumbel", "puct")
@@ -51,9 +60,15 @@ class SelfPlayConfig:
     """PUCT: share of the root prior replaced by noise (full searches only)"""
     temperature_moves: int = 8
     """PUCT: plies of each game sampled from visit counts (T = 1) before playing greedily"""
+    reuse_tree: bool = False
+    """PUCT: start each move's search from the subtree below the move played (noise re-applied
+    at the new root); the tree is dropped at every checkpoint, so resumes stay exact"""
 
     def __post_init__(self) -> None:
         check_choice(self, "algorithm", ALGORITHMS)
+        check_bools(self, ("reuse_tree",))
+        if self.reuse_tree and self.algorithm != "puct":
+            raise ValueError("reuse_tree needs algorithm 'puct' (Gumbel search starts from an unvisited root)")
         check_ints(self, ("batch_size", "simulations", "cheap_simulations", "max_considered_actions"))
         check_ints(self, ("temperature_moves",), minimum=0)
         check_numbers(self, ("full_search_fraction",), low=0, high=1, low_open=True)
@@ -106,6 +121,11 @@ class SelfPlay:
         self.moves = 0
         self.full_moves = 0
         self.search_seconds = 0.0
+        self._reuse: Reuse | None = None
+
+    def forget_tree(self) -> None:
+        """Drop the tree kept for reuse (at checkpoints: a resumed run has none either)."""
+        self._reuse = None
 
     def play_move(self) -> list[Positions]:
         """Search every game, record full-search positions, play, and return the games that ended
@@ -114,7 +134,11 @@ class SelfPlay:
         state = self.state
         keys = self.rng.integers(0, 2**63, size=state.batch_size, dtype=np.int64).astype(np.uint64)
         start = time.perf_counter()
-        output = run_search(self.game, state, self.evaluator, self.config.search_config(full), keys)
+        config = self.config.search_config(full)
+        if self._reuse is not None and isinstance(config, SearchConfig):
+            output = search(self.game, state, self.evaluator, config, keys, reuse=self._reuse)
+        else:
+            output = run_search(self.game, state, self.evaluator, config, keys)
         actions = output.action if self.config.algorithm == "gumbel" else self._puct_actions(state, output.visits)
         self.search_seconds += time.perf_counter() - start
         if full:
@@ -122,6 +146,9 @@ class SelfPlay:
             self.full_moves += 1
         self.moves += 1
         self.game.step(state, actions, in_place=True)  # self-play owns its games
+        if self.config.reuse_tree:
+            nodes = np.where(state.done, -1, next_root_nodes(output, actions))
+            self._reuse = Reuse(output, np.arange(state.batch_size), nodes.astype(np.int32))
         finished = self._finish_games(state)
         reset_finished(self.game, state, self.template, in_place=True)
         return finished

@@ -285,6 +285,7 @@ class Trainer:
     # -- checkpoints ----------------------------------------------------------------------
     def _checkpoint(self) -> Path:
         start = time.perf_counter()
+        self.selfplay.forget_tree()  # a run resumed from here has no tree to reuse either
         self.clock.elapsed = self.run_state.seconds
         training_state = {
             "learner": self.learner.state_dict(),

@@ -7,8 +7,12 @@ what B separate games with the same keys give.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numba
 import numpy as np
+
+from boardzoo.envs._checks import MAX_COUNTER, check_int, check_keys, check_mask, check_rng
 
 _MAX_REJECTION_TRIES = 96  # cheap (a few ns each); Breakthrough has ~25 legal of 768
 _TRIES_BEFORE_COUNTING = 4
@@ -125,13 +129,20 @@ def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarr
     """A uniformly random legal action per row.
 
     Args:
-      mask: bool[B, A] legal-action mask.
-      rng: the generator to draw from (one uniform per row).
+      mask: bool[B, A] legal-action mask (A >= 1). An integer mask holding only 0 and 1 (such
+        as PettingZoo's int8 `action_mask`) is read as bool; any other value, and any other
+        dtype (floats, ...), is refused, so a draw is always in the legal set.
+      rng: the `numpy.random.Generator` to draw from (one uniform per row).
 
     Returns:
       int64[B]; -1 for rows with no legal action (finished games, which `step` ignores).
+
+    Raises:
+      ValueError: `mask` has the wrong shape, dtype or values.
+      TypeError: `rng` is not a `numpy.random.Generator`.
     """
-    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), rng.random(mask.shape[0]))
+    mask = check_mask(mask)
+    return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), check_rng(rng).random(mask.shape[0]))
 
 
 @numba.njit(cache=True)
@@ -144,18 +155,24 @@ def _keyed_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
     return out
 
 
-def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: int) -> np.ndarray:
+def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: Any) -> np.ndarray:
     """Like `sample_legal_actions`, but row b draws from its own stream (keys[b], counter).
 
     Row b's choice depends only on its mask, keys[b] and counter, so B games sampled together
     give exactly what B separate games with the same keys give (used by search rollouts).
 
     Args:
-      mask: bool[B, A].
-      keys: uint64[B], one key per row.
-      counter: which draw of each stream (e.g. the ply of a rollout).
+      mask: bool[B, A], as in `sample_legal_actions` (0/1 integer masks too).
+      keys: uint64[B], one key per row (other integer dtypes: non-negative values).
+      counter: which draw of each stream (e.g. the ply of a rollout), an int in 0..2**63-1.
 
     Returns:
       int64[B]; -1 for rows with no legal action.
+
+    Raises:
+      ValueError: a wrong mask, keys of the wrong dtype, shape or sign, or a bad counter.
     """
+    mask = check_mask(mask)
+    keys = check_keys(keys, mask.shape[0])
+    counter = check_int("counter", counter, 0, MAX_COUNTER)
     return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), _keyed_uniforms(keys, counter))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from boardzoo.envs._checks import check_int, describe
 from boardzoo.envs.core import Game, State, sample_legal_actions
 
 
@@ -20,8 +21,13 @@ def api_test(game: Game, *, batch_size: int = 32, seed: int = 0, max_steps: int 
 
     Raises:
       AssertionError: naming the first violated invariant.
+      TypeError, ValueError: `game` is not a `Game`, or a bad batch size, seed or step limit.
     """
-    rng = np.random.default_rng(seed)
+    if not isinstance(game, Game):
+        raise TypeError(f"api_test needs a Game (boardzoo.envs.make(id)), got {describe(game)}")
+    rng = np.random.default_rng(check_int("seed", seed, 0))
+    if max_steps is not None:
+        max_steps = check_int("max_steps", max_steps, 1)
     state = game.init(batch_size)
     _check_shapes(game, state)
     limit = max_steps if max_steps is not None else game.max_game_length + 1

@@ -10,7 +10,18 @@ rows that may move. So for every game:
   unchanged, with zero rewards;
 - an illegal or out-of-range action on a live row raises `IllegalActionError` naming the
   row, the action and the legal set; nothing is clipped, and the state is left untouched;
-- the legal-action mask of a finished row is all False.
+- the legal-action mask of a finished row is all False;
+- a state belongs to the game that made it: `init` tags it with the game's id, version and
+  parameters (its class is a per-game subclass of the game's `State` class, kept by `step`,
+  `take`, `copy`, `replace_rows` and `stack`; see `_state`), and every `Game` method refuses
+  a state of another game or parameters, or anything that is not such a state, naming both
+  (an identity test of the owner key on the hot path).
+
+Bad input raises `ValueError` (a value of the wrong type, dtype, shape or range;
+`IllegalActionError` is one) or `TypeError` (an object of the wrong kind where a `State`, a
+`Game` or a `numpy.random.Generator` is expected), each naming the value and what is allowed;
+nothing is coerced (the checks are in `_checks`). `Game.apply` and the `*_fn` fields are the
+game's raw hooks: unchecked, for loops that validated their input once (search).
 
 Symmetries (`Symmetry`, `grid_symmetries`, ...) and the legal-action samplers live in their
 own modules and are re-exported here.
@@ -20,88 +31,38 @@ Shapes: B batch, A actions, P players, C/H/W observation planes.
 
 from __future__ import annotations
 
-import dataclasses
 import operator
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import numba
 import numpy as np
 
+from boardzoo.envs._checks import (
+    INT64,
+    check_actions,
+    check_batch_size,
+    check_bool_param,
+    check_flag,
+    check_int_param,
+    check_players,
+    check_row,
+    check_row_mask,
+    describe,
+    is_int,
+)
 from boardzoo.envs._sampling import sample_legal_actions, sample_legal_actions_keyed
+from boardzoo.envs._state import State, describe_owner, own_state, owner_key, owner_text
 from boardzoo.envs._symmetry import SQUARE_SYMMETRIES, Symmetry, cell_symmetries, grid_symmetries
 
 NUM_PLAYERS = 2
 CELL_LAYOUTS = ("square", "hex")
 
-S = TypeVar("S", bound="State")
-
 
 class IllegalActionError(ValueError):
     """An action that is out of range or not legal in the row's position."""
-
-
-@dataclass(frozen=True)
-class State:
-    """Fields every game has; games subclass this and add their board arrays.
-
-    Attributes:
-      current_player: int32[B], the player to move (after the end: who would move next).
-      legal_action_mask: bool[B, A], True = legal; all False once the row is finished.
-      rewards: float32[B, P], rewards of the last transition (+1 win, -1 loss, 0 draw).
-      terminated: bool[B], the game ended by its rules.
-      truncated: bool[B], the game was cut by a length limit.
-      step_count: int32[B], plies played.
-    """
-
-    current_player: np.ndarray
-    legal_action_mask: np.ndarray
-    rewards: np.ndarray
-    terminated: np.ndarray
-    truncated: np.ndarray
-    step_count: np.ndarray
-
-    @property
-    def batch_size(self) -> int:
-        return int(self.current_player.shape[0])
-
-    @property
-    def done(self) -> np.ndarray:
-        """bool[B]: terminated or truncated."""
-        return self.terminated | self.truncated
-
-    def _arrays(self) -> dict[str, np.ndarray]:
-        return self.__dict__
-
-    def _from_arrays(self: S, arrays: dict[str, np.ndarray]) -> S:
-        # Same class, new arrays; skips the frozen __init__ (hot path: one call per step).
-        new = object.__new__(type(self))
-        new.__dict__.update(arrays)
-        return new
-
-    def copy(self: S) -> S:
-        """A deep copy (every array copied)."""
-        return self._from_arrays({k: v.copy() for k, v in self.__dict__.items()})
-
-    def take(self: S, rows: np.ndarray) -> S:
-        """The sub-batch of the given row indices (int[K]) or row mask (bool[B])."""
-        return self._from_arrays({k: v[rows] for k, v in self.__dict__.items()})
-
-    def replace_rows(self: S, rows: np.ndarray, template: S, *, in_place: bool = False) -> S:
-        """Self with the rows selected by bool[B] `rows` set to the 1-row `template`: a copy,
-        or self itself modified when `in_place` (only for a state nobody else holds)."""
-        out = self if in_place else self.copy()
-        for name, value in template._arrays().items():
-            getattr(out, name)[rows] = value[0]
-        return out
-
-    @classmethod
-    def stack(cls: type[S], states: list[S]) -> S:
-        """Concatenate states along the batch axis."""
-        names = [f.name for f in dataclasses.fields(cls)]
-        return cls(**{n: np.concatenate([getattr(s, n) for s in states]) for n in names})
 
 
 InitFn = Callable[[int], State]
@@ -132,7 +93,9 @@ class Game:
       observe_fn: `observe_fn(state, player[B]) -> float32[B, C, H, W]`.
       render_fn: `render_fn(state, row) -> str`, an ASCII board.
       cells_fn: `cells_fn(state) -> int8[B, H, W]`, 0 empty, 1 + owner's player index.
-      action_name: `action_name(action) -> str`, e.g. "c3".
+      action_name: `action_name(action) -> str`, e.g. "c3" (checked: an int in 0..A-1).
+
+    `apply` and the `*_fn` hooks are unchecked (they trust their input); the methods check.
     """
 
     id: str
@@ -151,11 +114,17 @@ class Game:
     cells_fn: CellsFn
     action_name: ActionNameFn
     num_players: int = NUM_PLAYERS
+    # The owner key of this game's states (see `_state.owner_key`), set by __post_init__. A slot,
+    # so `game.__dict__` holds the fields only: `type(game)(**game.__dict__)` rebuilds a game.
+    __slots__ = ("__dict__", "__weakref__", "_owner")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", types.MappingProxyType(dict(self.params)))
         if self.cell_layout not in CELL_LAYOUTS:
             raise ValueError(f"cell_layout {self.cell_layout!r} is not one of {CELL_LAYOUTS}")
+        object.__setattr__(self, "_owner", owner_key(self.id, self.version, self.params))
+        name = getattr(self.action_name, "unchecked", self.action_name)
+        object.__setattr__(self, "action_name", _CheckedActionName(name, self.id, self.num_actions))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Games hold closures; pickle them as (id, params) and rebuild through the registry.
@@ -167,11 +136,24 @@ class Game:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"Game({self.id!r}{', ' if params else ''}{params})"
 
+    def check_state(self, state: Any) -> None:
+        """Raise unless `state` belongs to this game (same id, version and parameters).
+
+        Raises:
+          TypeError: `state` is not a `State`.
+          ValueError: it belongs to another game or parameters, or to none (built by hand).
+        """
+        if getattr(type(state), "_owner", None) is not self._owner:
+            if not isinstance(state, State):
+                raise TypeError(f"{self!r} needs a State made by its init(), got {describe(state)}")
+            raise ValueError(
+                f"state belongs to {owner_text(state)}, not to {self!r}: a state works only with "
+                "the game (and parameters) that made it"
+            )
+
     def init(self, batch_size: int) -> State:
         """B fresh games."""
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-        return self.init_fn(int(batch_size))
+        return own_state(self.init_fn(check_batch_size(batch_size)), self._owner, check=False)
 
     def step(
         self, state: State, action: np.ndarray, *, where: np.ndarray | None = None, in_place: bool = False
@@ -179,8 +161,9 @@ class Game:
         """Apply one action per row and return the new state (the input is not mutated).
 
         Args:
-          state: B games.
-          action: int[B]; entries of rows that are finished or not in `where` are ignored.
+          state: B games of this game.
+          action: int[B] of any integer dtype; entries of rows that are finished or not in
+            `where` are ignored.
           where: optional bool[B]; only these rows move, the others stay unchanged.
           in_place: advance `state` itself instead of a copy, for a loop that owns it (no
             one else holds it): saves allocating and copying every array of the state.
@@ -192,16 +175,23 @@ class Game:
         Raises:
           IllegalActionError: a moving row's action is out of range or illegal (`state`
             is left untouched, also when `in_place`).
-          ValueError: `action` or `where` has the wrong dtype or shape.
+          ValueError: `action`, `where` or `in_place` has the wrong type, dtype or shape.
+          TypeError, ValueError: `state` is not a state of this game (see `check_state`).
         """
-        batch = state.batch_size
-        action = _check_rows_array(action, batch, "action", "an integer")
+        if getattr(type(state), "_owner", None) is not self._owner:
+            self.check_state(state)
+        batch = state.current_player.shape[0]
+        given = action
+        if type(action) is not np.ndarray or action.dtype is not INT64 or action.shape != (batch,):
+            action = check_actions(action, batch)
+        if in_place is not False and in_place is not True:
+            in_place = check_flag("in_place", in_place)
         active = ~(state.terminated | state.truncated)
         if where is not None:
-            active &= _check_rows_array(where, batch, "where", "a bool")
+            active &= check_row_mask(where, batch, "where")
         row = _first_illegal_row(state.legal_action_mask, action, active)
         if row >= 0:
-            self._raise_illegal(state, action, row)
+            self._raise_illegal(state, given if given is not action else action, row)
         new = state if in_place else state.copy()
         new.rewards.fill(0.0)
         self.apply(new, action, active)
@@ -214,8 +204,9 @@ class Game:
         other rows are unchanged with zero rewards. Used to forfeit on an illegal move.
         `in_place` as in `step`.
         """
-        rows = _check_rows_array(rows, state.batch_size, "rows", "a bool") & ~state.done
-        new = state if in_place else state.copy()
+        self.check_state(state)
+        rows = check_row_mask(rows, state.batch_size, "rows") & ~state.done
+        new = state if check_flag("in_place", in_place) else state.copy()
         new.rewards.fill(0.0)
         loser = new.current_player[rows]
         new.rewards[rows, loser] = -1.0
@@ -230,32 +221,30 @@ class Game:
         """Observations from a player's point of view (own stones first).
 
         Args:
-          state: B games.
-          player: int[B] or one int for all rows; default: the player to move.
+          state: B games of this game.
+          player: int[B] or one int for all rows, each in 0..P-1; default: the player to move.
 
         Returns:
           float32[B, C, H, W].
         """
+        if getattr(type(state), "_owner", None) is not self._owner:
+            self.check_state(state)
         if player is None:
-            players = state.current_player
-        else:
-            players = np.broadcast_to(np.asarray(player), (state.batch_size,))
-            if players.dtype.kind not in "iu" or players.min() < 0 or players.max() >= self.num_players:
-                raise ValueError(f"player must be in 0..{self.num_players - 1}, got {player!r}")
-        return self.observe_fn(state, players.astype(np.int32, copy=False))
+            return self.observe_fn(state, state.current_player)
+        return self.observe_fn(state, check_players(player, state.batch_size, self.num_players))
 
     def render(self, state: State, row: int = 0) -> str:
         """An ASCII drawing of one row's board."""
-        if not 0 <= row < state.batch_size:
-            raise ValueError(f"row {row} is out of range for a batch of {state.batch_size}")
-        return self.render_fn(state, row)
+        self.check_state(state)
+        return self.render_fn(state, check_row(row, state.batch_size))
 
     def legal_actions(self, state: State, row: int = 0) -> list[int]:
         """The legal actions of one row, ascending."""
-        return np.flatnonzero(state.legal_action_mask[row]).tolist()
+        self.check_state(state)
+        return np.flatnonzero(state.legal_action_mask[check_row(row, state.batch_size)]).tolist()
 
-    def _raise_illegal(self, state: State, action: np.ndarray, row: int) -> None:
-        a = int(action[row])
+    def _raise_illegal(self, state: State, action: Any, row: int) -> None:
+        a = int(np.asarray(action)[row])
         legal = self.legal_actions(state, row)
         if not 0 <= a < self.num_actions:
             reason = f"is out of range 0..{self.num_actions - 1}"
@@ -264,18 +253,21 @@ class Game:
         raise IllegalActionError(f"{self.id}: action {a} in row {row} {reason}; legal actions there: {legal}")
 
 
+class _CheckedActionName:
+    """A game's `action_name` that first checks its argument: one int in 0..A-1."""
+
+    def __init__(self, unchecked: ActionNameFn, game_id: str, num_actions: int) -> None:
+        self.unchecked, self.game_id, self.num_actions = unchecked, game_id, num_actions
+
+    def __call__(self, action: int) -> str:
+        if not is_int(action) or not 0 <= action < self.num_actions:
+            allowed = f"an int in 0..{self.num_actions - 1}"
+            raise ValueError(f"{self.game_id}: action must be {allowed}, got {describe(action)}")
+        return self.unchecked(operator.index(action))
+
+
 def _make_with_params(make: Callable[..., Game], game_id: str, params: dict[str, Any]) -> Game:
     return make(game_id, **params)
-
-
-def _check_rows_array(values: Any, batch: int, name: str, kind: str) -> np.ndarray:
-    array = values if isinstance(values, np.ndarray) else np.asarray(values)
-    ok_kind = array.dtype.kind in "iu" if kind == "an integer" else array.dtype == np.bool_
-    if not ok_kind:
-        raise ValueError(f"{name} must be {kind} array, got dtype {array.dtype}")
-    if array.shape != (batch,):
-        raise ValueError(f"{name} must have shape ({batch},) for this batch, got {array.shape}")
-    return array
 
 
 @numba.njit(cache=True)
@@ -303,27 +295,17 @@ def reset_finished(game: Game, state: State, template: State | None = None, *, i
     Returns:
       The new state (`state` itself when `in_place`; else `state` is untouched).
     """
+    if not isinstance(game, Game):
+        raise TypeError(f"game must be a Game (boardzoo.envs.make(id)), got {describe(game)}")
+    game.check_state(state)
+    in_place = check_flag("in_place", in_place)
+    if template is not None:
+        game.check_state(template)
     done = state.done
     if not done.any():
         return state
     template = template if template is not None else game.init(1)
     return state.replace_rows(done, template, in_place=in_place)
-
-
-def check_int_param(game_id: str, name: str, value: Any, low: int, high: int) -> int:
-    """Validate an integer game parameter in [low, high] and return it as int."""
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{game_id}: {name} must be an int in {low}..{high}, got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{game_id}: {name}={value} is out of range; allowed: {low}..{high}")
-    return int(value)
-
-
-def check_bool_param(game_id: str, name: str, value: Any) -> bool:
-    """Validate a boolean game parameter."""
-    if not isinstance(value, bool | np.bool_):
-        raise ValueError(f"{game_id}: {name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def fresh_common_fields(batch_size: int, num_actions: int) -> dict[str, np.ndarray]:
@@ -370,8 +352,11 @@ __all__ = [
     "cell_symmetries",
     "check_bool_param",
     "check_int_param",
+    "describe_owner",
     "fresh_common_fields",
     "grid_symmetries",
+    "own_state",
+    "owner_key",
     "reset_finished",
     "sample_legal_actions",
     "sample_legal_actions_keyed",

@@ -149,6 +149,8 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
     """Go on a `board_size`² board (5..19) with `komi` for White and a ply cap (default 2·N²)."""
     size = check_int_param(ID, "board_size", board_size, 5, 19)
     cells = size * size
+    if isinstance(komi, np.integer | np.floating):
+        komi = komi.item()  # a numpy number counts as the Python number it holds
     if isinstance(komi, bool) or not isinstance(komi, int | float) or not math.isfinite(komi) or abs(komi) > cells:
         raise ValueError(f"{ID}: komi must be a finite number in -{cells}..{cells}, got {komi!r}")
     cap = (

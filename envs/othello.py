@@ -28,9 +28,19 @@ import numba
 import numpy as np
 
 from boardzoo.envs._board import cell_name, draw_grid, stone_planes
-from boardzoo.envs.core import KERNEL_FIELDS, Game, State, bind_kernel, cell_symmetries, fresh_common_fields
+from boardzoo.envs.core import (
+    KERNEL_FIELDS,
+    Game,
+    State,
+    bind_kernel,
+    cell_symmetries,
+    fresh_common_fields,
+    own_state,
+    owner_key,
+)
 
 ID = "othello"
+VERSION = 0
 BOARD_SIZES = (4, 6, 8, 10, 12, 14, 16)
 SYMMETRIES = ("identity", "rot180", "transpose", "anti_transpose")
 _DIRECTIONS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -217,7 +227,7 @@ def from_cells(cells: np.ndarray, current_player: np.ndarray) -> OthelloState:
       current_player: int[B], the player to move (who gets only the pass if stuck).
 
     Returns:
-      The states, with step_count 0.
+      The states, with step_count 0, belonging to `make_game(board_size=N)` (any such game).
 
     Raises:
       ValueError: a bad shape or value, or a row where neither player can move (a finished game).
@@ -237,7 +247,7 @@ def from_cells(cells: np.ndarray, current_player: np.ndarray) -> OthelloState:
     row = _masks_of(board, players, common["legal_action_mask"])
     if row >= 0:
         raise ValueError(f"{ID}: row {row} is a finished game (neither player can move)")
-    return OthelloState(board=board, **common)
+    return own_state(OthelloState(board=board, **common), owner_key(ID, VERSION, {"board_size": size}))
 
 
 def make_game(*, board_size: int = 8) -> Game:
@@ -263,7 +273,7 @@ def make_game(*, board_size: int = 8) -> Game:
 
     return Game(
         id=ID,
-        version=0,
+        version=VERSION,
         params={"board_size": size},
         num_actions=num_actions,
         observation_shape=(2, size, size),

@@ -45,6 +45,6 @@ def make(game_id: str, **params: Any) -> Game:
 
 
 def _factory(game_id: str) -> Callable[..., Game]:
-    if game_id not in _FACTORIES:
+    if not isinstance(game_id, str) or game_id not in _FACTORIES:
         raise ValueError(f"unknown game id {game_id!r}; available: {', '.join(available_games())}")
     return _FACTORIES[game_id]

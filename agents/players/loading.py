@@ -44,14 +44,15 @@ def network_player(
     algorithm: str = "puct",
     device: str | torch.device = "cpu",
 ) -> Player:
-    """The network as a deterministic player: alone (`simulations` = 0) or with search."""
+    """The network as a deterministic player: alone (`simulations` = 0) or with search (its
+    evaluator traced and frozen for speed: the player sees the weights as they are now)."""
     if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 0:
         raise ValueError(f"simulations must be an int >= 0 (0 = network alone), got {simulations!r}")
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     if simulations == 0:
-        return NetworkPlayer(game, network, device)
-    evaluator = TorchEvaluator(game, network, device)
+        return NetworkPlayer(game, network, device, frozen=True)
+    evaluator = TorchEvaluator(game, network, device, frozen=True)
     if algorithm == "gumbel":
         config: SearchConfig | GumbelConfig = GumbelConfig(simulations=simulations, gumbel_scale=0.0)
     else:

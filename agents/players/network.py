@@ -12,14 +12,21 @@ from boardzoo.envs import Game, State
 
 class NetworkPlayer:
     """Plays the network's policy without search: the most probable legal action
-    (`temperature` 0) or a sample from softmax(logits / T) over the legal actions."""
+    (`temperature` 0) or a sample from softmax(logits / T) over the legal actions. `frozen`
+    traces the network once for speed (see `TorchEvaluator`)."""
 
     def __init__(
-        self, game: Game, model: torch.nn.Module, device: str | torch.device = "cpu", temperature: float = 0.0
+        self,
+        game: Game,
+        model: torch.nn.Module,
+        device: str | torch.device = "cpu",
+        temperature: float = 0.0,
+        *,
+        frozen: bool = False,
     ) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
-        self.evaluator = TorchEvaluator(game, model, device)
+        self.evaluator = TorchEvaluator(game, model, device, frozen=frozen)
         self.temperature = temperature
 
     def act(self, state: State, rng: np.random.Generator) -> np.ndarray:

@@ -33,6 +33,7 @@ def describe(value: Any, limit: int = 80) -> str:
         text = f"{value.dtype} array of shape {value.shape}: {np.array2string(value, threshold=8)}"
     else:
         text = f"{type(value).__name__} {value!r}"
+    text = " ".join(text.split("\n"))
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -1,8 +1,11 @@
 """Every game's ids in PettingZoo's and Gymnasium's registries, by entry-point strings.
 
     pettingzoo.make("aec", "boardzoo/connect_four_v0")   -> boardzoo.envs.connect_four_v0:env
-    gymnasium.make("boardzoo/ConnectFour-v0")            -> boardzoo.wrappers.gymnasium:make_single_agent
-    gymnasium.make_vec("boardzoo/ConnectFour-v0", 64)    -> boardzoo.wrappers.vector:make_vector
+    gymnasium.make("boardzoo/ConnectFour-v0")            -> boardzoo.wrappers.gymnasium:make_connect_four
+    gymnasium.make_vec("boardzoo/ConnectFour-v0", 64)    -> boardzoo.wrappers.vector:make_connect_four
+
+The Gymnasium entry points are one per game and take no game id, so a keyword given to
+`gymnasium.make` (which overrides a spec's kwargs) cannot turn one id into another game.
 
 `register_ids()` runs when `boardzoo.envs` is imported (and so when `boardzoo.wrappers` is).
 It imports only the two registry modules, never an adapter: the entry points load on the
@@ -26,6 +29,13 @@ def pettingzoo_id(game_id: str) -> str:
 
 # Gymnasium id -> game id, e.g. "boardzoo/ConnectFour-v0" -> "connect_four".
 GYMNASIUM_IDS = {gymnasium_id(game_id): game_id for game_id in available_games()}
+ENTRY_POINT_PREFIX = "make_"
+
+
+def game_of_entry_point(name: str) -> str | None:
+    """The game of a Gymnasium entry-point name ("make_connect_four" -> "connect_four"), or None."""
+    game_id = name.removeprefix(ENTRY_POINT_PREFIX)
+    return game_id if name.startswith(ENTRY_POINT_PREFIX) and game_id in available_games() else None
 
 
 def register_ids() -> None:
@@ -44,8 +54,7 @@ def register_ids() -> None:
         if env_id not in registry:
             register(
                 env_id,
-                entry_point="boardzoo.wrappers.gymnasium:make_single_agent",
-                vector_entry_point="boardzoo.wrappers.vector:make_vector",
-                kwargs={"game_id": game_id},
+                entry_point=f"boardzoo.wrappers.gymnasium:{ENTRY_POINT_PREFIX}{game_id}",
+                vector_entry_point=f"boardzoo.wrappers.vector:{ENTRY_POINT_PREFIX}{game_id}",
                 disable_env_checker=False,
             )

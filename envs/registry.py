@@ -31,7 +31,7 @@ def game_parameters(game_id: str) -> dict[str, Any]:
     return {name: p.default for name, p in inspect.signature(factory).parameters.items()}
 
 
-def make(game_id: str, **params: Any) -> Game:
+def make(game_id: str, /, **params: Any) -> Game:
     """The game `game_id` with the given parameters (the rest take their defaults).
 
     Raises:

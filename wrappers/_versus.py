@@ -8,7 +8,12 @@ from typing import Any
 import numpy as np
 
 from boardzoo.envs.core import Game, IllegalActionError, State
-from boardzoo.wrappers._checks import check_illegal_action_rule, check_learner_seat
+from boardzoo.wrappers._checks import (
+    check_illegal_action_rule,
+    check_learner_seat,
+    check_opponent_reply,
+    opponent_name,
+)
 from boardzoo.wrappers.opponents import resolve_opponent
 
 
@@ -33,6 +38,7 @@ class VersusBatch:
         self.illegal_action = check_illegal_action_rule(illegal_action)
         self.batch_size = batch_size
         self.opponent = resolve_opponent(opponent)
+        self._opponent_given = opponent  # named in errors about its replies
         self.learner_seat = check_learner_seat(learner_seat, game.num_players)
         self._template = game.init(1)
         self._rows = np.arange(batch_size)
@@ -128,12 +134,13 @@ class VersusBatch:
             if not turn.any():
                 return reward
             rows = np.flatnonzero(turn)
-            replies = np.asarray(self.opponent(state if rows.size == self.batch_size else state.take(rows), rng))
-            if replies.shape != (rows.size,):
-                raise ValueError(f"opponent returned actions of shape {replies.shape}, expected ({rows.size},)")
-            actions[rows] = replies  # the other rows' entries are ignored (not in `where`)
-            try:
+            asked = state if rows.size == self.batch_size else state.take(rows)
+            reply = self.opponent(asked, rng)
+            # The other rows' entries are ignored (not in `where`).
+            actions[rows] = check_opponent_reply(reply, rows, self.game.num_actions, self._opponent_given)
+            try:  # range and legality are checked before anything is played
                 self.game.step(state, actions, where=turn, in_place=True)
             except IllegalActionError as error:
-                raise IllegalActionError(f"the opponent played an illegal move: {error}") from None
+                name = opponent_name(self._opponent_given)
+                raise IllegalActionError(f"opponent {name} played an illegal move: {error}") from None
             reward += state.rewards[self._rows, self.seats]

@@ -11,7 +11,13 @@ Each game has a registered id (`GYMNASIUM_IDS`: `boardzoo/TicTacToe-v0`,
 The observation is from the learner's point of view, float32[C, H, W]. The reward is the
 learner's: +1 win, -1 loss, 0 otherwise. `info["action_mask"]` (int8[A], as Gymnasium's
 `Discrete.sample(mask=...)` takes it) and `action_masks()` (bool[A], for sb3-contrib) give
-the legal actions. Illegal or out-of-range actions raise; nothing is clipped.
+the legal actions. Illegal or out-of-range actions raise; nothing is clipped. `step` before
+`reset()` or after the episode ended raises `ResetNeeded` (a `RuntimeError`, and Gymnasium's
+`ResetNeeded` that `gymnasium.make`'s order wrapper raises).
+
+Each registered id has its own entry point (`make_<game_id>` here), so no keyword can turn one
+id into another game: `gymnasium.make("boardzoo/ConnectFour-v0", game_id="hex")` is refused
+as an unknown Connect Four parameter.
 """
 
 from __future__ import annotations
@@ -22,9 +28,16 @@ import gymnasium
 import numpy as np
 from gymnasium import spaces
 
-from boardzoo.envs._registration import GYMNASIUM_IDS
+from boardzoo.envs._registration import GYMNASIUM_IDS, game_of_entry_point
 from boardzoo.envs.core import Game
-from boardzoo.wrappers._checks import RENDER_MODES, as_int_action, check_render_mode, resolve_game
+from boardzoo.wrappers._checks import (
+    RENDER_MODES,
+    ResetNeeded,
+    as_int_action,
+    check_render_mode,
+    check_seed,
+    resolve_game,
+)
 from boardzoo.wrappers._versus import VersusBatch
 from boardzoo.wrappers.render import render_rgb
 
@@ -68,14 +81,14 @@ class BoardGameEnv(gymnasium.Env[np.ndarray, np.int64]):
         return int(self._games.seats[0])
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
-        super().reset(seed=seed)
+        super().reset(seed=check_seed(seed))
         self._games.reset(self.np_random)
         self._over = bool(self._games.state.done[0])
         return self._games.observe()[0], self._info()
 
     def step(self, action: Any):
         if self._over:
-            raise RuntimeError("the episode is over (or reset() was never called); call reset() first")
+            raise ResetNeeded("the episode is over (or reset() was never called); call reset() first")
         index = as_int_action(action, self.game.num_actions)
         reward = self._games.step(np.array([index], dtype=np.int64), self.np_random)
         state = self._games.state
@@ -102,8 +115,21 @@ class BoardGameEnv(gymnasium.Env[np.ndarray, np.int64]):
 
 
 def make_single_agent(game_id: str, **kwargs: Any) -> BoardGameEnv:
-    """Entry point of the registered ids: `BoardGameEnv(game_id, **kwargs)`."""
+    """`BoardGameEnv(game_id, **kwargs)` (the registered ids use `make_<game_id>`)."""
     return BoardGameEnv(game_id, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # The registered ids' entry points: make_connect_four(**kwargs) -> BoardGameEnv("connect_four", ...).
+    game_id = game_of_entry_point(name)
+    if game_id is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def make_env(**kwargs: Any) -> BoardGameEnv:
+        return BoardGameEnv(game_id, **kwargs)
+
+    make_env.__name__ = make_env.__qualname__ = name
+    return make_env
 
 
 __all__ = ["GYMNASIUM_IDS", "BoardGameEnv", "make_single_agent"]

@@ -3,7 +3,8 @@
 `BoardGameVectorEnv` is a `gymnasium.vector.VectorEnv` (autoreset NEXT_STEP by default, as
 Gymnasium's own vector envs; SAME_STEP on request). `boardzoo.wrappers.sb3.BoardGameVecEnv`
 is the SB3 flavour. Observations are float32[B, C, H, W] from each learner's point of view;
-`infos["action_mask"]` is int8[B, A] and `action_masks()` bool[B, A].
+`infos["action_mask"]` is int8[B, A] and `action_masks()` bool[B, A]. Stepping before
+`reset()` raises `ResetNeeded`, as the single-agent env does.
 """
 
 from __future__ import annotations
@@ -15,8 +16,15 @@ from gymnasium import spaces
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from boardzoo.envs._registration import game_of_entry_point
 from boardzoo.envs.core import Game
-from boardzoo.wrappers._checks import check_batch_actions, check_num_envs, resolve_game
+from boardzoo.wrappers._checks import (
+    ResetNeeded,
+    check_batch_actions,
+    check_num_envs,
+    check_vector_seed,
+    resolve_game,
+)
 from boardzoo.wrappers._versus import VersusBatch
 
 AUTORESET_MODES = (AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP)
@@ -51,9 +59,13 @@ class BoardGameVectorEnv(VectorEnv):
     ) -> None:
         self.game = resolve_game(game, params)
         self.num_envs = check_num_envs(num_envs)
-        mode = AutoresetMode(autoreset_mode)
+        try:
+            mode = AutoresetMode(autoreset_mode)
+        except ValueError:
+            mode = None
         if mode not in AUTORESET_MODES:
-            raise ValueError(f"autoreset_mode {mode} is not supported; allowed: {[m.value for m in AUTORESET_MODES]}")
+            allowed = [m.value for m in AUTORESET_MODES]
+            raise ValueError(f"autoreset_mode {autoreset_mode!r} is not supported; allowed: {allowed}")
         self.metadata = {"autoreset_mode": mode, "render_modes": []}
         self.render_mode = None
         self.single_observation_space = spaces.Box(0.0, 1.0, self.game.observation_shape, np.float32)
@@ -63,15 +75,21 @@ class BoardGameVectorEnv(VectorEnv):
         self._games = VersusBatch(self.game, self.num_envs, opponent, learner_seat, illegal_action)
         self._needs_reset = np.zeros(self.num_envs, dtype=np.bool_)
         self._rng = np.random.default_rng()
+        self._has_reset = False
 
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None):
+        """New games in every row; `seed`: None, an int, or one int per env."""
+        seed = check_vector_seed(seed, self.num_envs)
         if seed is not None:
             self._rng = np.random.default_rng(seed)
         self._games.reset(self._rng)
         self._needs_reset[:] = False
+        self._has_reset = True
         return self._games.observe(), self._infos()
 
     def step(self, actions: Any):
+        if not self._has_reset:
+            raise ResetNeeded("step() before reset(): call reset() first")
         actions = check_batch_actions(actions, self.num_envs, self.game.num_actions)
         games = self._games
         if self.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP:
@@ -102,5 +120,18 @@ class BoardGameVectorEnv(VectorEnv):
 
 
 def make_vector(game_id: str, num_envs: int = 1, **kwargs: Any) -> BoardGameVectorEnv:
-    """Vector entry point of the registered ids, for `gymnasium.make_vec(id, num_envs=B)`."""
+    """`BoardGameVectorEnv(game_id, num_envs, **kwargs)` (the registered ids use `make_<game_id>`)."""
     return BoardGameVectorEnv(game_id, num_envs, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    # The registered ids' vector entry points, for `gymnasium.make_vec(id, num_envs=B)`.
+    game_id = game_of_entry_point(name)
+    if game_id is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def make_env(num_envs: int = 1, **kwargs: Any) -> BoardGameVectorEnv:
+        return BoardGameVectorEnv(game_id, num_envs, **kwargs)
+
+    make_env.__name__ = make_env.__qualname__ = name
+    return make_env

@@ -28,24 +28,35 @@ def check_int(name: str, value: object, *, minimum: int | None = 1, optional: bo
         raise _fail(name, value, allowed + (" or None" if optional else ""))
 
 
-def check_number(name: str, value: object, *, low: float = -math.inf, high: float = math.inf,
-                 low_open: bool = False, high_open: bool = False, optional: bool = False) -> None:  # fmt: skip
+def check_number(
+    name: str,
+    value: object,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_open: bool = False,
+    high_open: bool = False,
+    optional: bool = False,
+) -> None:
     """`value` is a finite real number (not a bool) in the interval, or None if `optional`."""
     if value is None and optional:
         return
-    below = low != -math.inf
-    above = high != math.inf
-    interval = (
-        f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}" if below and above
-        else f"{'>' if low_open else '>='} {low:g}" if below
-        else f"{'<' if high_open else '<='} {high:g}" if above
-        else "finite"
-    )  # fmt: skip
+    interval = _describe_interval(low, high, low_open, high_open)
     allowed = f"a number {interval}" + (" or None" if optional else "")
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise _fail(name, value, allowed)
     if value < low or value > high or (low_open and value == low) or (high_open and value == high):
         raise _fail(name, value, allowed)
+
+
+def _describe_interval(low: float, high: float, low_open: bool, high_open: bool) -> str:
+    if low != -math.inf and high != math.inf:
+        return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+    if low != -math.inf:
+        return f"{'>' if low_open else '>='} {low:g}"
+    if high != math.inf:
+        return f"{'<' if high_open else '<='} {high:g}"
+    return "finite"
 
 
 def check_ints(config: object, names: Iterable[str], *, minimum: int | None = 1) -> None:

@@ -224,11 +224,21 @@ class PPOTrainer:
         arrays = {
             "env": self.env.state_arrays(),
             "rollout": {"last_obs": model._last_obs, "last_episode_starts": model._last_episode_starts},
-            "numpy_global": {"keys": numpy_global[1], "position": np.array(numpy_global[2:4], np.int64),
-                             "cached_gaussian": np.array(numpy_global[4], np.float64)},
-        }  # fmt: skip
-        path = self.folder.save(timesteps, self.game, self.network, training_config=self.config.to_dict(),
-                                training_state=state, arrays=arrays, extra={"agent": "ppo"})  # fmt: skip
+            "numpy_global": {
+                "keys": numpy_global[1],
+                "position": np.array(numpy_global[2:4], np.int64),
+                "cached_gaussian": np.array(numpy_global[4], np.float64),
+            },
+        }
+        path = self.folder.save(
+            timesteps,
+            self.game,
+            self.network,
+            training_config=self.config.to_dict(),
+            training_state=state,
+            arrays=arrays,
+            extra={"agent": "ppo"},
+        )
         self.folder.log(
             {"kind": "checkpoint", "step": timesteps, "elapsed_s": seconds, "snapshots": len(self.pool.snapshots)}
         )

@@ -19,15 +19,67 @@ import pytest
 
 from boardzoo.agents.models import load_arrays, read_config
 
-EXPERT_ITERATION = ["train", "tic_tac_toe", "--network.blocks", "1", "--network.channels", "8",
-                    "--selfplay.batch-size", "16", "--selfplay.simulations", "8", "--selfplay.cheap-simulations",
-                    "2", "--learner.batch-size", "32", "--min-positions", "100", "--checkpoint-interval", "10",
-                    "--evaluation.interval", "-1", "--no-tensorboard", "--steps", "120"]  # fmt: skip
-PPO = ["ppo", "tic_tac_toe", "--network.trunk.blocks", "1", "--network.trunk.channels", "8", "--num-envs", "16",
-       "--n-steps", "16", "--batch-size", "64", "--n-epochs", "1", "--checkpoint-interval", "256",
-       "--snapshot-interval", "512", "--steps", "3072"]  # fmt: skip
-BC = ["bc", "tic_tac_toe", "--network.blocks", "1", "--network.channels", "8", "--checkpoint-interval", "10",
-      "--batch-size", "32", "--steps", "300"]  # fmt: skip
+EXPERT_ITERATION = [
+    "train",
+    "tic_tac_toe",
+    "--network.blocks",
+    "1",
+    "--network.channels",
+    "8",
+    "--selfplay.batch-size",
+    "16",
+    "--selfplay.simulations",
+    "8",
+    "--selfplay.cheap-simulations",
+    "2",
+    "--learner.batch-size",
+    "32",
+    "--min-positions",
+    "100",
+    "--checkpoint-interval",
+    "10",
+    "--evaluation.interval",
+    "-1",
+    "--no-tensorboard",
+    "--steps",
+    "120",
+]
+PPO = [
+    "ppo",
+    "tic_tac_toe",
+    "--network.trunk.blocks",
+    "1",
+    "--network.trunk.channels",
+    "8",
+    "--num-envs",
+    "16",
+    "--n-steps",
+    "16",
+    "--batch-size",
+    "64",
+    "--n-epochs",
+    "1",
+    "--checkpoint-interval",
+    "256",
+    "--snapshot-interval",
+    "512",
+    "--steps",
+    "3072",
+]
+BC = [
+    "bc",
+    "tic_tac_toe",
+    "--network.blocks",
+    "1",
+    "--network.channels",
+    "8",
+    "--checkpoint-interval",
+    "10",
+    "--batch-size",
+    "32",
+    "--steps",
+    "300",
+]
 COMMON = ["--minutes", "None", "--threads", "1", "--no-progress-bar"]
 TRAINERS = {"expert_iteration": EXPERT_ITERATION, "ppo": PPO, "bc": BC}
 
@@ -108,8 +160,9 @@ def test_a_full_disk_fails_cleanly_and_the_run_resumes(tmp_path):
     whole = tmp_path / "whole"
     subprocess.run(command("expert_iteration", whole), check=True, capture_output=True)
     out = tmp_path / "full"
-    limited = subprocess.run(command("expert_iteration", out), capture_output=True, text=True,
-                             preexec_fn=_limit_file_size(96 * 1024))  # fmt: skip
+    limited = subprocess.run(
+        command("expert_iteration", out), capture_output=True, text=True, preexec_fn=_limit_file_size(96 * 1024)
+    )
     assert limited.returncode == 2, limited.stderr[-2000:]
     lines = [line for line in limited.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "cannot write" in lines[0] and str(out) in lines[0], limited.stderr[-2000:]

@@ -149,7 +149,7 @@ class Trainer:
         self._metrics: list[dict[str, float]] = []
         # Built now, so a bad opponent (a missing checkpoint) fails before training, not after it.
         self.opponents = ladder(self.game, config.evaluation.ladder) if config.evaluation.enabled else {}
-        self.run_state = Run(config.budget(), description="training", progress_bar=False)
+        self.run_state = Run(config.budget(), description="training", progress_bar=False)  # replaced by run()
 
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> Path:

@@ -176,3 +176,16 @@ def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: Any)
     keys = check_keys(keys, mask.shape[0])
     counter = check_int("counter", counter, 0, MAX_COUNTER)
     return _pick_uniform_legal(mask.view(np.uint8), _as_words(mask), _keyed_uniforms(keys, counter))
+
+
+@numba.njit(cache=True)
+def pick_legal_keyed(mask: np.ndarray, words: np.ndarray, keys: np.ndarray, counter: int) -> np.ndarray:
+    """`sample_legal_actions_keyed` for numba loops that own their masks (no checks): mask is the
+    uint8 view of bool[B, A], words its uint64 view when A % 8 == 0 (else an empty array)."""
+    return _pick_uniform_legal(mask, words, _keyed_uniforms(keys, counter))
+
+
+def legal_mask_views(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 view, uint64 word view or empty) of a C-contiguous bool[B, A] mask, for
+    `pick_legal_keyed`; both share the mask's memory."""
+    return mask.view(np.uint8), _as_words(mask)

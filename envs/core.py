@@ -324,7 +324,7 @@ def fresh_common_fields(batch_size: int, num_actions: int) -> dict[str, np.ndarr
 KERNEL_FIELDS = ("current_player", "legal_action_mask", "rewards", "terminated", "step_count")
 
 
-def bind_kernel(kernel: Callable[..., None], fields: tuple[str, ...], *constants: Any) -> ApplyFn:
+def bind_kernel(kernel: Callable[..., None], fields: tuple[str, ...], *constants: Any) -> BoundKernel:
     """A `Game.apply` that calls a numba kernel on the state's arrays.
 
     Args:
@@ -332,18 +332,35 @@ def bind_kernel(kernel: Callable[..., None], fields: tuple[str, ...], *constants
       fields: the names of the state arrays it takes, in order (two or more).
       *constants: the game's fixed parameters, passed last.
     """
-    arrays = operator.attrgetter(*fields)
+    return BoundKernel(kernel, tuple(fields), tuple(constants))
 
-    def apply(state: State, action: np.ndarray, active: np.ndarray) -> None:
-        kernel(*arrays(state), action, active, *constants)
 
-    return apply
+class BoundKernel:
+    """A game's in-place numba kernel with the state fields and constants it takes: callable as
+    `apply(state, action, active)`, and open to other numba loops (search rollouts), which call
+    `kernel(*arrays(state), action, active, *constants)` without a Python call per ply."""
+
+    __slots__ = ("_arrays", "constants", "fields", "kernel")
+
+    def __init__(self, kernel: Callable[..., None], fields: tuple[str, ...], constants: tuple[Any, ...]) -> None:
+        self.kernel = kernel
+        self.fields = fields
+        self.constants = constants
+        self._arrays = operator.attrgetter(*fields)
+
+    def arrays(self, state: State) -> tuple[np.ndarray, ...]:
+        """The state's arrays in the kernel's order (the arrays themselves, not copies)."""
+        return self._arrays(state)
+
+    def __call__(self, state: State, action: np.ndarray, active: np.ndarray) -> None:
+        self.kernel(*self._arrays(state), action, active, *self.constants)
 
 
 __all__ = [
     "KERNEL_FIELDS",
     "NUM_PLAYERS",
     "SQUARE_SYMMETRIES",
+    "BoundKernel",
     "Game",
     "IllegalActionError",
     "State",

@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numba
 import numpy as np
 
 from boardzoo.envs import Game, State, sample_legal_actions_keyed
+from boardzoo.envs._sampling import legal_mask_views, pick_legal_keyed
+from boardzoo.envs.core import BoundKernel
 
 Evaluator = Callable[[State, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -43,27 +46,60 @@ class RolloutEvaluator:
         return logits, total / self.num_rollouts
 
     def _playout(self, state: State, keys: np.ndarray) -> np.ndarray:
-        # float32[K]: the outcome for each row's player to move of one random playout. The
-        # playout owns its copy of the batch, so it advances it with the game's in-place kernel
-        # (sampled actions are legal by construction: no validation, no copy per ply). Rows
-        # that finish are dropped once they are half of the batch (row i's draws depend on
-        # keys[i] and the ply only, so dropping rows changes no result).
+        # float32[K]: the outcome for each row's player to move of one random playout, on a copy
+        # the playout owns. With a numba kernel (every registered game) the whole playout is one
+        # numba call; row i's draws depend on keys[i] and the ply only, so batched and single
+        # playouts agree.
+        current = state.copy()
         outcome = np.zeros(state.batch_size, dtype=np.float32)
-        player = state.current_player.copy()
-        index = np.arange(state.batch_size)
-        current, ply = state.copy(), 0
-        while index.size:
+        player = current.current_player.copy()
+        apply = self.game.apply
+        if isinstance(apply, BoundKernel):
+            mask, words = legal_mask_views(current.legal_action_mask)
+            _playouts(
+                apply.kernel,
+                apply.arrays(current),
+                apply.constants,
+                mask,
+                words,
+                current.terminated,
+                current.truncated,
+                current.rewards,
+                player,
+                np.ascontiguousarray(keys, dtype=np.uint64),
+                self.game.max_game_length + 1,
+                outcome,
+            )
+            return outcome
+        ply = 0
+        while not current.done.all():
             live = ~current.done
-            actions = sample_legal_actions_keyed(current.legal_action_mask, keys[index], ply)
+            actions = sample_legal_actions_keyed(current.legal_action_mask, keys, ply)
             current.rewards.fill(0.0)
-            self.game.apply(current, actions, live)
-            outcome[index] += current.rewards[np.arange(index.size), player[index]]
+            apply(current, actions, live)
+            outcome += current.rewards[np.arange(state.batch_size), player]
             ply += 1
-            live = ~current.done
-            if live.sum() * 2 <= index.size:
-                index = index[live]
-                current = current.take(live)
         return outcome
+
+
+@numba.njit(cache=True)
+def _playouts(kernel, arrays, constants, mask, words, terminated, truncated, rewards, player, keys, max_plies, outcome):
+    # Uniformly random legal moves until every row is over (at most max_plies), adding each
+    # transition's reward for the row's player to outcome.
+    batch = keys.shape[0]
+    active = np.empty(batch, dtype=np.bool_)
+    for b in range(batch):
+        active[b] = not (terminated[b] or truncated[b])
+    for ply in range(max_plies):
+        if not active.any():
+            break
+        actions = pick_legal_keyed(mask, words, keys, ply)
+        rewards[:] = 0.0
+        kernel(*arrays, actions, active, *constants)
+        for b in range(batch):
+            if active[b]:
+                outcome[b] += rewards[b, player[b]]
+                active[b] = not (terminated[b] or truncated[b])
 
 
 class FunctionEvaluator:

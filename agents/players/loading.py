@@ -22,6 +22,7 @@ from pathlib import Path
 import torch
 
 from boardzoo.agents.models import Checkpoint, CheckpointError, TorchEvaluator, load_checkpoint, save_checkpoint
+from boardzoo.agents.models.run_layout import is_run_folder, latest_checkpoint
 from boardzoo.agents.players.base import Player
 from boardzoo.agents.players.network import NetworkPlayer
 from boardzoo.agents.players.search import SearchPlayer
@@ -68,10 +69,13 @@ def resolve_checkpoint(source: str | Path) -> Path:
             raise CheckpointError(f"the pretrained agent {source!r} is not installed at {path}")
         return path
     path = Path(source)
-    if (path / "latest").is_file():
-        return path / "checkpoints" / (path / "latest").read_text().strip()
     if (path / "config.json").is_file():
         return path
+    if is_run_folder(path):
+        latest = latest_checkpoint(path)
+        if latest is None:
+            raise CheckpointError(f"the run folder {path} holds no complete checkpoint yet")
+        return latest
     raise CheckpointError(
         f"{source!r} is neither a checkpoint folder, a run folder with a 'latest' file, "
         f"nor a pretrained agent ({', '.join(PRETRAINED)})"

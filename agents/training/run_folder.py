@@ -21,16 +21,17 @@ from typing import Any
 import torch
 
 from boardzoo.agents.atomic import remove_staging_leftovers, write_atomically
-from boardzoo.agents.models import CheckpointError, read_config, save_checkpoint
+from boardzoo.agents.models import CheckpointError, save_checkpoint
+from boardzoo.agents.models.run_layout import (
+    CHECKPOINTS_FOLDER,
+    checkpoint_folders,
+    checkpoint_name,
+    latest_checkpoint,
+    point_latest,
+)
 from boardzoo.envs import Game
 
-CHECKPOINT_PREFIX = "step_"
-LATEST_FILE = "latest"
 METRICS_FILE = "metrics.jsonl"
-
-
-def checkpoint_name(step: int) -> str:
-    return f"{CHECKPOINT_PREFIX}{step:010d}"
 
 
 class RunFolder:
@@ -46,7 +47,7 @@ class RunFolder:
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
             raise ValueError(f"keep_checkpoints must be a positive int, got {keep!r}")
         self.path = Path(path)
-        self.checkpoints = self.path / "checkpoints"
+        self.checkpoints = self.path / CHECKPOINTS_FOLDER
         self.keep = keep
         self.tensorboard = tensorboard
         self._writer: Any = None
@@ -60,19 +61,7 @@ class RunFolder:
     def latest(self) -> Path | None:
         """The newest complete checkpoint: the one `latest` names, else the newest readable one
         (and `latest` is then rewritten to name it)."""
-        pointer = self.path / LATEST_FILE
-        if pointer.is_file():
-            named = self.checkpoints / pointer.read_text().strip()
-            if (named / "config.json").is_file():
-                return named
-        for candidate in reversed(self._checkpoint_folders()):
-            try:
-                read_config(candidate)
-            except CheckpointError:
-                continue
-            write_atomically(pointer, candidate.name + "\n")
-            return candidate
-        return None
+        return latest_checkpoint(self.path, repair=True)
 
     def rewind_metrics(self, step: int) -> None:
         """Drop metric records past `step` (logged after the checkpoint a run resumes from), so
@@ -88,17 +77,11 @@ class RunFolder:
     def save(self, step: int, game: Game, network: torch.nn.Module, **checkpoint: Any) -> Path:
         """Write checkpoint `step` (keywords as `save_checkpoint`), point `latest` at it, prune."""
         path = save_checkpoint(self.checkpoints / checkpoint_name(step), game, network, step=step, **checkpoint)
-        write_atomically(self.path / LATEST_FILE, path.name + "\n")
-        for old in self._checkpoint_folders()[: -self.keep]:
+        point_latest(self.path, path)
+        for old in checkpoint_folders(self.path)[: -self.keep]:
             if old != path:
                 shutil.rmtree(old)
         return path
-
-    def _checkpoint_folders(self) -> list[Path]:
-        if not self.checkpoints.is_dir():
-            return []
-        folders = [p for p in self.checkpoints.iterdir() if p.is_dir() and p.name.startswith(CHECKPOINT_PREFIX)]
-        return sorted(folders, key=_step_of)
 
     def log(self, record: dict[str, Any]) -> None:
         """Append a record ("kind" and "step" keys) to metrics.jsonl and TensorBoard."""
@@ -119,11 +102,6 @@ class RunFolder:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
-
-
-def _step_of(folder: Path) -> int:
-    digits = folder.name[len(CHECKPOINT_PREFIX) :]
-    return int(digits) if digits.isdigit() else -1
 
 
 def check_resumable(path: Path, saved: dict[str, Any], mine: dict[str, Any], may_change: tuple[str, ...]) -> None:

@@ -38,7 +38,9 @@ def describe(value: Any, limit: int = 80) -> str:
 
 
 def is_int(value: Any) -> bool:
-    """A Python or numpy integer (bools are not integers here)."""
+    """A Python or numpy integer, or a 0-d integer array (bools are not integers here)."""
+    if isinstance(value, np.ndarray):
+        return value.shape == () and value.dtype.kind in "iu"
     return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
@@ -68,13 +70,44 @@ def check_batch_size(batch_size: Any) -> int:
 
 
 def as_array(values: Any, name: str) -> np.ndarray:
-    """`values` as an array, refusing objects numpy can only wrap (Python ints beyond 64 bits)."""
+    """`values` as an array. Lists are read as numpy reads them, except that a bool among
+    numbers is refused (numpy would silently make True a 1) and that ints are never made
+    floats (ints beyond 64 bits are refused)."""
     if isinstance(values, np.ndarray):
         return values
     try:
-        return np.asarray(values)
+        array = np.asarray(values)
     except (ValueError, TypeError, OverflowError) as error:  # ragged lists, ...
         raise ValueError(f"{name} must be an array, got {describe(values)} ({error})") from None
+    if isinstance(values, list | tuple):
+        if array.dtype.kind in "iuf" and _holds_bool(values):
+            raise ValueError(f"{name} must hold numbers, not bools, got {describe(values)}")
+        if array.dtype.kind in "fO":  # Python ints beyond one numpy dtype: read them exactly
+            array = _exact_ints(values, array, name)
+        if array.size == 0 and array.dtype.kind == "f":  # [] holds no floats: no indices
+            array = array.astype(np.int64)
+    return array
+
+
+def _exact_ints(values: list | tuple, array: np.ndarray, name: str) -> np.ndarray:
+    # Python ints that numpy made floats or objects (beyond int64, or int64 and uint64 mixed):
+    # int64 when they fit, else an error naming the first that does not; other lists as they are.
+    items = np.asarray(values, dtype=object).ravel()
+    if not items.size or not all(is_int(v) for v in items):
+        return array
+    for dtype in (np.int64, np.uint64):
+        info = np.iinfo(dtype)
+        if all(info.min <= v <= info.max for v in items):
+            return np.array(items.tolist(), dtype=dtype).reshape(array.shape)
+    position, value = next((i, v) for i, v in enumerate(items) if not -INT64_MAX - 1 <= v <= INT64_MAX)
+    raise ValueError(
+        f"{name} must hold integers of one 64-bit type (int64, or uint64 if none is negative), "
+        f"got {value} at position {position}"
+    )
+
+
+def _holds_bool(values: list | tuple) -> bool:
+    return any(isinstance(v, bool | np.bool_) or (isinstance(v, list | tuple) and _holds_bool(v)) for v in values)
 
 
 def as_int64(array: np.ndarray) -> np.ndarray:

@@ -162,8 +162,8 @@ _OWNED_TYPES: dict[tuple[type, tuple[Any, ...]], type] = {}
 def _check_layout(state: State, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) -> None:
     # Every field an array of the owner's dtype and shape (batch first, one batch size).
     arrays = state.__dict__
-    first = arrays.get("current_player")
-    batch = first.shape[0] if isinstance(first, np.ndarray) and first.ndim else None
+    sizes = [v.shape[0] for v in arrays.values() if isinstance(v, np.ndarray) and v.ndim]
+    batch = max(set(sizes), key=sizes.count) if sizes else None  # most fields' batch size
     owner = describe_owner(type(state)._owner or ("?", 0, ()))
     for name, (shape, dtype) in layout.items():
         value = arrays.get(name)

@@ -42,6 +42,7 @@ import numpy as np
 
 from boardzoo.envs._checks import (
     INT64,
+    as_array,
     check_actions,
     check_batch_size,
     check_bool_param,
@@ -244,7 +245,7 @@ class Game:
         return np.flatnonzero(state.legal_action_mask[check_row(row, state.batch_size)]).tolist()
 
     def _raise_illegal(self, state: State, action: Any, row: int) -> None:
-        a = int(np.asarray(action)[row])
+        a = int(as_array(action, "action")[row])  # the value as given (any integer dtype)
         legal = self.legal_actions(state, row)
         if not 0 <= a < self.num_actions:
             reason = f"is out of range 0..{self.num_actions - 1}"

@@ -55,6 +55,8 @@ def select_leaves(
     num_actions = children_index.shape[2]
     scratch = np.empty((2, num_actions))
     stats = (children_visits, children_value_sum, children_prior, children_legal, node_raw_value)
+    constants = (exploration, fpu_reduction, c_visit, c_scale)
+    gumbel_root = (gumbel, root_logits, considered_visit)
     for b in range(children_index.shape[0]):
         out_node[b] = -1
         out_action[b] = -1
@@ -67,21 +69,8 @@ def select_leaves(
                 break
             best = _proven_choice(node_proven, node_player, children_index, children_legal, b, node) if solver else -1
             if best < 0:
-                best = _rule_choice(
-                    root_rule if node == 0 else interior_rule,
-                    stats,
-                    node_visits,
-                    b,
-                    node,
-                    exploration,
-                    fpu_reduction,
-                    c_visit,
-                    c_scale,
-                    gumbel,
-                    root_logits,
-                    considered_visit,
-                    scratch,
-                )
+                rule = root_rule if node == 0 else interior_rule
+                best = _rule_choice(rule, stats, node_visits, b, node, constants, gumbel_root, scratch)
             if solver and best >= 0 and proven_for_mover(node_proven, node_player, children_index, b, node, best) == -1:
                 best = _avoid_proven_loss(
                     node_proven, node_player, children_index, children_legal, children_visits, b, node, best
@@ -95,23 +84,12 @@ def select_leaves(
 
 
 @numba.njit(cache=True)
-def _rule_choice(
-    rule,
-    stats,
-    node_visits,
-    b,
-    node,
-    exploration,
-    fpu_reduction,
-    c_visit,
-    c_scale,
-    gumbel,
-    root_logits,
-    considered_visit,
-    scratch,
-):
-    # The action the selection rule picks at one node.
+def _rule_choice(rule, stats, node_visits, b, node, constants, gumbel_root, scratch):
+    # The action the selection rule picks at one node. constants: (exploration, fpu_reduction,
+    # c_visit, c_scale); gumbel_root: (gumbel, root_logits, considered_visit).
     children_visits, children_value_sum, children_prior, children_legal, _ = stats
+    exploration, fpu_reduction, c_visit, c_scale = constants
+    gumbel, root_logits, considered_visit = gumbel_root
     if rule == GUMBEL:
         _sigma_completed_q(stats, b, node, c_visit, c_scale, scratch[0])
         if node == 0:

@@ -5,7 +5,8 @@ The adapters raise what the kernel raises for bad input, `ValueError` (`IllegalA
 one) and `TypeError`, plus what their API's contract mandates:
 
 - `ResetNeeded` (a `RuntimeError` and a `gymnasium.error.ResetNeeded`): a Gymnasium, vector or
-  SB3 env stepped before `reset()` (or a single-agent env after its episode ended);
+  SB3 env stepped before `reset()`, after its opponent failed (raised, or replied badly), or
+  (single-agent env) after its episode ended;
   `RuntimeError`: SB3's `step_wait()` without a `step_async()` first;
 - PettingZoo's order errors: `AssertionError` for `step`, `observe`, `render` and
   `agent_iter` before `reset()`, `AttributeError` for `agents`, `agent_selection` and `last()`
@@ -129,11 +130,15 @@ def check_agent(agent: Any, agents: Sequence[str]) -> str:
 def check_opponent_reply(reply: Any, rows: np.ndarray, num_actions: int, opponent: Any) -> np.ndarray:
     """The opponent's actions for the games in `rows` (int[K] batch rows): an integer array of
     shape (K,) in 0..A-1, as int64 (legality is checked by `Game.step` before anything is played)."""
-    array = as_array(reply, "the opponent's reply")
-    if array.dtype.kind not in "iu" or array.shape != rows.shape:
+    try:
+        array = as_array(reply, "the reply")
+        bad = array.dtype.kind not in "iu" or array.shape != rows.shape
+    except ValueError:
+        bad = True
+    if bad:
         raise ValueError(
             f"opponent {opponent_name(opponent)} returned {describe(reply)}; an opponent must return "
-            f"an integer array of shape {rows.shape}, one legal action per game it is asked about"
+            f"an integer array of shape {rows.shape} (64-bit), one legal action per game it is asked about"
         )
     actions = as_int64(array)
     bad = first_outside(actions, 0, num_actions)

@@ -23,7 +23,8 @@ class VersusBatch:
     After `reset`, `step` and `reset_rows`, every live row has the learner to move: the
     opponent's replies (and opening moves, when the learner has seat 1) are played inside.
     The batch owns `state` and advances and resets it in place (no new arrays per step):
-    read it, don't keep it.
+    read it, don't keep it. When the opponent fails (raises, or returns a bad reply), the
+    games are left where the failure happened and `interrupted` is set until `reset`.
     """
 
     def __init__(
@@ -45,11 +46,13 @@ class VersusBatch:
         self._opponent_actions = np.zeros(batch_size, dtype=np.int64)
         self.state: State = game.init(batch_size)
         self.seats = np.zeros(batch_size, dtype=np.int32)
+        self.interrupted = False
 
     def reset(self, rng: np.random.Generator) -> None:
         """Start B new games (seats drawn from `rng` if random)."""
         self.state = self.game.init(self.batch_size)
         self.seats = self._draw_seats(self.batch_size, rng)
+        self.interrupted = False
         self._play_opponent(rng)
 
     def reset_rows(self, rows: np.ndarray, rng: np.random.Generator) -> None:
@@ -127,6 +130,13 @@ class VersusBatch:
         return np.full(count, self.learner_seat, dtype=np.int32)
 
     def _play_opponent(self, rng: np.random.Generator) -> np.ndarray:
+        try:
+            return self._opponent_replies(rng)
+        except BaseException:
+            self.interrupted = True  # the learner's move was played, the opponent's was not
+            raise
+
+    def _opponent_replies(self, rng: np.random.Generator) -> np.ndarray:
         reward = np.zeros(self.batch_size, dtype=np.float32)
         state, actions = self.state, self._opponent_actions
         while True:

@@ -82,13 +82,16 @@ class BoardGameEnv(gymnasium.Env[np.ndarray, np.int64]):
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=check_seed(seed))
+        self._over = True  # until the new games are ready (the opponent may fail)
         self._games.reset(self.np_random)
         self._over = bool(self._games.state.done[0])
         return self._games.observe()[0], self._info()
 
     def step(self, action: Any):
-        if self._over:
-            raise ResetNeeded("the episode is over (or reset() was never called); call reset() first")
+        if self._over or self._games.interrupted:
+            raise ResetNeeded(
+                "the episode is over (or reset() was never called, or the opponent failed); call reset() first"
+            )
         index = as_int_action(action, self.game.num_actions)
         reward = self._games.step(np.array([index], dtype=np.int64), self.np_random)
         state = self._games.state

@@ -82,15 +82,16 @@ class BoardGameVecEnv(VecEnv):
         if self._seeds and self._seeds[0] is not None:
             self._rng = np.random.default_rng(self._seeds[0])
         self._reset_seeds()
-        self._games.reset(self._rng)
         self._actions = None
+        self._has_reset = False  # until the new games are ready (the opponent may fail)
+        self._games.reset(self._rng)
         self._has_reset = True
         self.reset_infos = [{} for _ in range(self.num_envs)]
         return self._games.observe()
 
     def step_async(self, actions: np.ndarray) -> None:
-        if not self._has_reset:
-            raise ResetNeeded("step_async() before reset(): call reset() first")
+        if not self._has_reset or self._games.interrupted:
+            raise ResetNeeded("step_async() before reset() (or after the opponent failed): call reset() first")
         self._actions = check_batch_actions(actions, self.num_envs, self.game.num_actions)
 
     def step_wait(self):
@@ -134,7 +135,7 @@ class BoardGameVecEnv(VecEnv):
         if "rng" not in arrays:
             raise ValueError("saved env field 'rng' is missing")
         self._rng.bit_generator.state = json.loads(str(arrays["rng"]))
-        self._has_reset = True
+        self._has_reset, self._games.interrupted = True, False
 
     def close(self) -> None:
         pass

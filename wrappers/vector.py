@@ -82,14 +82,15 @@ class BoardGameVectorEnv(VectorEnv):
         seed = check_vector_seed(seed, self.num_envs)
         if seed is not None:
             self._rng = np.random.default_rng(seed)
+        self._has_reset = False  # until the new games are ready (the opponent may fail)
         self._games.reset(self._rng)
         self._needs_reset[:] = False
         self._has_reset = True
         return self._games.observe(), self._infos()
 
     def step(self, actions: Any):
-        if not self._has_reset:
-            raise ResetNeeded("step() before reset(): call reset() first")
+        if not self._has_reset or self._games.interrupted:
+            raise ResetNeeded("step() before reset() (or after the opponent failed): call reset() first")
         actions = check_batch_actions(actions, self.num_envs, self.game.num_actions)
         games = self._games
         if self.metadata["autoreset_mode"] == AutoresetMode.NEXT_STEP:

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from boardzoo.envs import IllegalActionError
+from boardzoo.wrappers._checks import ResetNeeded
 from boardzoo.wrappers.gymnasium import BoardGameEnv
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 from boardzoo.wrappers.vector import BoardGameVectorEnv
@@ -139,3 +140,20 @@ def test_opening_moves_of_the_opponent_are_checked_too():
         env = make_env(Replies("bools", lambda s: np.ones(s.batch_size, bool)))
         with pytest.raises(ValueError, match="opponent <Replies bools> returned bool array"):
             env.reset(seed=0)
+
+
+def test_after_an_opponent_fails_the_env_needs_a_reset():
+    calls = {"n": 0}
+
+    def flaky(state, rng):
+        calls["n"] += 1
+        return np.zeros(state.batch_size) if calls["n"] == 1 else first_legal(state)
+
+    env = BoardGameEnv("tic_tac_toe", opponent=flaky)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="returned float64 array"):
+        env.step(4)
+    with pytest.raises(ResetNeeded, match="the opponent failed"):
+        env.step(0)  # it would be played for the opponent's seat
+    env.reset(seed=0)
+    assert env.step(4)[0][1].sum() == 1

@@ -159,7 +159,7 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
     neighbours = neighbour_table(size)
     degree = (neighbours != -1).sum(axis=1).astype(np.int8)
     keys = np.random.default_rng(_ZOBRIST_SEED).integers(1, 2**63, size=(cells, 2), dtype=np.int64).astype(np.uint64)
-    bloom_words = max(16, 1 << math.ceil(math.log2(cap * 32 / 64)))  # >= 32 bits per position
+    bloom_words = max(16, 1 << max(0, math.ceil(math.log2(cap * 32 / 64))))  # >= 32 bits per position
 
     def init(batch_size: int) -> GoState:
         common = fresh_common_fields(batch_size, cells + 1)

@@ -116,7 +116,7 @@ def as_int64(array: np.ndarray) -> np.ndarray:
     Unsigned values above int64's range are mapped to int64's maximum, which stays out of any
     valid range, so a check after the conversion still refuses them.
     """
-    if array.dtype is INT64 and array.flags.c_contiguous:
+    if array.dtype == INT64 and array.flags.c_contiguous:
         return array
     if array.dtype.kind == "u" and array.dtype.itemsize == 8:
         array = np.minimum(array, np.uint64(INT64_MAX))
@@ -125,7 +125,7 @@ def as_int64(array: np.ndarray) -> np.ndarray:
 
 def check_int_array(values: Any, name: str, shape: tuple[int, ...], what: str = "an integer array") -> np.ndarray:
     """An integer array of exactly `shape`, as native int64 (see `as_int64`)."""
-    if type(values) is np.ndarray and values.dtype is INT64 and values.shape == shape:
+    if type(values) is np.ndarray and values.dtype == INT64 and values.shape == shape:
         return values if values.flags.c_contiguous else np.ascontiguousarray(values)
     array = as_array(values, name)
     if array.dtype.kind not in "iu":
@@ -142,7 +142,7 @@ def check_actions(values: Any, batch: int) -> np.ndarray:
 
 def check_row_mask(values: Any, batch: int, name: str) -> np.ndarray:
     """bool[B] selecting rows."""
-    if type(values) is np.ndarray and values.dtype is BOOL and values.shape == (batch,):
+    if type(values) is np.ndarray and values.dtype == BOOL and values.shape == (batch,):
         return values
     array = as_array(values, name)
     if array.dtype != BOOL:
@@ -156,9 +156,9 @@ def check_row_mask(values: Any, batch: int, name: str) -> np.ndarray:
 def check_rows(rows: Any, batch: int, name: str = "rows") -> np.ndarray:
     """Rows of a batch of B: bool[B] (a mask) or int[K] indices in 0..B-1 (as int64)."""
     if type(rows) is np.ndarray and rows.ndim == 1:  # fast paths: int64 indices, a bool mask
-        if rows.dtype is INT64 and first_outside(rows, 0, batch) < 0:
+        if rows.dtype == INT64 and first_outside(rows, 0, batch) < 0:
             return rows
-        if rows.dtype is BOOL and rows.shape[0] == batch:
+        if rows.dtype == BOOL and rows.shape[0] == batch:
             return rows
     array = rows if type(rows) is np.ndarray else as_array(rows, name)
     kind = array.dtype.kind
@@ -214,7 +214,7 @@ def check_rng(rng: Any) -> np.random.Generator:
 def check_mask(mask: Any) -> np.ndarray:
     """A legal-action mask bool[B, A] (A >= 1). Integer masks holding only 0 and 1 (such as
     PettingZoo's int8 action masks) are read as bool; any other value or dtype is refused."""
-    if type(mask) is np.ndarray and mask.dtype is BOOL and mask.ndim == 2 and mask.shape[1] > 0:
+    if type(mask) is np.ndarray and mask.dtype == BOOL and mask.ndim == 2 and mask.shape[1] > 0:
         return mask
     array = as_array(mask, "mask")
     if array.ndim != 2 or array.shape[1] == 0:

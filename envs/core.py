@@ -183,7 +183,7 @@ class Game:
             self.check_state(state)
         batch = state.current_player.shape[0]
         given = action
-        if type(action) is not np.ndarray or action.dtype is not INT64 or action.shape != (batch,):
+        if type(action) is not np.ndarray or action.dtype != INT64 or action.shape != (batch,):
             action = check_actions(action, batch)
         if in_place is not False and in_place is not True:
             in_place = check_flag("in_place", in_place)

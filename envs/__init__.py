@@ -13,6 +13,10 @@ It also registers every game in PettingZoo's registry (`pettingzoo.make("aec",
 `gymnasium.make_vec(...)`) by entry-point strings, importing the two registries only.
 It does not change the process: entry points that want glibc's malloc tuned for large
 batches call `tune_glibc_malloc()` themselves.
+
+Errors: bad input raises `ValueError` (`IllegalActionError` is one) or `TypeError`, naming the
+value and what is allowed; a state works only with the game and parameters that made it (see
+`boardzoo.envs.core`).
 """
 
 import importlib

@@ -8,6 +8,10 @@
   `gymnasium.make_vec(id, num_envs=B)`) and `BoardGameVecEnv` (Stable-Baselines3, with
   sb3-contrib's `action_masks`).
 
+Errors: what the kernel raises for bad input (`ValueError`, `TypeError`) plus what each API's
+contract mandates (`ResetNeeded` before reset, PettingZoo's order errors, `AgentError` for an
+agent the env does not have); the list is in `boardzoo.wrappers._checks`.
+
 Importing this package registers every game's PettingZoo and Gymnasium ids (through
 `boardzoo.envs`, by entry-point strings) and loads nothing else: each name above loads its
 module (and PettingZoo, Gymnasium or SB3) on first use. So `import boardzoo.wrappers` or
@@ -23,6 +27,7 @@ from boardzoo import envs as _envs  # noqa: F401 (importing it registers the ids
 
 if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers
     from boardzoo.envs._registration import GYMNASIUM_IDS
+    from boardzoo.wrappers._checks import AgentError, ResetNeeded
     from boardzoo.wrappers.aec import BoardGameAECEnv
     from boardzoo.wrappers.aec import env as aec_env
     from boardzoo.wrappers.aec import raw_env as aec_raw_env
@@ -41,16 +46,20 @@ _LAZY = {
     "BoardGameVecEnv": ("boardzoo.wrappers.sb3", "BoardGameVecEnv"),
     "GYMNASIUM_IDS": ("boardzoo.envs._registration", "GYMNASIUM_IDS"),
     "Opponent": ("boardzoo.wrappers.opponents", "Opponent"),
+    "AgentError": ("boardzoo.wrappers._checks", "AgentError"),
+    "ResetNeeded": ("boardzoo.wrappers._checks", "ResetNeeded"),
     "random_opponent": ("boardzoo.wrappers.opponents", "random_opponent"),
 }
 
 __all__ = [
     "GYMNASIUM_IDS",
+    "AgentError",
     "BoardGameAECEnv",
     "BoardGameEnv",
     "BoardGameVecEnv",
     "BoardGameVectorEnv",
     "Opponent",
+    "ResetNeeded",
     "aec_env",
     "aec_raw_env",
     "random_opponent",

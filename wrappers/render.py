@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from boardzoo.envs._checks import check_row, describe
 from boardzoo.envs.core import Game, State
 
 CELL_PIXELS = 32
@@ -16,8 +17,11 @@ _COLOURS = np.array([[245, 235, 215], [20, 20, 20], [200, 40, 40]], dtype=np.uin
 
 
 def render_rgb(game: Game, state: State, row: int = 0) -> np.ndarray:
-    """uint8[H_px, W_px, 3] picture of one row's board."""
-    cells = game.cells_fn(state)[row]
+    """uint8[H_px, W_px, 3] picture of one row's board (`state` must be `game`'s)."""
+    if not isinstance(game, Game):
+        raise TypeError(f"game must be a Game, got {describe(game)}")
+    game.check_state(state)
+    cells = game.cells_fn(state)[check_row(row, state.batch_size)]
     height, width = cells.shape
     shift = CELL_PIXELS // 2 if game.cell_layout == "hex" else 0
     image = np.empty((height * CELL_PIXELS, width * CELL_PIXELS + shift * (height - 1), 3), np.uint8)

@@ -30,7 +30,7 @@ from boardzoo.wrappers.vector import BoardGameVectorEnv
 
 from ._inputs import DOCUMENTED, EXTREMES, GAMES, SMALL, fits, game_ids, int_like, outcome, same_state
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ORDER = (ResetNeeded, RuntimeError)
 
 
@@ -67,7 +67,7 @@ BAD_REPLIES = ["floats", "bools", "strings", "one too many", "2-d", "-1", "illeg
 OPPONENTS = {
     "random": ("random", True),
     "lowest legal": (lowest_legal, True),
-    "lowest legal, list of uint8": (lambda s, r: [np.uint8(a) for a in lowest_legal(s, r)], True),
+    "lowest legal, list of uint16": (lambda s, r: [np.uint16(a) for a in lowest_legal(s, r)], True),
     "unknown name": ("minimax", None),
     "not callable": (42, None),
     **{f"reply {k}": (Reply(k), False) for k in BAD_REPLIES},
@@ -176,15 +176,17 @@ def opponent_named(error: BaseException, opponent: Any) -> bool:
 
 @st.composite
 def versus_settings(draw: Any) -> dict[str, Any]:
-    """Constructor arguments of the learner-vs-opponent envs, good and bad."""
-    good = draw(st.integers(0, 3)) > 0  # mostly envs that can be built, with opponents that reply well
-    name = draw(
-        st.sampled_from(["random", "lowest legal", "lowest legal, list of uint8"] if good else sorted(OPPONENTS))
-    )
-    seat = draw(st.sampled_from([0, 1, None] if good else SEATS))
-    rule = draw(st.sampled_from(["raise", "lose"] if good else ["raise", "lose", "ignore"]))
+    """Constructor arguments of the learner-vs-opponent envs: mostly good, else an opponent
+    that replies badly, else arguments the constructor must refuse."""
+    kind = draw(st.sampled_from(["good"] * 5 + ["bad replies"] * 3 + ["bad arguments"] * 2))
+    good_names = ["random", "lowest legal", "lowest legal, list of uint16"]
+    names = {"good": good_names, "bad replies": [f"reply {k}" for k in BAD_REPLIES], "bad arguments": sorted(OPPONENTS)}
+    name = draw(st.sampled_from(names[kind]))
+    seat = draw(st.sampled_from(SEATS if kind == "bad arguments" else [0, 1, None]))
+    rule = draw(st.sampled_from(["raise", "lose", "ignore"] if kind == "bad arguments" else ["raise", "lose"]))
     event(f"opponent: {name}")
     event(f"learner_seat: {seat!r}")
+    event(f"illegal_action: {rule!r}")
     opponent, replies_well = OPPONENTS[name]
     valid = replies_well is not None and (seat is None or (int_like(seat) and 0 <= seat < 2)) and rule != "ignore"
     return {"opponent": opponent, "learner_seat": seat, "illegal_action": rule, "_valid": valid, "_good": replies_well}
@@ -295,8 +297,8 @@ def test_3_vector_envs_refuse_before_reset_and_check_every_batch(game_id, kwargs
         elif op == "step":
             before = env._games.state.copy()
             kind, actions = data.draw(batch_actions(before.legal_action_mask))
+            moving = ~env._needs_reset if flavour == "gymnasium" else np.ones(num_envs, bool)  # NEXT_STEP
             result, answer = outcome(lambda actions=actions: env.step(actions), (*DOCUMENTED, *ORDER))
-            moving = ~env._needs_reset if flavour == "gymnasium" else np.ones(num_envs, bool)
             if not ready:
                 assert isinstance(answer, ResetNeeded), answer
             elif kind in ("legal", "list") or (kind == "out of range" and not moving.any()):
@@ -321,7 +323,10 @@ def sb3_extras(env: BoardGameVecEnv, data: Any) -> None:
     good_indices = indices is None or (int_like(indices) and indices == 0) or listed
     result, answer = outcome(lambda: env.env_method(name, *args, indices=indices), (*DOCUMENTED, AttributeError))
     if name == "action_masks" and good_indices and not args:
-        assert result == "ok" and all(np.array_equal(m, env.action_masks()[0]) for m in answer)
+        rows = range(env.num_envs) if indices is None else [0] * (1 if int_like(indices) else len(indices))
+        masks = env.action_masks()
+        assert result == "ok" and len(answer) == len(rows)
+        assert all(np.array_equal(mask, masks[row]) for mask, row in zip(answer, rows, strict=True))
     else:
         assert result == "error", answer
     result, answer = outcome(lambda: env.step_wait(), (*DOCUMENTED, *ORDER))

@@ -29,7 +29,7 @@ FOREIGN_NAMES = ["game_id", "game", "id", "size", "num_envs", "opponent", "learn
 VALUES = [3, 4, 5, 7, 0, -1, 2**70, 5.0, True, None, "5", "hex", float("nan"), np.int64(5), "random", 1]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     game_ids,
     st.dictionaries(st.sampled_from([*PARAMETER_NAMES, "game_id", "size"]), st.sampled_from(VALUES), max_size=2),
@@ -76,7 +76,7 @@ def test_2_scalars_of_init_action_name_api_test_and_make(game_id, value, use):
     assert isinstance(outcome(lambda: api_test(value, batch_size=1))[1], TypeError)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     game_ids,
     st.dictionaries(st.sampled_from(PARAMETER_NAMES + FOREIGN_NAMES), st.sampled_from(VALUES), min_size=1, max_size=3),
@@ -99,7 +99,7 @@ def test_3_no_keyword_turns_a_registered_id_into_another_game(game_id, kwargs, h
     assert all(game.params[k] == v for k, v in kwargs.items() if k in PARAMETER_NAMES)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     game_ids,
     st.dictionaries(

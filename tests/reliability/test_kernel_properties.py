@@ -44,7 +44,7 @@ from ._inputs import (
     same_state,
 )
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 STATE_METHODS = {
@@ -190,7 +190,7 @@ def row_selections(draw: Any, batch: int) -> tuple[Any, Any]:
 
 def data_bad(draw: Any, indices: list[int]) -> Any:
     # Not a row selection whatever the batch (a bool array or int zeros of any length can be).
-    return draw(bad_arrays(indices or [0], exclude=("bool array", "empty", "too long")))[1]
+    return draw(bad_arrays(indices or [0], exclude=("bool array", "bools in a list", "empty", "too long")))[1]
 
 
 @SETTINGS

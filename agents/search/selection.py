@@ -87,7 +87,7 @@ def select_leaves(
 def _rule_choice(rule, stats, node_visits, b, node, constants, gumbel_root, scratch):
     # The action the selection rule picks at one node. constants: (exploration, fpu_reduction,
     # c_visit, c_scale); gumbel_root: (gumbel, root_logits, considered_visit).
-    children_visits, children_value_sum, children_prior, children_legal, _ = stats
+    children_visits, _, children_prior, children_legal, _ = stats
     exploration, fpu_reduction, c_visit, c_scale = constants
     gumbel, root_logits, considered_visit = gumbel_root
     if rule == GUMBEL:
@@ -95,18 +95,7 @@ def _rule_choice(rule, stats, node_visits, b, node, constants, gumbel_root, scra
         if node == 0:
             return _gumbel_root(children_visits, children_legal, gumbel, root_logits, considered_visit, b, scratch[0])
         return _gumbel_interior(children_visits, children_prior, children_legal, b, node, scratch)
-    return _ucb(
-        node_visits,
-        children_prior,
-        children_visits,
-        children_value_sum,
-        children_legal,
-        b,
-        node,
-        rule,
-        exploration,
-        fpu_reduction,
-    )
+    return _ucb(node_visits, stats, b, node, rule, exploration, fpu_reduction)
 
 
 @numba.njit(cache=True)
@@ -133,19 +122,9 @@ def _avoid_proven_loss(node_proven, node_player, children_index, children_legal,
 
 
 @numba.njit(cache=True)
-def _ucb(
-    node_visits,
-    children_prior,
-    children_visits,
-    children_value_sum,
-    children_legal,
-    b,
-    node,
-    rule,
-    exploration,
-    fpu_reduction,
-):
+def _ucb(node_visits, stats, b, node, rule, exploration, fpu_reduction):
     # The PUCT or UCT choice at one node.
+    children_visits, children_value_sum, children_prior, children_legal, _ = stats
     num_actions = children_prior.shape[2]
     parent_visits = max(node_visits[b, node], 1)
     value_sum, visit_count, visited_prior = 0.0, 0, 0.0

@@ -49,6 +49,12 @@ INTEGER_DTYPES = [np.dtype(f"{order}{kind}{size}") for order in "<>" for kind in
 EXTREMES = [2**63 - 1, -(2**63), 2**63, 2**64 - 1, 2**70, -(2**70)]
 
 
+def handled(bad_class: int, kind: str) -> None:
+    """Record that a bad input of class `bad_class` (1: foreign states, 2: values, 3: API
+    contracts) was handled as documented; `--hypothesis-show-statistics` counts them by kind."""
+    event(f"bad input handled, class {bad_class}: {kind}")
+
+
 def outcome(call: Any, allowed: tuple[type[BaseException], ...] = DOCUMENTED) -> tuple[str, Any]:
     """('ok', result) or ('error', an allowed exception, which must have a message); any other
     exception propagates, failing the test."""

@@ -28,7 +28,7 @@ from boardzoo.wrappers.gymnasium import BoardGameEnv
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 from boardzoo.wrappers.vector import BoardGameVectorEnv
 
-from ._inputs import DOCUMENTED, EXTREMES, GAMES, SMALL, fits, game_ids, int_like, outcome, same_state
+from ._inputs import DOCUMENTED, EXTREMES, GAMES, SMALL, fits, game_ids, handled, int_like, outcome, same_state
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ORDER = (ResetNeeded, RuntimeError)
@@ -89,12 +89,11 @@ def single_actions(draw: Any, mask: np.ndarray) -> Any:
         dtypes = [d for d in ("int8", "uint8", ">i2", "<u2", "int64", "uint64") if fits(np.dtype(d), [value])]
         form = draw(st.sampled_from(["int", "numpy scalar", "0-d array"]))
         if form == "int":
-            return value
+            return kind, value
         dtype = np.dtype(draw(st.sampled_from(dtypes)))
-        return np.array(value, dtype=dtype) if form == "0-d array" else dtype.type(value)
-    return {"extreme": draw(st.sampled_from(EXTREMES)), "float": float(value), "bool": True, "str": str(value)}.get(
-        kind, None if kind == "None" else np.array([value])
-    )
+        return kind, np.array(value, dtype=dtype) if form == "0-d array" else dtype.type(value)
+    others = {"extreme": draw(st.sampled_from(EXTREMES)), "float": float(value), "bool": True, "str": str(value)}
+    return kind, others.get(kind, None if kind == "None" else np.array([value]))
 
 
 def is_legal(action: Any, mask: np.ndarray) -> bool:
@@ -106,7 +105,9 @@ def is_legal(action: Any, mask: np.ndarray) -> bool:
 def test_3_aec_env_follows_pettingzoo_and_steps_exactly_like_the_kernel(game_id, data):
     game = GAMES[game_id]
     env = aec_raw_env(game_id, render_mode="ansi", **SMALL[game_id])
-    has_reset = False
+    has_reset = data.draw(st.integers(0, 3)) > 0  # most sequences start with a reset
+    if has_reset:
+        env.reset(seed=0)
     for _ in range(data.draw(st.integers(1, 60))):
         op = data.draw(st.sampled_from(["step"] * 6 + ["reset", "observe", "last", "spaces", "iter", "render"]))
         event(f"AEC: {op}")
@@ -114,25 +115,33 @@ def test_3_aec_env_follows_pettingzoo_and_steps_exactly_like_the_kernel(game_id,
             seed = data.draw(st.sampled_from(SEEDS))
             result, _ = outcome(lambda seed=seed: env.reset(seed=seed))
             assert (result == "ok") == any(seed is s for s in GOOD_SEEDS), f"reset(seed={seed!r})"
+            if result == "error":
+                handled(2, f"AEC reset(seed={seed!r})")
             has_reset = has_reset or result == "ok"
         elif op in ("observe", "spaces"):
             agent = data.draw(st.sampled_from(["player_0", "player_1", "player_2", "", 0, None, ("player_0",)]))
             calls = [env.observe] if op == "observe" else [env.action_space, env.observation_space]
             if op == "observe" and not has_reset:
                 assert outcome(lambda agent=agent: env.observe(agent), (AssertionError,))[0] == "error"
+                handled(3, "AEC observe before reset")
                 continue
             for call in calls:
                 result, answer = outcome(lambda call=call, agent=agent: call(agent))
                 assert (result == "ok") == (agent in ("player_0", "player_1")), answer
                 assert result == "ok" or isinstance(answer, AgentError)
+                if result == "error":
+                    handled(2, f"AEC unknown agent {agent!r}")
         elif not has_reset:  # PettingZoo's order errors
             allowed = (AttributeError,) if op == "last" else (AssertionError,)
             call = {"step": lambda: env.step(0), "last": env.last, "render": env.render}
             call["iter"] = lambda: next(iter(env.agent_iter()))
             assert outcome(call[op], allowed)[0] == "error", f"{op} before reset"
+            handled(3, f"AEC {op} before reset")
         elif op == "last":
             result, answer = outcome(env.last)
             assert (result == "ok") == bool(env.agents) and (result == "ok" or isinstance(answer, AgentError))
+            if result == "error":
+                handled(3, "AEC last() once every agent is gone")
         elif op in ("iter", "render"):
             first_agent = lambda: list(itertools.islice(env.agent_iter(), 1))  # noqa: E731
             result, answer = outcome(first_agent if op == "iter" else env.render)
@@ -148,6 +157,7 @@ def aec_step(env: Any, game: Any, data: Any) -> None:
         event("AEC: step after every agent is gone")
         assert outcome(lambda: env.step(data.draw(st.sampled_from([None, 0, 2**70]))))[0] == "ok"
         assert env.agents == [] and same_state(env.kernel_state, before)
+        handled(3, "AEC step once every agent is gone")
         return
     if env.terminations[selection] or env.truncations[selection]:
         action = data.draw(st.sampled_from([None, None, 0]))
@@ -155,9 +165,11 @@ def aec_step(env: Any, game: Any, data: Any) -> None:
         result, _ = outcome(lambda: env.step(action))
         assert (result == "ok") == (action is None) and (selection not in env.agents) == (action is None)
         assert same_state(env.kernel_state, before)
+        if action is not None:
+            handled(3, "AEC action for a dead agent")
         return
     mask = before.legal_action_mask[0]
-    action = data.draw(single_actions(mask))
+    kind, action = data.draw(single_actions(mask))
     result, answer = outcome(lambda: env.step(action))
     if is_legal(action, mask):
         assert result == "ok", answer
@@ -168,6 +180,7 @@ def aec_step(env: Any, game: Any, data: Any) -> None:
         return
     assert result == "error" and isinstance(answer, IllegalActionError) == int_like(action), answer
     assert same_state(env.kernel_state, before) and env.agent_selection == selection
+    handled(2, f"AEC action: {kind}")
 
 
 def opponent_named(error: BaseException, opponent: Any) -> bool:
@@ -188,19 +201,25 @@ def versus_settings(draw: Any) -> dict[str, Any]:
     event(f"learner_seat: {seat!r}")
     event(f"illegal_action: {rule!r}")
     opponent, replies_well = OPPONENTS[name]
-    valid = replies_well is not None and (seat is None or (int_like(seat) and 0 <= seat < 2)) and rule != "ignore"
-    return {"opponent": opponent, "learner_seat": seat, "illegal_action": rule, "_valid": valid, "_good": replies_well}
+    bad = [f"opponent {name}"] if replies_well is None else []
+    bad += [] if seat is None or (int_like(seat) and 0 <= seat < 2) else [f"learner_seat={seat!r}"]
+    bad += [f"illegal_action={rule!r}"] if rule == "ignore" else []
+    arguments = {"opponent": opponent, "learner_seat": seat, "illegal_action": rule}
+    return {**arguments, "_valid": not bad, "_good": replies_well, "_bad": ", ".join(bad)}
 
 
 @SETTINGS
 @given(game_ids, versus_settings(), st.data())
 def test_3_single_agent_env_steps_like_the_kernel_or_refuses(game_id, kwargs, data):
-    valid, good = kwargs.pop("_valid"), kwargs.pop("_good")
+    valid, good, bad = kwargs.pop("_valid"), kwargs.pop("_good"), kwargs.pop("_bad")
     result, env = outcome(lambda: BoardGameEnv(game_id, **kwargs, **SMALL[game_id]))
     assert (result == "ok") == valid, env
     if not valid:
+        handled(2, f"BoardGameEnv({bad})")
         return
-    game, over = GAMES[game_id], True
+    game, over = GAMES[game_id], "before reset"
+    if data.draw(st.integers(0, 3)) > 0:  # most sequences start with a reset
+        over = None if outcome(lambda: env.reset(seed=0))[0] == "ok" else "after the opponent failed"
     for _ in range(data.draw(st.integers(1, 40))):
         op = data.draw(st.sampled_from(["step"] * 5 + ["reset", "masks"]))
         event(f"single: {op}")
@@ -209,32 +228,38 @@ def test_3_single_agent_env_steps_like_the_kernel_or_refuses(game_id, kwargs, da
             result, answer = outcome(lambda seed=seed: env.reset(seed=seed))
             if not any(seed is s for s in GOOD_SEEDS):
                 assert result == "error" and "seed" in str(answer)
+                handled(2, f"BoardGameEnv.reset(seed={seed!r})")
                 continue
             assert result == "ok" or (not good and opponent_named(answer, kwargs["opponent"])), answer
-            over = result != "ok" or bool(env._games.state.done[0])
+            if result == "error":
+                handled(2, f"opponent {kwargs['opponent']!r} (its opening move)")
+            over = "after the opponent failed" if result == "error" else None
         elif op == "masks":
             np.testing.assert_array_equal(env.action_masks(), env._games.state.legal_action_mask[0])
         else:
             before = env._games.state.copy()
-            action = data.draw(single_actions(before.legal_action_mask[0]))
+            kind, action = data.draw(single_actions(before.legal_action_mask[0]))
             result, answer = outcome(lambda action=action: env.step(action), (*DOCUMENTED, *ORDER))
             if over:
                 assert isinstance(answer, ResetNeeded), answer
+                handled(3, f"BoardGameEnv.step {over}")
                 continue
-            over = single_step_checks(game, env, kwargs, good, before, action, result, answer)
+            over = single_step_checks(game, env, kwargs, good, before, (kind, action), result, answer)
 
 
-def single_step_checks(game, env, kwargs, good, before, action, result, answer) -> bool:
-    """Check one step of the single-agent env; returns whether it now needs a reset."""
-    mask, seat = before.legal_action_mask[0], env.learner_seat
+def single_step_checks(game, env, kwargs, good, before, drawn, result, answer) -> str | None:
+    """Check one step of the single-agent env; returns why it now needs a reset, or None."""
+    (kind, action), mask, seat = drawn, before.legal_action_mask[0], env.learner_seat
     legal = is_legal(action, mask)
     if not legal and not (kwargs["illegal_action"] == "lose" and int_like(action) and 0 <= int(action) < mask.size):
         assert result == "error" and isinstance(answer, IllegalActionError) == int_like(action), answer
         assert same_state(env._games.state, before)
-        return False
+        handled(2, f"BoardGameEnv.step action: {kind}")
+        return None
     if result == "error":  # only the opponent may fail a legal (or forfeiting) move
         assert not good and opponent_named(answer, kwargs["opponent"]), answer
-        return True
+        handled(2, f"opponent {kwargs['opponent']!r}")
+        return "after the opponent failed"
     obs, reward, terminated, truncated, info = answer
     assert env.observation_space.contains(obs) and reward in (-1.0, 0.0, 1.0)
     np.testing.assert_array_equal(info["action_mask"], env._games.state.legal_action_mask[0])
@@ -244,7 +269,7 @@ def single_step_checks(game, env, kwargs, good, before, action, result, answer) 
             expected = game.step(expected, lowest_legal(expected, None))
         assert same_state(env._games.state, expected)
         np.testing.assert_array_equal(obs, game.observe(expected, seat)[0])
-    return terminated or truncated
+    return "after the episode ended" if terminated or truncated else None
 
 
 @st.composite
@@ -270,13 +295,17 @@ def batch_actions(draw: Any, mask: np.ndarray) -> Any:
 @SETTINGS
 @given(game_ids, versus_settings(), st.sampled_from(["gymnasium", "sb3"]), st.integers(1, 3), st.data())
 def test_3_vector_envs_refuse_before_reset_and_check_every_batch(game_id, kwargs, flavour, num_envs, data):
-    valid, good = kwargs.pop("_valid"), kwargs.pop("_good")
+    valid, good, bad = kwargs.pop("_valid"), kwargs.pop("_good"), kwargs.pop("_bad")
     make = BoardGameVectorEnv if flavour == "gymnasium" else partial(BoardGameVecEnv, seed=0)
+    name = "BoardGameVectorEnv" if flavour == "gymnasium" else "BoardGameVecEnv"
     result, env = outcome(lambda: make(game_id, num_envs, **kwargs, **SMALL[game_id]))
     assert (result == "ok") == valid, env
     if not valid:
+        handled(2, f"{name}({bad})")
         return
-    ready = False
+    ready = "before reset"
+    if data.draw(st.integers(0, 3)) > 0:  # most sequences start with a reset
+        ready = None if outcome(env.reset)[0] == "ok" else "after the opponent failed"
     for _ in range(data.draw(st.integers(1, 30))):
         op = data.draw(st.sampled_from(["step"] * 5 + ["reset", "sb3 extras"]))
         event(f"{flavour}: {op}")
@@ -289,9 +318,12 @@ def test_3_vector_envs_refuse_before_reset_and_check_every_batch(game_id, kwargs
             list_seed = flavour == "gymnasium" and isinstance(seed, list) and len(seed) == num_envs
             if not (any(seed is s for s in GOOD_SEEDS) or list_seed):
                 assert result == "error" and "seed" in str(answer)
+                handled(2, f"{name} seed {seed!r}")
                 continue
             assert result == "ok" or (not good and opponent_named(answer, kwargs["opponent"])), answer
-            ready = result == "ok"
+            if result == "error":
+                handled(2, f"opponent {kwargs['opponent']!r} (its opening moves)")
+            ready = None if result == "ok" else "after the opponent failed"
         elif op == "sb3 extras" and flavour == "sb3":
             sb3_extras(env, data)
         elif op == "step":
@@ -299,12 +331,15 @@ def test_3_vector_envs_refuse_before_reset_and_check_every_batch(game_id, kwargs
             kind, actions = data.draw(batch_actions(before.legal_action_mask))
             moving = ~env._needs_reset if flavour == "gymnasium" else np.ones(num_envs, bool)  # NEXT_STEP
             result, answer = outcome(lambda actions=actions: env.step(actions), (*DOCUMENTED, *ORDER))
-            if not ready:
+            if ready:
                 assert isinstance(answer, ResetNeeded), answer
+                handled(3, f"{name}.step {ready}")
             elif kind in ("legal", "list") or (kind == "out of range" and not moving.any()):
                 assert result == "ok" or (not good and opponent_named(answer, kwargs["opponent"])), answer
-                ready = result == "ok"
-                if ready:
+                if result == "error":
+                    handled(2, f"opponent {kwargs['opponent']!r}")
+                ready = None if result == "ok" else "after the opponent failed"
+                if not ready:
                     obs, reward = answer[0], answer[1]
                     assert (
                         obs.shape == (num_envs, *GAMES[game_id].observation_shape) and np.isin(reward, (-1, 0, 1)).all()
@@ -312,6 +347,7 @@ def test_3_vector_envs_refuse_before_reset_and_check_every_batch(game_id, kwargs
             else:
                 assert result == "error" and not isinstance(answer, ResetNeeded), answer
                 assert same_state(env._games.state, before)
+                handled(2, f"{name}.step actions: {kind}")
 
 
 def sb3_extras(env: BoardGameVecEnv, data: Any) -> None:
@@ -329,5 +365,7 @@ def sb3_extras(env: BoardGameVecEnv, data: Any) -> None:
         assert all(np.array_equal(mask, masks[row]) for mask, row in zip(answer, rows, strict=True))
     else:
         assert result == "error", answer
+        handled(2 if name == "action_masks" else 3, f"SB3 env_method({name!r}, {len(args)} args, indices {indices!r})")
     result, answer = outcome(lambda: env.step_wait(), (*DOCUMENTED, *ORDER))
     assert result == "error" and "step_async" in str(answer)  # no step_async pending
+    handled(3, "SB3 step_wait() without step_async()")

@@ -22,7 +22,7 @@ from boardzoo.wrappers.gymnasium import BoardGameEnv
 from boardzoo.wrappers.sb3 import BoardGameVecEnv
 from boardzoo.wrappers.vector import BoardGameVectorEnv
 
-from ._inputs import GAMES, SCALARS, game_ids, int_like, outcome
+from ._inputs import GAMES, SCALARS, game_ids, handled, int_like, outcome
 
 PARAMETER_NAMES = ["board_size", "rows", "columns", "x_in_row", "win_length", "swap", "komi", "max_game_length"]
 FOREIGN_NAMES = ["game_id", "game", "id", "size", "num_envs", "opponent", "learner_seat", "illegal_action"]
@@ -38,6 +38,7 @@ def test_2_make_builds_a_working_game_or_names_the_parameter(game_id, params):
     result, answer = outcome(lambda: make(game_id, **params))
     if result == "error":
         assert any(name in str(answer) for name in params), answer
+        handled(2, f"make({game_id!r}) parameters {sorted(params)}")
         return
     assert set(params) <= set(game_parameters(game_id))
     state = answer.init(1)
@@ -73,6 +74,8 @@ def test_2_scalars_of_init_action_name_api_test_and_make(game_id, value, use):
         assert result == "ok" or isinstance(answer, AssertionError), answer
         return
     assert result == ("ok" if accepted else "error") and not isinstance(answer, AssertionError), f"{use}({value!r})"
+    if result == "error":
+        handled(2, f"{use}: {value!r}")
     assert isinstance(outcome(lambda: api_test(value, batch_size=1))[1], TypeError)
 
 
@@ -93,10 +96,12 @@ def test_3_no_keyword_turns_a_registered_id_into_another_game(game_id, kwargs, h
     result, env = outcome(make_env)
     if result == "error":
         assert any(name in str(env) for name in kwargs), env
+        handled(3, f"{how} with keywords {sorted(kwargs)}: refused")
         return
     game = env.unwrapped.game
     assert game.id == game_id
     assert all(game.params[k] == v for k, v in kwargs.items() if k in PARAMETER_NAMES)
+    handled(3, f"{how} with keywords {sorted(kwargs)}: the same game")
 
 
 @settings(max_examples=150, deadline=None)
@@ -118,3 +123,4 @@ def test_3_a_game_object_takes_no_game_parameters_in_any_adapter(game_id, params
     }[adapter]
     result, error = outcome(build)
     assert result == "error" and "need a game id" in str(error) and str(sorted(params)) in str(error), error
+    handled(3, f"{adapter}(Game, {sorted(params)})")

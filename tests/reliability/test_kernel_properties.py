@@ -35,6 +35,7 @@ from ._inputs import (
     bad_arrays,
     fits,
     foreign_states,
+    handled,
     int_like,
     integer_arrays,
     malformed_fields,
@@ -79,6 +80,7 @@ def test_1_foreign_and_non_states_are_refused_naming_both(data):
     else:
         result, error = outcome(lambda: TEMPLATE_METHODS[name](game, state, foreign))
     assert result == "error", f"{name} accepted a foreign state ({kind})"
+    handled(1, f"{kind} given to {name}")
     message = str(error)
     if isinstance(foreign, State):  # its owner (or "no game") is named
         owner = type(foreign)._owner
@@ -98,6 +100,7 @@ def test_1_malformed_states_cannot_be_built(data):
     kind, changes = data.draw(malformed_fields(state))
     result, error = outcome(lambda: replace(state, changes))
     assert result == "error" and isinstance(error, ValueError), kind
+    handled(1, f"state built with a malformed field ({kind})")
     assert f"field {next(iter(changes))!r}" in str(error)
 
 
@@ -140,9 +143,10 @@ def where_masks(draw: Any, batch: int) -> tuple[str, Any]:
 def test_2_actions_of_any_dtype_work_exactly_or_are_refused(data):
     game, state = data.draw(positions())
     values = data.draw(action_values(game, state))
-    action, good = (
-        data.draw(integer_arrays(values)) if data.draw(st.booleans()) else (data.draw(bad_arrays(values))[1], False)
-    )
+    if data.draw(st.booleans()):
+        (action, good), action_kind = data.draw(integer_arrays(values)), "integers"
+    else:
+        (action_kind, action), good = data.draw(bad_arrays(values)), False
     where_kind, where = data.draw(where_masks(state.batch_size))
     in_place = data.draw(st.sampled_from([False, False, True, 1, "yes", None]))
     event(f"in_place: {in_place!r}")
@@ -151,12 +155,16 @@ def test_2_actions_of_any_dtype_work_exactly_or_are_refused(data):
     flags_ok = (in_place is True or in_place is False) and where_kind in ("none", "bools", "list of bools")
     if not (good and flags_ok):
         assert result == "error", f"accepted {action!r} where={where!r} in_place={in_place!r}"
+        bad = f"action: {action_kind}" if action_kind != "integers" or not good else None
+        bad = bad or (f"where: {where_kind}" if where_kind not in ("none", "bools", "list of bools") else None)
+        handled(2, bad or f"in_place={in_place!r}")
         assert same_state(subject, before), "a refused step changed the state"
         return
     moving = ~state.done & (np.ones(state.batch_size, bool) if where is None else np.asarray(where))
     legal = [0 <= v < game.num_actions and state.legal_action_mask[b, v] for b, v in enumerate(values)]
     if not all(ok for ok, move in zip(legal, moving, strict=True) if move):
         assert isinstance(answer, IllegalActionError), answer
+        handled(2, "action out of range or illegal (any integer dtype)")
         first = next(b for b, (ok, move) in enumerate(zip(legal, moving, strict=True)) if move and not ok)
         assert f"action {values[first]} in row {first}" in str(answer)
         assert same_state(subject, before), "a refused step changed the state"
@@ -169,7 +177,7 @@ def test_2_actions_of_any_dtype_work_exactly_or_are_refused(data):
 
 @st.composite
 def row_selections(draw: Any, batch: int) -> tuple[Any, Any]:
-    """(rows as given, the int64 or bool index it means, or None when it must be refused)."""
+    """(rows as given, the int64 or bool index it means or None when it must be refused, kind)."""
     kind = draw(st.sampled_from(["indices", "indices", "mask", "out of range", "negative", "list", "bad"]))
     event(f"rows: {kind}")
     indices = draw(st.lists(st.integers(0, batch - 1), min_size=0, max_size=6))
@@ -179,25 +187,22 @@ def row_selections(draw: Any, batch: int) -> tuple[Any, Any]:
         if kind == "negative":
             indices = [*indices, draw(st.sampled_from([-1, -batch, -(2**40)]))]
         dtype = draw(st.sampled_from([d for d in INTEGER_DTYPES if fits(d, indices)]))
-        return np.array(indices, dtype=dtype), (np.array(indices, dtype=np.int64) if kind == "indices" else None)
+        meaning = np.array(indices, dtype=np.int64) if kind == "indices" else None
+        return np.array(indices, dtype=dtype), meaning, f"{kind} ({dtype.str})"
     if kind == "mask":
         mask = draw(st.lists(st.booleans(), min_size=batch, max_size=batch + 1))
-        return np.array(mask), (np.array(mask) if len(mask) == batch else None)
+        return np.array(mask), (np.array(mask) if len(mask) == batch else None), "bool mask of another length"
     if kind == "list":
-        return indices, np.array(indices, dtype=np.int64)
-    return data_bad(draw, indices), None
-
-
-def data_bad(draw: Any, indices: list[int]) -> Any:
-    # Not a row selection whatever the batch (a bool array or int zeros of any length can be).
-    return draw(bad_arrays(indices or [0], exclude=("bool array", "bools in a list", "empty", "too long")))[1]
+        return indices, np.array(indices, dtype=np.int64), kind
+    bad_kind, bad = draw(bad_arrays(indices or [0], exclude=("bool array", "bools in a list", "empty", "too long")))
+    return bad, None, bad_kind
 
 
 @SETTINGS
 @given(st.data())
 def test_2_row_selections_take_exactly_those_rows_or_are_refused(data):
     game, state = data.draw(positions())
-    rows, meaning = data.draw(row_selections(state.batch_size))
+    rows, meaning, kind = data.draw(row_selections(state.batch_size))
     use = data.draw(st.sampled_from(["take", "replace_rows"]))
     before = state.copy()
     template = game.init(1)
@@ -206,6 +211,7 @@ def test_2_row_selections_take_exactly_those_rows_or_are_refused(data):
     assert same_state(state, before)
     if meaning is None:
         assert result == "error" and isinstance(answer, ValueError), f"{use} accepted {rows!r}"
+        handled(2, f"rows given to {use}: {kind}")
         return
     assert result == "ok", answer
     if use == "take":
@@ -233,6 +239,7 @@ def test_2_rows_players_and_flags_are_checked(data):
         result, answer = outcome(lambda: getattr(game, use)(state, value))
         if not (is_int and 0 <= value < batch):
             assert result == "error", f"{use} accepted row {value!r}"
+            handled(2, f"row given to {use}: {value!r}")
         elif use == "legal_actions":
             assert answer == np.flatnonzero(state.legal_action_mask[int(value)]).tolist()
         return
@@ -247,6 +254,7 @@ def test_2_rows_players_and_flags_are_checked(data):
         result, answer = outcome(lambda: game.observe(state, player))
         if not good:
             assert result == "error", f"observe accepted player {player!r}"
+            handled(2, f"player given to {use}: {value!r}")
             return
         seen = state.current_player if value is None else np.full(batch, np.ravel(value)[0], np.int32)
         np.testing.assert_array_equal(answer, game.observe_fn(state, seen))
@@ -262,6 +270,7 @@ def test_2_rows_players_and_flags_are_checked(data):
         assert result == "ok"
     else:
         assert result == "error" and same_state(state, before), f"{use} accepted in_place={value!r}"
+        handled(2, f"in_place given to {use}: {value!r}")
 
 
 @st.composite
@@ -323,6 +332,7 @@ def test_2_samplers_draw_only_legal_actions_or_refuse(data):
         result, answer = outcome(lambda: sample_legal_actions(mask, RNGS[rng_kind]()))
     if not accepted:
         assert result == "error", "a sampler accepted a bad mask, rng, keys or counter"
+        handled(2, "sampler: " + ("keys/counter/mask" if keyed else "rng/mask"))
         return
     legal = np.asarray(mask).astype(bool)
     for row, action in enumerate(answer):

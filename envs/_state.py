@@ -50,9 +50,8 @@ class State:
     step_count: np.ndarray
 
     def __post_init__(self) -> None:
-        layout = type(self)._layout
-        if layout is not None:
-            _check_layout(self, layout)
+        if type(self)._layout is not None:
+            _check_layout(self, type(self))
 
     def __reduce__(self) -> tuple[Any, ...]:
         cls = type(self)
@@ -149,7 +148,7 @@ def own_state(state: S, owner: tuple[Any, ...], *, check: bool = True) -> S:
         namespace.update(_owner=owner, _layout=layout, _base=base)
         owned = _OWNED_TYPES.setdefault((base, owner), type(base.__name__, (base,), namespace))
     elif check:
-        _check_layout(state, owned._layout)
+        _check_layout(state, owned)
     new = object.__new__(owned)
     new.__dict__.update(state.__dict__)
     return new
@@ -159,13 +158,13 @@ _OWNER_KEYS: dict[tuple[Any, ...], tuple[Any, ...]] = {}
 _OWNED_TYPES: dict[tuple[type, tuple[Any, ...]], type] = {}
 
 
-def _check_layout(state: State, layout: dict[str, tuple[tuple[int, ...], np.dtype]]) -> None:
+def _check_layout(state: State, owned: type[State]) -> None:
     # Every field an array of the owner's dtype and shape (batch first, one batch size).
     arrays = state.__dict__
     sizes = [v.shape[0] for v in arrays.values() if isinstance(v, np.ndarray) and v.ndim]
     batch = max(set(sizes), key=sizes.count) if sizes else None  # most fields' batch size
-    owner = describe_owner(type(state)._owner or ("?", 0, ()))
-    for name, (shape, dtype) in layout.items():
+    owner = describe_owner(owned._owner)
+    for name, (shape, dtype) in owned._layout.items():
         value = arrays.get(name)
         expected = f"a {dtype} array of shape {(batch if batch is not None else 'B', *shape)}"
         if not isinstance(value, np.ndarray) or value.dtype != dtype or value.shape != (batch, *shape):
@@ -186,7 +185,7 @@ def _rebuild_owned_state(base: type[S], owner: tuple[Any, ...], arrays: dict[str
         from boardzoo.envs.registry import make
 
         game = make(owner[0], **dict(owner[2]))
-        if game._owner is not owner:
+        if game._owner != owner:
             raise ValueError(f"cannot unpickle a state of {describe_owner(owner)}: the registry has {game!r}")
         owned = type(game.init(1))
     return owned(**arrays)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -174,3 +176,24 @@ def test_samplers_check_the_mask_the_rng_and_the_keys():
         sample_legal_actions_keyed(np.ones((1, 3), bool), np.array([-1]), 0)
     with pytest.raises(ValueError, match="counter must be an int in 0.."):
         sample_legal_actions_keyed(np.ones((1, 3), bool), np.array([1], np.uint64), 2**64)
+
+
+def test_a_pickled_state_belongs_to_its_game_in_a_fresh_process(tmp_path):
+    game = make("hex", board_size=5, swap=True)
+    path = tmp_path / "state.pkl"
+    path.write_bytes(pickle.dumps(game.step(game.init(2), np.array([3, 4]))))
+    code = f"""
+import pickle
+import subprocess
+import sys
+from boardzoo.envs import make
+state = pickle.loads(open({str(path)!r}, "rb").read())
+assert make("hex", board_size=5, swap=True).legal_actions(state, 1)[:5] == [0, 1, 2, 3, 5]
+try:
+    make("hex", board_size=5).observe(state)
+except ValueError as error:
+    assert "swap=True" in str(error)
+else:
+    raise AssertionError("accepted")
+"""
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)

@@ -1,0 +1,276 @@
+"""The Hex search structure: bitboards, flood fills and a win/loss search over them (numba).
+
+This is not a second rules module: it is the compact encoding the solver searches over. Its
+connection test is cross-checked against the kernel's union-find in tests/solvers.
+
+Encoding: bit `row * N + col` (the kernel's action number) of `black` (player 0, top to bottom)
+and `white` (player 1, left to right); player 0 moves when the stone count is even (no swap).
+A flood fill over a player's stones and the empty cells tells whether the player can still
+connect its edges. That decides positions early: Hex has no draws and a player who cannot
+connect any more has lost. Cells that lie on no possible chain of either player (not reachable
+from both of its edges) are dead: playing one is like passing, which never helps in Hex (an
+extra stone never hurts), so the search only tries live cells.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+U0 = np.uint64(0)
+U1 = np.uint64(1)
+HASH_BLACK = np.uint64(0x9E3779B97F4A7C15)
+HASH_WHITE = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def geometry(size: int, table_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(ints, masks, order): int64[3] size, cells, table bits; uint64[7] board, not first column,
+    not last column, top row, bottom row, first column, last column; int64[cells] cells ordered
+    from the centre outwards (hex distance)."""
+    cells = size * size
+    full = (1 << cells) - 1
+    first = sum(1 << (r * size) for r in range(size))
+    last = first << (size - 1)
+    top = (1 << size) - 1
+    bottom = top << (size * (size - 1))
+    masks = np.array([full, full ^ first, full ^ last, top, bottom, first, last], np.uint64)
+
+    def hex_distance(cell: int) -> float:
+        dr, dc = cell // size - (size - 1) / 2, cell % size - (size - 1) / 2
+        return max(abs(dr), abs(dc), abs(dr + dc))
+
+    order = np.array(sorted(range(cells), key=lambda cell: (hex_distance(cell), cell)), np.int64)
+    return np.array([size, cells, table_bits], np.int64), masks, order
+
+
+def new_stack(cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The explicit stack, one frame per stone count: stones uint64[cells + 2, 2] (black, white),
+    moves uint64[., cells], counters int64[., 3] (moves, next move, table slot)."""
+    frames = cells + 2
+    return np.zeros((frames, 2), np.uint64), np.zeros((frames, cells), np.uint64), np.zeros((frames, 3), np.int64)
+
+
+@numba.njit(cache=True)
+def encode(board, cells):
+    # Kernel boards int8[B, cells] -> (black uint64[B], white uint64[B], stones int64[B]).
+    batch = board.shape[0]
+    black = np.zeros(batch, np.uint64)
+    white = np.zeros(batch, np.uint64)
+    stones = np.zeros(batch, np.int64)
+    for b in range(batch):
+        for i in range(cells):
+            if board[b, i] == 1:
+                black[b] |= U1 << np.uint64(i)
+                stones[b] += 1
+            elif board[b, i] == 2:
+                white[b] |= U1 << np.uint64(i)
+                stones[b] += 1
+    return black, white, stones
+
+
+@numba.njit(cache=True)
+def reach(seed, allowed, size, masks):
+    # The cells of `allowed` connected to `seed & allowed` (neighbours: the kernel's six).
+    region = seed & allowed
+    while True:
+        grown = _grow(region, size, masks) & allowed
+        if grown == region:
+            return region
+        region = grown
+
+
+@numba.njit(cache=True)
+def _grow(region, size, masks):
+    # The region and its neighbours.
+    n, n1 = np.uint64(size), np.uint64(size - 1)
+    grown = region | ((region << U1) & masks[1]) | ((region >> U1) & masks[2]) | (region << n) | (region >> n)
+    return (grown | ((region >> n1) & masks[1]) | ((region << n1) & masks[2])) & masks[0]
+
+
+@numba.njit(cache=True)
+def winning_cells(stones, empty, edge_a, edge_b, size, masks):
+    # Empty cells that connect `stones` to both edges at once: those touching (the stones joined
+    # to) edge a and touching edge b.
+    touch_a = _grow(reach(edge_a, stones, size, masks), size, masks) | edge_a
+    touch_b = _grow(reach(edge_b, stones, size, masks), size, masks) | edge_b
+    return touch_a & touch_b & empty
+
+
+@numba.njit(cache=True)
+def connected(stones, player, size, masks):
+    # True if `stones` of `player` connect its two edges.
+    start, goal = (masks[3], masks[4]) if player == 0 else (masks[5], masks[6])
+    return (reach(start, stones, size, masks) & goal) != U0
+
+
+@numba.njit(cache=True)
+def _reverse(x, cells):
+    # The bitboard turned by 180 degrees (cell i -> cells - 1 - i): the 64 bits reversed.
+    x = ((x >> np.uint64(1)) & np.uint64(0x5555555555555555)) | ((x & np.uint64(0x5555555555555555)) << np.uint64(1))
+    x = ((x >> np.uint64(2)) & np.uint64(0x3333333333333333)) | ((x & np.uint64(0x3333333333333333)) << np.uint64(2))
+    x = ((x >> np.uint64(4)) & np.uint64(0x0F0F0F0F0F0F0F0F)) | ((x & np.uint64(0x0F0F0F0F0F0F0F0F)) << np.uint64(4))
+    x = ((x >> np.uint64(8)) & np.uint64(0x00FF00FF00FF00FF)) | ((x & np.uint64(0x00FF00FF00FF00FF)) << np.uint64(8))
+    x = ((x >> np.uint64(16)) & np.uint64(0x0000FFFF0000FFFF)) | ((x & np.uint64(0x0000FFFF0000FFFF)) << np.uint64(16))
+    x = (x >> np.uint64(32)) | (x << np.uint64(32))
+    return x >> np.uint64(64 - cells)
+
+
+@numba.njit(cache=True)
+def canonical(black, white, cells):
+    # The position or its 180-degree turn (which keeps both players' edges), whichever is smaller.
+    turned_black, turned_white = _reverse(black, cells), _reverse(white, cells)
+    if turned_black < black or (turned_black == black and turned_white < white):
+        return turned_black, turned_white
+    return black, white
+
+
+@numba.njit(cache=True)
+def _slot(black, white, table_bits):
+    return (black * HASH_BLACK + white * HASH_WHITE) >> np.uint64(64 - table_bits)
+
+
+@numba.njit(cache=True)
+def forcing_moves(own, empty, bit, own_a, own_b, size, masks):
+    # The winning cells the mover would have after playing `bit`.
+    return winning_cells(own | bit, empty & ~bit, own_a, own_b, size, masks)
+
+
+@numba.njit(cache=True)
+def _candidates(own, other, empty, live, own_a, own_b, other_a, other_b, size, masks):
+    # (won, candidates, forcing) when neither side can win at once: won if one of the mover's
+    # moves makes two winning cells; candidates: the moves worth trying, the live cells in every
+    # carrier {c} + W of the opponent's double threats (c making winning cells W, |W| >= 2),
+    # plus the moves that make a winning cell (`forcing`: the opponent must reply). A quiet move
+    # outside a carrier loses: the opponent plays c and keeps two winning cells.
+    forcing = U0
+    carrier = live
+    cells = size * size
+    for cell in range(cells):
+        bit = U1 << np.uint64(cell)
+        if not live & bit:
+            continue
+        mine = forcing_moves(own, empty, bit, own_a, own_b, size, masks)
+        if mine & (mine - U1):
+            return True, U0, U0
+        if mine:
+            forcing |= bit
+        theirs = winning_cells(other | bit, empty & ~bit, other_a, other_b, size, masks)
+        if theirs & (theirs - U1):
+            carrier &= theirs | bit
+    return False, (carrier | forcing) & live, forcing
+
+
+@numba.njit(cache=True)
+def _open(stones, ints, masks, order, table, stack):
+    # Enter the frame of `stones`: (True, +1 / -1) if decided without children; else (False, 0)
+    # with its moves set up: the one block of a single threat, or the candidates (forcing
+    # moves first, then centre first).
+    size, cells = ints[0], ints[1]
+    keys_black, keys_white, values = table
+    positions, moves, counters = stack
+    black, white = positions[stones, 0], positions[stones, 1]
+    empty = masks[0] & ~(black | white)
+    mover = stones & 1
+    own, other = (black, white) if mover == 0 else (white, black)
+    own_a, own_b = (masks[3], masks[4]) if mover == 0 else (masks[5], masks[6])
+    other_a, other_b = (masks[5], masks[6]) if mover == 0 else (masks[3], masks[4])
+    own_from_a = reach(own_a, own | empty, size, masks)
+    if own_from_a & own_b == U0:
+        return True, -1
+    other_from_a = reach(other_a, other | empty, size, masks)
+    if other_from_a & other_b == U0:
+        return True, 1
+    if winning_cells(own, empty, own_a, own_b, size, masks):
+        return True, 1
+    threats = winning_cells(other, empty, other_a, other_b, size, masks)
+    if threats & (threats - U1):
+        return True, -1
+    key_black, key_white = canonical(black, white, cells)
+    slot = _slot(key_black, key_white, ints[2])
+    if values[slot] != 0 and keys_black[slot] == key_black and keys_white[slot] == key_white:
+        return True, values[slot]
+    if threats:
+        moves[stones, 0] = threats
+        count = 1
+    else:
+        own_live = own_from_a & reach(own_b, own | empty, size, masks) & empty
+        other_live = other_from_a & reach(other_b, other | empty, size, masks) & empty
+        live = own_live | other_live
+        both = own_live & other_live
+        won, candidates, forcing = _candidates(own, other, empty, live, own_a, own_b, other_a, other_b, size, masks)
+        if won:
+            keys_black[slot], keys_white[slot], values[slot] = black, white, 1
+            return True, 1
+        count = 0
+        for group in (candidates & forcing, candidates & ~forcing & both, candidates & ~forcing & ~both):
+            for i in range(cells):
+                bit = U1 << np.uint64(order[i])
+                if group & bit:
+                    moves[stones, count] = bit
+                    count += 1
+        if count == 0:
+            keys_black[slot], keys_white[slot], values[slot] = black, white, -1
+            return True, -1
+    counters[stones, 0], counters[stones, 1], counters[stones, 2] = count, 0, slot
+    return False, 0
+
+
+@numba.njit(cache=True)
+def _push(stones, stack):
+    # Set up the frame of the next child of the frame of `stones`.
+    positions, moves, counters = stack
+    move = moves[stones, counters[stones, 1]]
+    counters[stones, 1] += 1
+    if stones & 1 == 0:
+        positions[stones + 1, 0], positions[stones + 1, 1] = positions[stones, 0] | move, positions[stones, 1]
+    else:
+        positions[stones + 1, 0], positions[stones + 1, 1] = positions[stones, 0], positions[stones, 1] | move
+
+
+@numba.njit(cache=True)
+def search(black, white, stones, ints, masks, order, table, stack):
+    # +1 if the player to move wins, else -1. table: (black keys uint64[T], white keys uint64[T],
+    # values int8[T]); stack: `new_stack`. Depth-first with an explicit stack.
+    keys_black, keys_white, values = table
+    positions, _, counters = stack
+    base = stones
+    positions[stones, 0], positions[stones, 1] = black, white
+    entering = True
+    result = 0
+    while True:
+        if entering:
+            decided, result = _open(stones, ints, masks, order, table, stack)
+            if not decided:
+                _push(stones, stack)
+                stones += 1
+                continue
+            entering = False
+        if stones == base:
+            return result
+        stones -= 1
+        if result == -1 or counters[stones, 1] == counters[stones, 0]:
+            result = -result  # a losing child is a win; all children winning is a loss
+            slot = counters[stones, 2]
+            keys_black[slot], keys_white[slot] = canonical(positions[stones, 0], positions[stones, 1], ints[1])
+            values[slot] = result
+        else:
+            _push(stones, stack)
+            stones += 1
+            entering = True
+
+
+@numba.njit(cache=True)
+def solve_positions(black, white, stones, legal, ints, masks, order, table, stack):
+    # Values int8[B, cells] of every legal move (+1 win, -1 loss for the mover).
+    batch, cells = black.shape[0], ints[1]
+    values = np.zeros((batch, cells), np.int8)
+    for b in range(batch):
+        for cell in range(cells):
+            if legal[b, cell]:
+                bit = U1 << np.uint64(cell)
+                if stones[b] & 1 == 0:
+                    child = search(black[b] | bit, white[b], stones[b] + 1, ints, masks, order, table, stack)
+                else:
+                    child = search(black[b], white[b] | bit, stones[b] + 1, ints, masks, order, table, stack)
+                values[b, cell] = -child
+    return values

@@ -1,0 +1,61 @@
+"""An exact Hex solver (no swap) for boards of up to 8 × 8 cells, by win/loss search in numba.
+
+Depth-first search over bitboards (`_hex_search`) that stops as soon as one player can no
+longer connect, only tries live cells (cells on some possible chain of either player), orders
+them centre first, and keeps every solved position in a transposition table between calls.
+Hex has no draws; distances are not computed (`UNKNOWN_DISTANCE`).
+
+How far it reaches in reasonable time: every position up to 5 × 5 from the empty board; 6 × 6
+and larger only late in the game (see tests/solvers for measured speeds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from boardzoo.agents.solvers import _hex_search as search
+from boardzoo.agents.solvers.base import UNKNOWN_DISTANCE, Solver
+from boardzoo.envs import Game, State
+
+MAX_SIZE = 8
+"""the largest board whose cells fit one 64-bit bitboard"""
+
+
+class HexSolver(Solver):
+    """Exact win/loss values of Hex moves (see the module docstring).
+
+    Args:
+      game: a `hex` game with swap=False and board_size <= 8.
+      table_bits: the transposition table holds 2 ** table_bits entries of 17 bytes (default 22).
+    """
+
+    game_id = "hex"
+    has_distances = False
+
+    def __init__(self, game: Game, *, table_bits: int = 22) -> None:
+        super().__init__(game)
+        size, swap = game.params["board_size"], game.params["swap"]
+        if swap:
+            raise ValueError("HexSolver solves Hex without the swap rule (swap=False) only")
+        if size > MAX_SIZE:
+            raise ValueError(f"HexSolver handles board_size <= {MAX_SIZE} (one 64-bit bitboard), got {size}")
+        if isinstance(table_bits, bool) or not isinstance(table_bits, int) or not 10 <= table_bits <= 30:
+            raise ValueError(f"table_bits must be an int in 10..30, got {table_bits!r}")
+        self._geometry = search.geometry(size, table_bits)
+        self._table = (
+            np.zeros(1 << table_bits, np.uint64),
+            np.zeros(1 << table_bits, np.uint64),
+            np.zeros(1 << table_bits, np.int8),
+        )
+        self._stack = search.new_stack(size * size)
+
+    def _solve_live(self, state: State) -> tuple[np.ndarray, np.ndarray]:
+        ints, masks, order = self._geometry
+        black, white, stones = search.encode(state.board, ints[1])
+        values = search.solve_positions(
+            black, white, stones, state.legal_action_mask, ints, masks, order, self._table, self._stack
+        )
+        return values, np.full(values.shape, UNKNOWN_DISTANCE, np.int16)
+
+    def _final_value(self, state: State) -> np.ndarray:
+        return np.full(state.batch_size, -1, np.int8)  # no draws: whoever would move next has lost

@@ -284,7 +284,7 @@ def masks(draw: Any) -> tuple[Any, bool]:
     if kind == "0/1 ints":
         return bits.astype(draw(st.sampled_from(INTEGER_DTYPES))), actions > 0
     if kind == "other ints":
-        return np.where(bits, 1, draw(st.sampled_from([2, -1, 255]))).astype(np.int64), rows == 0 and actions > 0
+        return np.where(bits, 1, draw(st.sampled_from([2, -1, 255]))).astype(np.int64), actions > 0 and bits.all()
     return {
         "bool": (bits, actions > 0),
         "floats": (bits.astype(float), False),

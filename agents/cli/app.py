@@ -8,6 +8,7 @@ default is that game's settings, so every field stays overridable by a flag):
     boardzoo play connect_four --agent runs/connect_four
     boardzoo arena connect_four --players random uct:100 search:connect_four:64
     boardzoo compare connect_four
+    boardzoo evaluate connect_four search:connect_four:64
     boardzoo demo
 
 A user error (a bad value, an unknown game, a missing or damaged file) prints one line and
@@ -22,6 +23,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Union
 
 import tyro
@@ -29,8 +31,10 @@ import tyro
 from boardzoo.agents.cli.demo import DemoConfig, run_demo
 from boardzoo.agents.cli.play import PlayConfig, run_play
 from boardzoo.agents.evaluation import ArenaConfig, CompareConfig, run_arena, run_compare
+from boardzoo.agents.evaluation.evaluate import DEFAULT_PARAMS, EvaluateConfig, run_evaluate
 from boardzoo.agents.models import CheckpointError
 from boardzoo.agents.players import PRETRAINED
+from boardzoo.agents.solvers import SOLVED_GAMES
 from boardzoo.agents.training.bc import BCConfig, train_bc
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
@@ -45,14 +49,18 @@ def _preset_params(game: str) -> dict[str, int]:
     return dict(PRESETS[game][1].game_params) if game in PRESETS else {}
 
 
-def _per_game(command: str, description: str, default: Callable[[str], Any], games: tuple[str, ...]) -> Any:
+def _per_game(
+    command: str,
+    description: str,
+    default: Callable[[str], Any],
+    games: tuple[str, ...],
+    params: Callable[[str], dict[str, int]] = _preset_params,
+) -> Any:
     # Annotated[Union[one subcommand per game]]: the game is a positional choice with its own defaults.
     choices = tuple(
         Annotated[
             type(default(game)),
-            tyro.conf.subcommand(
-                game, default=default(game), description=f"{game} {_preset_params(game) or ''}".strip()
-            ),
+            tyro.conf.subcommand(game, default=default(game), description=f"{game} {params(game) or ''}".strip()),
         ]
         for game in games
     )
@@ -100,11 +108,26 @@ def _app() -> Any:
             lambda g: CompareConfig(game=g),
             presets,
         ),
+        _per_game(
+            "evaluate",
+            "Score a player against perfect play on the game's standard position sets.",
+            lambda g: EvaluateCommand(game=g, game_params=DEFAULT_PARAMS.get(g, {})),
+            SOLVED_GAMES,
+            lambda g: DEFAULT_PARAMS.get(g, {}),
+        ),
         Annotated[
             DemoConfig,
             tyro.conf.subcommand("demo", description="Play one random game of each game and print kernel throughput."),
         ],
     ]
+
+
+@dataclass(frozen=True)
+class EvaluateCommand(EvaluateConfig):
+    """Score a player against perfect play on the game's standard position sets."""
+
+    player: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="PLAYER")] = "perfect"
+    """player spec: random, uct:<sims>, perfect[:<eps>], search:<checkpoint>[:<sims>], network:<checkpoint>"""
 
 
 RUNNERS: dict[type, Callable[[Any], Any]] = {
@@ -114,6 +137,7 @@ RUNNERS: dict[type, Callable[[Any], Any]] = {
     PlayConfig: run_play,
     ArenaConfig: run_arena,
     CompareConfig: run_compare,
+    EvaluateCommand: run_evaluate,
     DemoConfig: run_demo,
 }
 

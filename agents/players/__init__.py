@@ -1,5 +1,5 @@
 """boardzoo.agents.players: one protocol, `act(state, rng) -> actions[B]`, so anything plays
-anything: random, UCT, a network with or without search, a checkpoint by name."""
+anything: random, UCT, a network with or without search, a checkpoint by name, perfect play."""
 
 from boardzoo.agents.players.base import Player, RandomPlayer, aec_action
 from boardzoo.agents.players.loading import (
@@ -13,6 +13,7 @@ from boardzoo.agents.players.loading import (
 )
 from boardzoo.agents.players.match import MatchResult, play_match
 from boardzoo.agents.players.network import NetworkPlayer
+from boardzoo.agents.players.perfect import PerfectPlayer
 from boardzoo.agents.players.search import SearchPlayer, UCTPlayer
 from boardzoo.agents.players.specs import DEFAULT_LADDER, ladder, parse_spec, player_from_spec, spec_name
 
@@ -22,6 +23,7 @@ __all__ = [
     "PRETRAINED",
     "MatchResult",
     "NetworkPlayer",
+    "PerfectPlayer",
     "Player",
     "RandomPlayer",
     "SearchPlayer",

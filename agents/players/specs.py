@@ -1,6 +1,8 @@
 """Players named by short specs, and the fixed opponent ladder built from them (the one place).
 
 player_from_spec(game, "uct:1000")            "random", "uct:<simulations>",
+player_from_spec(game, "perfect:0.1")         "perfect" (a solver's best moves), "perfect:<eps>"
+                                              (a random legal move with probability eps),
 player_from_spec(game, "search:runs/c4:64")   "search:<checkpoint>[:<simulations>]",
 player_from_spec(game, "network:hex")         "network:<checkpoint>" (checkpoint = folder,
                                               run folder or pretrained name)
@@ -13,17 +15,22 @@ from collections.abc import Iterable
 
 from boardzoo.agents.players.base import Player, RandomPlayer
 from boardzoo.agents.players.loading import DEFAULT_SIMULATIONS, load_player
+from boardzoo.agents.players.perfect import PerfectPlayer
 from boardzoo.agents.players.search import UCTPlayer
 from boardzoo.envs import Game
 
-SPEC_HELP = "random, uct:<simulations>, search:<checkpoint>[:<simulations>] or network:<checkpoint>"
+SPEC_HELP = (
+    "random, uct:<simulations>, perfect, perfect:<eps in [0, 1]>, search:<checkpoint>[:<simulations>] "
+    "or network:<checkpoint>"
+)
 DEFAULT_LADDER = ("random", "uct:100", "uct:1000")
 """the opponents an agent is measured against unless a caller names others"""
 
 
 def parse_spec(spec: str, field: str = "") -> tuple[str, str, int]:
-    """(kind, checkpoint source or "", simulations) of a spec; ValueError naming the spec (and
-    the config `field` it came from, if given)."""
+    """(kind, checkpoint source or "", simulations) of a spec ("perfect": the source is the
+    random-move probability, "0" if none); ValueError naming the spec (and the config `field`
+    it came from, if given)."""
     if not isinstance(spec, str):
         raise ValueError(f"{field + ': ' if field else ''}a player spec must be a str, got {spec!r}")
     kind, _, rest = spec.partition(":")
@@ -31,6 +38,10 @@ def parse_spec(spec: str, field: str = "") -> tuple[str, str, int]:
         return kind, "", 0
     if kind == "uct" and rest.isdigit() and int(rest) > 0:
         return kind, "", int(rest)
+    if spec == "perfect":
+        return kind, "0", 0
+    if kind == "perfect":
+        return kind, str(_epsilon(spec, rest, field)), 0
     if kind == "network" and rest:
         return kind, rest, 0
     if kind == "search" and rest:
@@ -39,6 +50,18 @@ def parse_spec(spec: str, field: str = "") -> tuple[str, str, int]:
             return kind, source, int(tail)
         return kind, rest, DEFAULT_SIMULATIONS
     raise ValueError(f"{field + ': ' if field else ''}bad player spec {spec!r}; use {SPEC_HELP}")
+
+
+def _epsilon(spec: str, text: str, field: str) -> float:
+    # The eps of "perfect:<eps>": a finite number in [0, 1].
+    try:
+        epsilon = float(text)
+    except ValueError:
+        epsilon = float("nan")
+    if not 0.0 <= epsilon <= 1.0:
+        where = field + ": " if field else ""
+        raise ValueError(f"{where}bad player spec {spec!r}: perfect:<eps> needs eps in [0, 1], e.g. perfect:0.1")
+    return epsilon
 
 
 def spec_name(spec: str) -> str:
@@ -54,6 +77,8 @@ def player_from_spec(game: Game, spec: str) -> Player:
         return RandomPlayer()
     if kind == "uct":
         return UCTPlayer(game, simulations=simulations)
+    if kind == "perfect":
+        return PerfectPlayer(game, epsilon=float(source))
     return load_player(source, game, simulations=simulations)
 
 

@@ -65,5 +65,5 @@ class ConnectFourSolver(Solver):
     def _final_value(self, state: State) -> np.ndarray:
         own, mask, _ = self._encode(state)
         ints, masks, _ = self._geometry
-        won = np.array([search.has_line(int(o) ^ int(m), ints, masks[1]) for o, m in zip(own, mask, strict=True)])
+        won = [search.has_line(o ^ m, ints, masks[1]) for o, m in zip(own, mask, strict=True)]
         return np.where(won, -1, 0).astype(np.int8)

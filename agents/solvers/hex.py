@@ -26,27 +26,25 @@ class HexSolver(Solver):
 
     Args:
       game: a `hex` game with swap=False and board_size <= 8.
-      table_bits: the transposition table holds 2 ** table_bits entries of 17 bytes (default 22).
+      table_bits: the transposition table holds 2 ** table_bits entries of 17 bytes (default:
+        20 up to 4 × 4, else 23; 5 × 5 from the empty board runs about twice as fast with 24).
     """
 
     game_id = "hex"
     has_distances = False
 
-    def __init__(self, game: Game, *, table_bits: int = 22) -> None:
+    def __init__(self, game: Game, *, table_bits: int | None = None) -> None:
         super().__init__(game)
         size, swap = game.params["board_size"], game.params["swap"]
         if swap:
             raise ValueError("HexSolver solves Hex without the swap rule (swap=False) only")
         if size > MAX_SIZE:
             raise ValueError(f"HexSolver handles board_size <= {MAX_SIZE} (one 64-bit bitboard), got {size}")
-        if isinstance(table_bits, bool) or not isinstance(table_bits, int) or not 10 <= table_bits <= 30:
+        bits = table_bits if table_bits is not None else (20 if size <= 4 else 23)
+        if isinstance(bits, bool) or not isinstance(bits, int) or not 10 <= bits <= 30:
             raise ValueError(f"table_bits must be an int in 10..30, got {table_bits!r}")
-        self._geometry = search.geometry(size, table_bits)
-        self._table = (
-            np.zeros(1 << table_bits, np.uint64),
-            np.zeros(1 << table_bits, np.uint64),
-            np.zeros(1 << table_bits, np.int8),
-        )
+        self._geometry = search.geometry(size, bits)
+        self._table = (np.zeros(1 << bits, np.uint64), np.zeros(1 << bits, np.uint64), np.zeros(1 << bits, np.int8))
         self._stack = search.new_stack(size * size)
 
     def _solve_live(self, state: State) -> tuple[np.ndarray, np.ndarray]:

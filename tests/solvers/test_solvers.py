@@ -124,6 +124,15 @@ def test_finished_rows_have_no_moves_and_their_result():
     for cell in (1, 0, 2):  # x: b1 then a2, a chain from top to bottom
         hex_state = hex_game.step(hex_state, np.array([cell]))
     assert hex_state.done[0] and HexSolver(hex_game).solve(hex_state).value[0] == -1
+    c4_game = make("connect_four", rows=4, columns=4)
+    ends = {}
+    rng = np.random.default_rng(0)
+    while len(ends) < 2:  # one game won, one drawn on a full board
+        c4_state = c4_game.init(1)
+        while not c4_state.done[0]:
+            c4_state = c4_game.step(c4_state, np.array([rng.choice(np.flatnonzero(c4_state.legal_action_mask[0]))]))
+        ends[int(abs(c4_state.rewards[0]).sum())] = c4_state
+    assert ConnectFourSolver(c4_game).solve(type(ends[0]).stack([ends[2], ends[0]])).value.tolist() == [-1, 0]
 
 
 def test_solution_best_prefers_the_fastest_win_and_the_slowest_loss():

@@ -173,7 +173,7 @@ def _user_error(*args: str, stdin: str = "") -> str:
         (("train", "connect_four", "--minutes", "-1"), "minutes must be a number > 0"),
         (("train", "connect_four", "--network.channels", "0"), "channels must be a positive int, got 0"),
         (("ppo", "hex", "--num-envs", "0"), "num_envs"),
-        (("bc", "tic_tac_toe", "--expert", "perfect"), "bad player spec 'perfect'"),
+        (("bc", "tic_tac_toe", "--expert", "oracle"), "bad player spec 'oracle'"),
         (("play", "connect_four", "--simulations", "-1"), "simulations must be an int >= 0"),
         (("play", "connect_four", "--agent", "/nonexistent/run"), "/nonexistent/run"),
         (("arena", "tic_tac_toe", "--players", "random", "bogus"), "bad player spec 'bogus'"),

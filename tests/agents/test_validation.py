@@ -38,7 +38,7 @@ BAD = [
     (TrainConfig, "game", "chess"),
     (PPOConfig, "gamma", 1.5),
     (PPOConfig, "num_envs", 0),
-    (BCConfig, "expert", "perfect"),
+    (BCConfig, "expert", "oracle"),
     (BCConfig, "value_weight", -1.0),
     (CompareConfig, "fractions", (0.0, 1.0)),
     (CompareConfig, "ladder", ("uct:x",)),

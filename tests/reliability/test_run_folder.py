@@ -18,35 +18,9 @@ import torch
 from boardzoo.agents.models import NetworkConfig, build_network
 from boardzoo.agents.training.run_folder import RunFolder, checkpoint_name
 from boardzoo.envs import make
+from tests.reliability._cli import TINY_TRAIN
 
-TINY = [
-    "train",
-    "tic_tac_toe",
-    "--network.blocks",
-    "1",
-    "--network.channels",
-    "8",
-    "--selfplay.batch-size",
-    "16",
-    "--selfplay.simulations",
-    "8",
-    "--selfplay.cheap-simulations",
-    "2",
-    "--learner.batch-size",
-    "32",
-    "--min-positions",
-    "100",
-    "--checkpoint-interval",
-    "10",
-    "--log-interval",
-    "5",
-    "--evaluation.interval",
-    "-1",
-    "--no-tensorboard",
-    "--threads",
-    "1",
-    "--no-progress-bar",
-]
+TINY = [*TINY_TRAIN, "--log-interval", "5", "--threads", "1", "--no-progress-bar"]
 
 
 def boardzoo(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -18,32 +18,9 @@ import numpy as np
 import pytest
 
 from boardzoo.agents.models import load_arrays, read_config
+from tests.reliability._cli import TINY_TRAIN
 
-EXPERT_ITERATION = [
-    "train",
-    "tic_tac_toe",
-    "--network.blocks",
-    "1",
-    "--network.channels",
-    "8",
-    "--selfplay.batch-size",
-    "16",
-    "--selfplay.simulations",
-    "8",
-    "--selfplay.cheap-simulations",
-    "2",
-    "--learner.batch-size",
-    "32",
-    "--min-positions",
-    "100",
-    "--checkpoint-interval",
-    "10",
-    "--evaluation.interval",
-    "-1",
-    "--no-tensorboard",
-    "--steps",
-    "120",
-]
+EXPERT_ITERATION = [*TINY_TRAIN, "--steps", "120"]
 PPO = [
     "ppo",
     "tic_tac_toe",

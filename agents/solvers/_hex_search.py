@@ -1,4 +1,4 @@
-"""The Hex search structure: bitboards, flood fills and a win/loss search over them (numba).
+"""The Hex search structure: bitboards, flood fills and a proof-number search over them (numba).
 
 This is not a second rules module: it is the compact encoding the solver searches over. Its
 connection test is cross-checked against the kernel's union-find in tests/solvers.
@@ -21,6 +21,8 @@ U0 = np.uint64(0)
 U1 = np.uint64(1)
 HASH_BLACK = np.uint64(0x9E3779B97F4A7C15)
 HASH_WHITE = np.uint64(0xC2B2AE3D27D4EB4F)
+INFINITE = np.int64(1 << 30)
+"""proof and disproof numbers saturate here"""
 
 
 def geometry(size: int, table_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,11 +45,16 @@ def geometry(size: int, table_bits: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return np.array([size, cells, table_bits], np.int64), masks, order
 
 
-def new_stack(cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def new_stack(cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The explicit stack, one frame per stone count: stones uint64[cells + 2, 2] (black, white),
-    moves uint64[., cells], counters int64[., 3] (moves, next move, table slot)."""
+    thresholds int64[., 2] (proof, disproof), moves int64[., cells] (cells), move counts int64[.]."""
     frames = cells + 2
-    return np.zeros((frames, 2), np.uint64), np.zeros((frames, cells), np.uint64), np.zeros((frames, 3), np.int64)
+    return (
+        np.zeros((frames, 2), np.uint64),
+        np.zeros((frames, 2), np.int64),
+        np.zeros((frames, cells), np.int64),
+        np.zeros(frames, np.int64),
+    )
 
 
 @numba.njit(cache=True)
@@ -161,14 +168,11 @@ def _candidates(own, other, empty, live, own_a, own_b, other_a, other_b, size, m
 
 
 @numba.njit(cache=True)
-def _open(stones, ints, masks, order, table, stack):
-    # Enter the frame of `stones`: (True, +1 / -1) if decided without children; else (False, 0)
-    # with its moves set up: the one block of a single threat, or the candidates (forcing
-    # moves first, then centre first).
+def analyse(black, white, stones, ints, masks, order, moves):
+    # (result, count): +1 / -1 if the mover wins / loses without a search; else 0 and the moves
+    # to try in moves[:count]: the one block of a single threat, or the candidates (forcing
+    # moves first, then cells on both players' possible chains, then centre first).
     size, cells = ints[0], ints[1]
-    keys_black, keys_white, values = table
-    positions, moves, counters = stack
-    black, white = positions[stones, 0], positions[stones, 1]
     empty = masks[0] & ~(black | white)
     mover = stones & 1
     own, other = (black, white) if mover == 0 else (white, black)
@@ -176,87 +180,136 @@ def _open(stones, ints, masks, order, table, stack):
     other_a, other_b = (masks[5], masks[6]) if mover == 0 else (masks[3], masks[4])
     own_from_a = reach(own_a, own | empty, size, masks)
     if own_from_a & own_b == U0:
-        return True, -1
+        return -1, 0
     other_from_a = reach(other_a, other | empty, size, masks)
     if other_from_a & other_b == U0:
-        return True, 1
+        return 1, 0
     if winning_cells(own, empty, own_a, own_b, size, masks):
-        return True, 1
+        return 1, 0
     threats = winning_cells(other, empty, other_a, other_b, size, masks)
     if threats & (threats - U1):
-        return True, -1
-    key_black, key_white = canonical(black, white, cells)
-    slot = _slot(key_black, key_white, ints[2])
-    if values[slot] != 0 and keys_black[slot] == key_black and keys_white[slot] == key_white:
-        return True, values[slot]
+        return -1, 0
     if threats:
-        moves[stones, 0] = threats
-        count = 1
-    else:
-        own_live = own_from_a & reach(own_b, own | empty, size, masks) & empty
-        other_live = other_from_a & reach(other_b, other | empty, size, masks) & empty
-        live = own_live | other_live
-        both = own_live & other_live
-        won, candidates, forcing = _candidates(own, other, empty, live, own_a, own_b, other_a, other_b, size, masks)
-        if won:
-            keys_black[slot], keys_white[slot], values[slot] = black, white, 1
-            return True, 1
-        count = 0
-        for group in (candidates & forcing, candidates & ~forcing & both, candidates & ~forcing & ~both):
-            for i in range(cells):
-                bit = U1 << np.uint64(order[i])
-                if group & bit:
-                    moves[stones, count] = bit
-                    count += 1
-        if count == 0:
-            keys_black[slot], keys_white[slot], values[slot] = black, white, -1
-            return True, -1
-    counters[stones, 0], counters[stones, 1], counters[stones, 2] = count, 0, slot
-    return False, 0
+        moves[0] = _cell_of(threats)
+        return 0, 1
+    own_live = own_from_a & reach(own_b, own | empty, size, masks) & empty
+    other_live = other_from_a & reach(other_b, other | empty, size, masks) & empty
+    both = own_live & other_live
+    won, candidates, forcing = _candidates(
+        own, other, empty, own_live | other_live, own_a, own_b, other_a, other_b, size, masks
+    )
+    if won:
+        return 1, 0
+    count = 0
+    for group in (candidates & forcing, candidates & ~forcing & both, candidates & ~forcing & ~both):
+        for i in range(cells):
+            if group & (U1 << np.uint64(order[i])):
+                moves[count] = order[i]
+                count += 1
+    return (-1, 0) if count == 0 else (0, count)
 
 
 @numba.njit(cache=True)
-def _push(stones, stack):
-    # Set up the frame of the next child of the frame of `stones`.
-    positions, moves, counters = stack
-    move = moves[stones, counters[stones, 1]]
-    counters[stones, 1] += 1
-    if stones & 1 == 0:
-        positions[stones + 1, 0], positions[stones + 1, 1] = positions[stones, 0] | move, positions[stones, 1]
-    else:
-        positions[stones + 1, 0], positions[stones + 1, 1] = positions[stones, 0], positions[stones, 1] | move
+def _cell_of(bit):
+    # The index of a single set bit.
+    cell = 0
+    while bit > U1:
+        bit >>= U1
+        cell += 1
+    return cell
 
 
 @numba.njit(cache=True)
-def search(black, white, stones, ints, masks, order, table, stack):
-    # +1 if the player to move wins, else -1. table: (black keys uint64[T], white keys uint64[T],
-    # values int8[T]); stack: `new_stack`. Depth-first with an explicit stack.
-    keys_black, keys_white, values = table
-    positions, _, counters = stack
+def _child(black, white, stones, cell):
+    bit = U1 << np.uint64(cell)
+    return (black | bit, white) if stones & 1 == 0 else (black, white | bit)
+
+
+@numba.njit(cache=True)
+def _lookup(black, white, ints, table):
+    # (slot, proof, disproof) of a position; (slot, 1, 1) if the table does not hold it.
+    keys_black, keys_white, proofs, disproofs = table
+    key_black, key_white = canonical(black, white, ints[1])
+    slot = _slot(key_black, key_white, ints[2])
+    if keys_black[slot] == key_black and keys_white[slot] == key_white and proofs[slot] + disproofs[slot] > 0:
+        return slot, np.int64(proofs[slot]), np.int64(disproofs[slot])
+    return slot, np.int64(1), np.int64(1)
+
+
+@numba.njit(cache=True)
+def _store(black, white, proof, disproof, ints, table):
+    keys_black, keys_white, proofs, disproofs = table
+    key_black, key_white = canonical(black, white, ints[1])
+    slot = _slot(key_black, key_white, ints[2])
+    keys_black[slot], keys_white[slot] = key_black, key_white
+    proofs[slot], disproofs[slot] = min(proof, INFINITE), min(disproof, INFINITE)
+
+
+@numba.njit(cache=True)
+def _children(stones, ints, table, stack):
+    # (proof, disproof, best move index, its proof) of a frame from its children's entries, in
+    # negamax form (a child's disproof proves the mover's win), with weak disproof numbers
+    # (the largest child proof plus the other open children, not their sum, which transpositions
+    # inflate), and the second smallest child disproof.
+    positions, _, moves, counts = stack
+    black, white = positions[stones, 0], positions[stones, 1]
+    proof, largest, open_children, best, best_proof, second = INFINITE, np.int64(0), 0, 0, np.int64(1), INFINITE
+    for i in range(counts[stones]):
+        child_black, child_white = _child(black, white, stones, moves[stones, i])
+        _, child_proof, child_disproof = _lookup(child_black, child_white, ints, table)
+        largest = max(largest, child_proof)
+        open_children += child_proof > 0
+        if child_disproof < proof:
+            second = proof
+            proof, best, best_proof = child_disproof, i, child_proof
+        elif child_disproof < second:
+            second = child_disproof
+    return proof, min(largest + max(open_children - 1, 0), INFINITE), best, best_proof, second
+
+
+@numba.njit(cache=True)
+def prove(black, white, stones, ints, masks, order, table, stack):
+    # +1 if the player to move wins, else -1: depth-first proof-number search (Nagai's df-pn with
+    # Pawlewicz and Lew's 1 + epsilon thresholds and weak disproof numbers) on an explicit stack.
+    # table: (black keys, white keys uint64[T], proof, disproof uint32[T]); stack: `new_stack`.
+    positions, thresholds, moves, counts = stack
     base = stones
-    positions[stones, 0], positions[stones, 1] = black, white
+    positions[base, 0], positions[base, 1] = black, white
+    thresholds[base, 0], thresholds[base, 1] = INFINITE + 1, INFINITE + 1  # the root stops when solved
     entering = True
-    result = 0
     while True:
+        black, white = positions[stones, 0], positions[stones, 1]
         if entering:
-            decided, result = _open(stones, ints, masks, order, table, stack)
-            if not decided:
-                _push(stones, stack)
-                stones += 1
-                continue
             entering = False
-        if stones == base:
-            return result
-        stones -= 1
-        if result == -1 or counters[stones, 1] == counters[stones, 0]:
-            result = -result  # a losing child is a win; all children winning is a loss
-            slot = counters[stones, 2]
-            keys_black[slot], keys_white[slot] = canonical(positions[stones, 0], positions[stones, 1], ints[1])
-            values[slot] = result
-        else:
-            _push(stones, stack)
-            stones += 1
-            entering = True
+            _, proof, disproof = _lookup(black, white, ints, table)
+            if proof == 0 or disproof == 0:
+                result = 1 if proof == 0 else -1
+            else:
+                result, counts[stones] = analyse(black, white, stones, ints, masks, order, moves[stones])
+            if result != 0:
+                _store(black, white, 0 if result == 1 else INFINITE, INFINITE if result == 1 else 0, ints, table)
+                if stones == base:
+                    return result
+                stones -= 1
+                continue
+        proof, disproof, best, best_proof, second = _children(stones, ints, table, stack)
+        solved = proof == 0 or disproof == 0
+        if solved or proof >= thresholds[stones, 0] or disproof >= thresholds[stones, 1]:
+            _store(black, white, proof, disproof, ints, table)
+            if stones == base and solved:
+                return 1 if proof == 0 else -1
+            if stones > base:
+                stones -= 1
+                continue
+        # Thresholds above the child's current numbers, so that it always makes progress.
+        child_black, child_white = _child(black, white, stones, moves[stones, best])
+        positions[stones + 1, 0], positions[stones + 1, 1] = child_black, child_white
+        child_proof = min(thresholds[stones, 1] - disproof + best_proof, INFINITE)
+        child_disproof = min(thresholds[stones, 0], max(second + 1, second + second // 4))
+        thresholds[stones + 1, 0] = max(child_proof, best_proof + 1)
+        thresholds[stones + 1, 1] = max(child_disproof, proof + 1)
+        stones += 1
+        entering = True
 
 
 @numba.njit(cache=True)
@@ -267,10 +320,6 @@ def solve_positions(black, white, stones, legal, ints, masks, order, table, stac
     for b in range(batch):
         for cell in range(cells):
             if legal[b, cell]:
-                bit = U1 << np.uint64(cell)
-                if stones[b] & 1 == 0:
-                    child = search(black[b] | bit, white[b], stones[b] + 1, ints, masks, order, table, stack)
-                else:
-                    child = search(black[b], white[b] | bit, stones[b] + 1, ints, masks, order, table, stack)
-                values[b, cell] = -child
+                child_black, child_white = _child(black[b], white[b], stones[b], cell)
+                values[b, cell] = -prove(child_black, child_white, stones[b] + 1, ints, masks, order, table, stack)
     return values

@@ -32,6 +32,8 @@ MOVED = {
     "boardzoo.agents.play": "boardzoo.agents.cli.play",
     "boardzoo.agents.ppo": "boardzoo.agents.training.ppo",
     "boardzoo.agents.ratings": "boardzoo.agents.evaluation.ratings",
+    "boardzoo.agents.evaluation.perfect_play": "boardzoo.agents.ground_truth.perfect_play",
+    "boardzoo.agents.evaluation.positions": "boardzoo.agents.ground_truth.positions",
 }
 """old module name -> where it lives now"""
 

@@ -25,8 +25,13 @@ LAYERS = (
     "boardzoo.agents.evaluation",
     "boardzoo.agents.cli",
 )
-# Packages that share a layer with one in LAYERS: the solvers sit beside search (numpy/numba, no torch).
-SAME_LEVEL = {"boardzoo.agents.solvers": "boardzoo.agents.search"}
+# Packages that share a layer with one in LAYERS: the solvers sit beside search (numpy/numba, no
+# torch); the ground truth (solver-labelled positions, scoring players against perfect play) sits
+# beside players, below training, so a training run can log its accuracy against perfect play.
+SAME_LEVEL = {
+    "boardzoo.agents.solvers": "boardzoo.agents.search",
+    "boardzoo.agents.ground_truth": "boardzoo.agents.players",
+}
 # Modules at the root of boardzoo.agents: helpers every agents layer may use (they import no
 # agents layer themselves), and the package itself (lazy exports by name only).
 AGENTS_ROOT = {

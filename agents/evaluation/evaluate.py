@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from boardzoo.agents.evaluation.perfect_play import PerfectPlayReport, evaluate_player
-from boardzoo.agents.evaluation.positions import KINDS, standard_positions
+from boardzoo.agents.ground_truth.perfect_play import PerfectPlayReport, evaluate_player
+from boardzoo.agents.ground_truth.positions import KINDS, standard_positions
 from boardzoo.agents.players import parse_spec, player_from_spec
 from boardzoo.agents.solvers import SOLVED_GAMES, solver_for
 from boardzoo.agents.validation import check_int, check_ints, check_number

@@ -14,8 +14,8 @@ import torch
 
 from boardzoo.agents.evaluation import positions as position_sets
 from boardzoo.agents.evaluation.evaluate import EvaluateConfig
-from boardzoo.agents.evaluation.perfect_play import evaluate_player, score_moves
-from boardzoo.agents.evaluation.positions import PositionSet, generate_positions, standard_positions
+from boardzoo.agents.ground_truth.perfect_play import evaluate_player, score_moves
+from boardzoo.agents.ground_truth.positions import PositionSet, generate_positions, standard_positions
 from boardzoo.agents.players import NetworkPlayer, PerfectPlayer, RandomPlayer, UCTPlayer, parse_spec, player_from_spec
 from boardzoo.agents.solvers import solver_for
 from boardzoo.envs import make

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from boardzoo.agents.evaluation.positions import BANDS, KINDS, PositionSet
+from boardzoo.agents.ground_truth.positions import BANDS, KINDS, PositionSet
 from boardzoo.agents.models import TorchEvaluator
 from boardzoo.agents.players import Player
 from boardzoo.agents.solvers import DRAW, ILLEGAL, LOSS, WIN, Solution, position_values

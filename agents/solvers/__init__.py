@@ -44,6 +44,32 @@ def solver_for(game: Game) -> Solver:
     raise ValueError(f"no perfect-play solver for {game!r}; solved games: {', '.join(SOLVED_GAMES)}")
 
 
+QUICK_HEX_SIZE = 5
+"""the largest Hex board the solver labels from the empty board within seconds"""
+QUICK_CONNECT_FOUR_CELLS = 30
+"""the largest small Connect Four board (rows × columns) our solver labels within seconds"""
+
+
+def quick_solver_for(game: Game) -> Solver | None:
+    """The solver when it labels a standard position set within seconds to a minute (what a
+    training run's periodic evaluation can afford), else None: tic-tac-toe; 7 × 6 Connect Four
+    when `bitbully` is installed; small Connect Four boards up to 30 cells; Hex up to 5 × 5."""
+    if game.id == "tic_tac_toe":
+        return solver_for(game)
+    if game.id == "connect_four":
+        params = dict(game.params)
+        if params == {"rows": 6, "columns": 7, "x_in_row": 4}:
+            try:
+                import_bitbully()
+            except ImportError:
+                return None
+            return solver_for(game)
+        return solver_for(game) if params["rows"] * params["columns"] <= QUICK_CONNECT_FOUR_CELLS else None
+    if game.id == "hex" and not game.params["swap"] and game.params["board_size"] <= QUICK_HEX_SIZE:
+        return solver_for(game)
+    return None
+
+
 __all__ = [
     "DRAW",
     "ILLEGAL",
@@ -59,5 +85,6 @@ __all__ = [
     "TicTacToeSolver",
     "import_bitbully",
     "position_values",
+    "quick_solver_for",
     "solver_for",
 ]

@@ -17,7 +17,7 @@ from boardzoo.agents.models.checkpoint import CheckpointError, load_arrays
 from boardzoo.agents.players import RandomPlayer
 from boardzoo.agents.players.loading import load_player
 from boardzoo.agents.players.match import play_match
-from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig, perfect_play_sets
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.envs import make
 
@@ -128,6 +128,10 @@ def test_logs_evaluation_and_a_playable_checkpoint(tmp_path):
     start, evaluation = records[0], records[-1]
     assert start["parameters"] > 0 and start["flops_per_evaluation"] > 0
     assert set(evaluation) >= {"search_vs_random", "network_vs_random", "search_vs_uct10", "network_vs_uct10"}
+    # Tic-tac-toe has a solver: the run is scored against perfect play on both standard sets.
+    for key in ("search_accuracy", "network_accuracy_random", "network_accuracy_strong", "network_value_accuracy"):
+        assert 0 <= evaluation[key] <= 1, key
+    assert evaluation["search_accuracy"] >= evaluation["network_accuracy"] - 0.05  # search helps (or about)
     train_record = next(r for r in records if r["kind"] == "train")
     for key in (
         "policy_cross_entropy",
@@ -147,6 +151,15 @@ def test_logs_evaluation_and_a_playable_checkpoint(tmp_path):
         assert result.outcome.shape == (4,)
     with pytest.raises(CheckpointError, match="trained for tic_tac_toe"):
         load_player(out, "connect_four")
+
+
+def test_perfect_play_scoring_can_be_switched_off_and_is_skipped_without_a_quick_solver(tmp_path):
+    assert len(perfect_play_sets(make("tic_tac_toe"), EvaluationConfig(perfect_play=20))) == 2
+    assert perfect_play_sets(make("tic_tac_toe"), EvaluationConfig(perfect_play=0)) == ()
+    assert perfect_play_sets(make("tic_tac_toe"), EvaluationConfig(interval=-1)) == ()
+    assert perfect_play_sets(make("hex", board_size=7), EvaluationConfig()) == ()
+    with pytest.raises(ValueError, match="perfect_play"):
+        EvaluationConfig(perfect_play=-3)
 
 
 def test_resuming_with_a_different_config_is_refused(tmp_path):

@@ -38,7 +38,7 @@ from boardzoo.agents.models import (
     load_training_state,
 )
 from boardzoo.agents.players import ladder
-from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig, evaluate_network
+from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig, evaluate_network, perfect_play_sets
 from boardzoo.agents.training.expert_iteration.learner import Learner, LearnerConfig
 from boardzoo.agents.training.expert_iteration.replay import SAMPLING, ReplayBuffer
 from boardzoo.agents.training.expert_iteration.selfplay import SelfPlay, SelfPlayConfig
@@ -149,6 +149,7 @@ class Trainer:
         self._metrics: list[dict[str, float]] = []
         # Built now, so a bad opponent (a missing checkpoint) fails before training, not after it.
         self.opponents = ladder(self.game, config.evaluation.ladder) if config.evaluation.enabled else {}
+        self.position_sets = perfect_play_sets(self.game, config.evaluation)
         self.run_state = Run(config.budget(), description="training", progress_bar=False)  # replaced by run()
 
     # -- the loop -------------------------------------------------------------------------
@@ -260,6 +261,7 @@ class Trainer:
             self.config.evaluation,
             device=self.device,
             opponents=self.opponents,
+            position_sets=self.position_sets,
             seed=self.config.seed * 1_000_003 + self.learner.steps,
         )
         self.clock.evaluation += time.perf_counter() - start

@@ -12,11 +12,16 @@ under the same wall-clock budget on this machine, rated together by Elo.
    - BC (fixed data): trained for the same training time on a fixed dataset of
      `fixed_dataset_games` expert games. That dataset is made once, cached, and its time is
      not charged; this shows what BC does with ample data.
-2. Round robin: every snapshot and the fixed ladder (random, UCT with `ladder` rollouts) play
+2. Perfect play (games with a quick solver: tic-tac-toe, Connect Four, Hex up to 5 × 5): every
+   snapshot and ladder player moves in each position of the game's standard sets (random and
+   strong play, solver-labelled); its optimal-move accuracy, blunder rate and (networks) value
+   accuracy are the comparison's objective measure, cached in `accuracy.json`.
+3. Round robin: every snapshot and the fixed ladder (random, UCT with `ladder` rollouts) play
    `games_per_pair` games per pair, seats alternated, logged to `matches.jsonl`.
-3. Elo by maximum likelihood over all games (random = 0), with bootstrap intervals.
-   Written: `report.md`, `report.json` (every config, version and seed), and `elo.png` (Elo
-   against training minutes per method, with 95% bands, ladder rungs as lines).
+4. Elo by maximum likelihood over all games (random = 0), with bootstrap intervals.
+   Written: `report.md`, `report.json` (every config, version and seed), and `elo.png` (Elo,
+   and accuracy where measured, against training minutes per method, with 95% bands, ladder
+   rungs as lines).
 
 Every stage is skipped when its output exists, so an interrupted comparison resumes where it
 stopped (a method interrupted mid-training resumes from its own checkpoint).
@@ -36,12 +41,14 @@ import numpy as np
 from boardzoo.agents.atomic import write_atomically
 from boardzoo.agents.evaluation.arena import Arena
 from boardzoo.agents.evaluation.compare_report import (
+    accuracy_curves,
     earlier_invocations,
     markdown_report,
     method_curves,
     minutes_to_beat,
     plot,
 )
+from boardzoo.agents.ground_truth import KINDS, PositionSet, evaluate_player, standard_positions
 from boardzoo.agents.models import load_checkpoint, read_config, save_checkpoint
 from boardzoo.agents.players import (
     DEFAULT_SIMULATIONS,
@@ -52,6 +59,7 @@ from boardzoo.agents.players import (
     player_from_spec,
     spec_name,
 )
+from boardzoo.agents.solvers import quick_solver_for
 from boardzoo.agents.training.bc import BCConfig, train_bc
 from boardzoo.agents.training.expert_data import ExpertDataset, generate_dataset
 from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
@@ -77,8 +85,10 @@ class CompareConfig:
     """snapshot points, as fractions of the budget"""
     out: str = ""
     """output folder (default: runs/compare/<game>)"""
-    ladder: tuple[str, ...] = ("random", "uct:100", "uct:1000", "uct:10000")
+    ladder: tuple[str, ...] = ("random", "uct:100", "uct:1000")
     """the fixed ladder's player specs"""
+    perfect_play: bool = True
+    """score every player against perfect play on the standard position sets (games with a quick solver)"""
     games_per_pair: int = 12
     """round-robin games per pair of players (seats alternated)"""
     simulations: int = DEFAULT_SIMULATIONS
@@ -285,6 +295,32 @@ def contestants(config: CompareConfig, game: Game) -> dict[str, Player]:
     return players
 
 
+def perfect_play_table(config: CompareConfig, game: Game, players: dict[str, Player]) -> dict[str, dict[str, Any]]:
+    """Stage 2: each player's scores on the standard position sets ({} without a quick solver or
+    with `perfect_play` off); players already in `accuracy.json` are not scored again."""
+    solver = quick_solver_for(game) if config.perfect_play else None
+    if solver is None:
+        return {}
+    path = config.folder / "accuracy.json"
+    table: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else {}
+    sets: list[PositionSet] = [standard_positions(game, kind, solver=solver) for kind in KINDS]
+    for name, player in players.items():
+        if name in table:
+            continue
+        rng = np.random.default_rng([config.seed, len(name), *name.encode()])
+        report = evaluate_player(player, sets, rng, name=name)
+        overall = report.row("all")
+        table[name] = {
+            "accuracy": overall.accuracy,
+            **{f"accuracy_{kind}": report.row(f"{kind} play").accuracy for kind in KINDS},
+            "blunders": overall.blunders,
+            "value_accuracy": overall.value_accuracy,
+            "positions": overall.positions,
+        }
+        write_atomically(path, json.dumps(table, indent=2))
+    return table
+
+
 def round_robin(config: CompareConfig, game: Game, players: dict[str, Player]) -> Arena:
     """Stage 2: every pair plays `games_per_pair` games (pairs already in the log are skipped)."""
     arena = Arena(game, config.folder / "matches.jsonl")
@@ -303,13 +339,14 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     notes = train_methods(config)
     training_seconds = time.perf_counter() - started
     players = contestants(config, game)
+    accuracy = perfect_play_table(config, game, players)
     arena = round_robin(config, game, players)
     ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
-    curves = method_curves(ratings, config.budget)
+    curves = accuracy_curves(method_curves(ratings, config.budget), accuracy)
     records = arena.records()
     beat = minutes_to_beat(records, curves, "uct1000") if "uct1000" in map(spec_name, config.ladder) else {}
     plot(curves, ratings, folder / "elo.png", f"{game!r}: {config.budget:g} min per method")
-    report = markdown_report(config, game, ratings, curves, beat, notes)
+    report = markdown_report(config, game, ratings, curves, beat, notes, accuracy)
     write_atomically(folder / "report.md", report)
     payload = {
         "config": dataclasses.asdict(config),
@@ -320,6 +357,7 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
         ).to_dict(),
         "snapshots": {p.name: read_config(p).get("step") for p in sorted((folder / "snapshots").iterdir())},
         "ratings": ratings.as_dict(),
+        "perfect_play": accuracy,
         "curves": curves,
         "minutes_to_beat_uct1000_75pct": beat,
         "notes": notes,

@@ -30,6 +30,13 @@ def method_curves(ratings: Ratings, budget: float) -> dict[str, list[dict[str, A
     return curves
 
 
+def accuracy_curves(
+    curves: dict[str, list[dict[str, Any]]], accuracy: dict[str, dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The curves with each snapshot's perfect-play scores added (where measured)."""
+    return {method: [{**p, **accuracy.get(p["name"], {})} for p in points] for method, points in curves.items()}
+
+
 def minutes_to_beat(
     records: list[dict], curves: dict[str, list[dict[str, Any]]], opponent: str, threshold: float = 0.75
 ) -> dict[str, float | None]:
@@ -47,13 +54,18 @@ def minutes_to_beat(
 
 
 def plot(curves: dict[str, list[dict[str, Any]]], ratings: Ratings, path: Path, title: str) -> None:
-    """Elo against training minutes with 95% bands; ladder rungs as horizontal lines."""
+    """Elo against training minutes with 95% bands, ladder rungs as horizontal lines; beside it,
+    optimal-move accuracy against minutes where the snapshots were scored against perfect play."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
+    scored = any("accuracy" in p for points in curves.values() for p in points)
+    figure, panels = plt.subplots(1, 2 if scored else 1, figsize=(12 if scored else 7, 4.5), dpi=110, squeeze=False)
+    axes = panels[0, 0]
+    if scored:
+        _plot_accuracy(panels[0, 1], curves)
     for method, points in sorted(curves.items()):
         x = [p["minutes"] for p in points]
         axes.plot(x, [p["elo"] for p in points], marker="o", label=method)
@@ -72,6 +84,17 @@ def plot(curves: dict[str, list[dict[str, Any]]], ratings: Ratings, path: Path, 
     plt.close(figure)
 
 
+def _plot_accuracy(axes: Any, curves: dict[str, list[dict[str, Any]]]) -> None:
+    for method, points in sorted(curves.items()):
+        points = [p for p in points if "accuracy" in p]
+        if points:
+            axes.plot([p["minutes"] for p in points], [100 * p["accuracy"] for p in points], marker="o", label=method)
+    axes.set_xlabel("training wall-clock (minutes, 2-core CPU)")
+    axes.set_ylabel("optimal moves on the standard sets (%)")
+    axes.set_title("accuracy against perfect play")
+    axes.legend(loc="lower right", fontsize=8)
+
+
 def earlier_invocations(folder: Path) -> list[dict[str, float]]:
     # The timings of earlier calls on this folder (a resumed or re-rated comparison keeps them).
     previous = folder / "report.json"
@@ -88,6 +111,7 @@ def markdown_report(
     curves: dict[str, Any],
     beat: dict[str, float | None],
     notes: dict[str, Any],
+    accuracy: dict[str, dict[str, Any]] | None = None,
 ) -> str:
     lines = [
         f"# {game!r}: expert iteration vs PPO vs BC, {config.budget:g} training minutes each",
@@ -99,6 +123,7 @@ def markdown_report(
         "",
         ratings.markdown(),
         "",
+        *_accuracy_lines(ratings, accuracy or {}),
         "Training minutes to score ≥ 75% against UCT with 1,000 rollouts (first snapshot that did):",
         "",
     ]
@@ -121,3 +146,29 @@ def markdown_report(
             f"(not charged), trained {fixed.get('train_minutes', 0):g} min.",
         ]
     return "\n".join(lines) + "\n"
+
+
+def _accuracy_lines(ratings: Ratings, accuracy: dict[str, dict[str, Any]]) -> list[str]:
+    # The perfect-play table, best first, Elo beside it.
+    if not accuracy:
+        return []
+
+    def percent(x: float | None) -> str:
+        return "–" if x is None else f"{100 * x:.1f}%"
+
+    elo = ratings.as_dict()
+    lines = [
+        "Against perfect play (the game's standard position sets, scored by a solver): share of optimal "
+        "moves overall and on each set, blunders (a won or drawn position thrown away), value accuracy "
+        "of a network's value head.",
+        "",
+        "| player | Elo | accuracy | random play | strong play | blunders | value accuracy |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in sorted(accuracy.items(), key=lambda item: -item[1]["accuracy"]):
+        rating = f"{elo[name]['elo']:.0f}" if name in elo else "–"
+        cells = [row["accuracy"], row.get("accuracy_random"), row.get("accuracy_strong"), row["blunders"]]
+        lines.append(
+            f"| {name} | {rating} | " + " | ".join(map(percent, cells)) + f" | {percent(row['value_accuracy'])} |"
+        )
+    return [*lines, ""]

@@ -34,7 +34,16 @@ def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
     assert payload["games_played"] == 2 * players * (players - 1) // 2
     assert (folder / "elo.png").stat().st_size > 1000
     assert "| uct10 |" in (folder / "report.md").read_text()
+    # Tic-tac-toe has a solver: every player is scored against perfect play, and random play is
+    # far from perfect while UCT with search is better than random.
+    accuracy = payload["perfect_play"]
+    assert set(accuracy) == set(ratings)
+    assert 0.2 < accuracy["random"]["accuracy"] < 0.8 and accuracy["random"]["value_accuracy"] is None
+    assert accuracy["uct10"]["accuracy"] > accuracy["random"]["accuracy"]
+    assert accuracy["expert_iteration_network@1"]["value_accuracy"] is not None
+    assert "Against perfect play" in (folder / "report.md").read_text()
     assert json.loads((folder / "report.json").read_text())["config"]["budget"] == 0.05
     # A second call trains nothing and plays no new games.
     again = run_compare(config)
     assert again["games_played"] == payload["games_played"]
+    assert again["perfect_play"] == accuracy

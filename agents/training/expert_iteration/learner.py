@@ -4,7 +4,9 @@ clipping, symmetry augmentation and the metrics an expert-iteration run is read 
 Loss per position: -Σ_a π(a) log p(a) + value_weight * (v - target)², where π is the search's
 policy target, p the network's masked softmax and target = (1 - r) z + r q.
 Metrics: policy cross-entropy, value MSE, the network's policy entropy, KL(π || p) (how much
-the search changed the prior), and the lr and q_ratio in use.
+the search changed the prior), and the lr and q_ratio in use. Given a teacher's `Distillation`
+for the batch, the step also fits the teacher (`boardzoo.agents.training.losses`) and logs its
+terms and weights.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import torch
 
 from boardzoo.agents.models import PolicyValueNet
-from boardzoo.agents.training.losses import policy_value_losses
+from boardzoo.agents.training.losses import Distillation, policy_value_losses
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import scheduled_q_ratio
 from boardzoo.agents.validation import check_choice, check_ints, check_number, check_numbers
@@ -91,16 +93,20 @@ class Learner:
         )
         self.steps = 0
 
-    def train_step(self, batch: Positions, progress: float) -> dict[str, float]:
-        """One optimizer step on `batch`; `progress` in [0, 1] drives the lr and q_ratio schedules."""
+    def train_step(
+        self, batch: Positions, progress: float, distillation: Distillation | None = None
+    ) -> dict[str, float]:
+        """One optimizer step on `batch`; `progress` in [0, 1] drives the lr and q_ratio schedules;
+        `distillation`: a teacher's targets for the batch, fitted too."""
         config = self.config
         lr = config.lr_at(self.steps, progress)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         q_ratio = config.q_ratio_at(progress)
         self.network.train()
-        terms = policy_value_losses(self.network, batch, q_ratio, self.device)
-        loss = terms["policy_cross_entropy"] + config.value_weight * terms["value_mse"]
+        terms = policy_value_losses(self.network, batch, q_ratio, self.device, distillation)
+        policy_loss = terms["policy_cross_entropy"] if distillation is None else terms["policy_loss"]
+        loss = policy_loss + config.value_weight * terms["value_mse"]
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = (
@@ -113,6 +119,8 @@ class Learner:
         self.steps += 1
         metrics = {name: float(value.detach()) for name, value in terms.items()}
         metrics.update(loss=float(loss.detach()), lr=lr, q_ratio=q_ratio, grad_norm=float(grad_norm))
+        if distillation is not None:
+            metrics.update(alpha=distillation.alpha, beta=distillation.beta)
         return metrics
 
     def state_dict(self) -> dict:

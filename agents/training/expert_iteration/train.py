@@ -45,6 +45,7 @@ from boardzoo.agents.training.expert_iteration.selfplay import SelfPlay, SelfPla
 from boardzoo.agents.training.positions import augment
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
+from boardzoo.agents.training.teacher import AlphaSchedule, AnnealedTeacher, TeacherConfig
 from boardzoo.agents.validation import check_choice, check_ints, check_numbers
 from boardzoo.envs import make
 
@@ -68,6 +69,9 @@ class TrainConfig(RunConfig):
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     learner: LearnerConfig = field(default_factory=LearnerConfig)
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    teacher: TeacherConfig = field(default_factory=TeacherConfig)
+    """a network whose policy and value the learner also fits, with weight alpha (teacher
+    annealing), until switched off (see `boardzoo.agents.training.teacher`)"""
     replay_capacity: int = 100_000
     """replay window in positions"""
     replay_sampling: str = "position"
@@ -93,9 +97,14 @@ class TrainConfig(RunConfig):
             self, ("replay_capacity", "min_positions", "checkpoint_interval", "keep_checkpoints", "log_interval")
         )
         make(self.game, **self.game_params)  # an unknown game or bad parameter fails here, not later
+        if self.teacher.switch_off != "never" and self.evaluation.interval <= 0:
+            raise ValueError("teacher.switch_off needs periodic evaluations (evaluation.interval > 0)")
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if not self.teacher.enabled:  # recorded as before teachers existed, so older runs resume
+            del data["teacher"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
@@ -104,6 +113,9 @@ class TrainConfig(RunConfig):
         data["selfplay"] = SelfPlayConfig(**data["selfplay"])
         data["learner"] = LearnerConfig(**data["learner"])
         data["evaluation"] = EvaluationConfig(**{**data["evaluation"], "ladder": tuple(data["evaluation"]["ladder"])})
+        if "teacher" in data:
+            teacher = data["teacher"]
+            data["teacher"] = TeacherConfig(**{**teacher, "alpha": AlphaSchedule(**teacher["alpha"])})
         return cls(**data)
 
 
@@ -138,6 +150,7 @@ class Trainer:
         self.network = build_network(config.network, self.game.observation_shape, self.game.num_actions)
         self.network.to(self.device).eval()
         self.learner = Learner(self.network, config.learner, self.device)
+        self.teacher = AnnealedTeacher(self.game, config.teacher, self.device) if config.teacher.enabled else None
         self.evaluator = TorchEvaluator(self.game, self.network, self.device)
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.selfplay_rng = np.random.default_rng(seeds[0])
@@ -219,7 +232,8 @@ class Trainer:
             if config.learner.augment:
                 batch = augment(self.game, batch, self.learner_rng)
             schedule = self.run_state.budget.schedule_fraction(self.learner.steps, self.run_state.seconds)
-            self._metrics.append(self.learner.train_step(batch, schedule))
+            distillation = self.teacher.distillation(batch, schedule) if self.teacher is not None else None
+            self._metrics.append(self.learner.train_step(batch, schedule, distillation))
             self.clock.learner += time.perf_counter() - start
             step = self.learner.steps
             if step % config.log_interval == 0:
@@ -232,7 +246,8 @@ class Trainer:
 
     # -- logging --------------------------------------------------------------------------
     def _log_metrics(self) -> None:
-        averaged = {name: float(np.mean([m[name] for m in self._metrics])) for name in self._metrics[0]}
+        names = dict.fromkeys(name for metrics in self._metrics for name in metrics)  # a teacher may stop mid-interval
+        averaged = {name: float(np.mean([m[name] for m in self._metrics if name in m])) for name in names}
         self._metrics.clear()
         clock, elapsed = self.clock, self.run_state.seconds
         self.folder.log(
@@ -269,6 +284,30 @@ class Trainer:
         self.folder.log(
             {"kind": "evaluation", "step": self.learner.steps, "elapsed_s": self.run_state.seconds, **scores}
         )
+        if self.teacher is not None and self.teacher.watching:
+            self._compare_with_teacher()
+
+    def _compare_with_teacher(self) -> None:
+        """Switch the teacher off if the student's network now beats the teacher's (logged as an event)."""
+        assert self.teacher is not None
+        comparison = self.teacher.compare(
+            self.network,
+            position_sets=self.position_sets,
+            games=self.config.evaluation.games,
+            seed=self.config.seed * 1_000_003 + self.learner.steps,
+        )
+        if self.teacher.update(self.learner.steps, comparison):
+            self.folder.log(
+                {
+                    "kind": "event",
+                    "event": "teacher_switched_off",
+                    "step": self.learner.steps,
+                    "elapsed_s": self.run_state.seconds,
+                    "measure": comparison.measure,
+                    "student": comparison.student,
+                    "teacher": comparison.teacher,
+                }
+            )
 
     def _log_start(self, resumed: bool) -> None:
         self.folder.log(
@@ -297,6 +336,9 @@ class Trainer:
             "clock": json.dumps(dataclasses.asdict(self.clock)),
             "last_evaluation_step": self.last_evaluation_step,
         }
+        if self.teacher is not None:
+            off = self.teacher.switched_off_at
+            training_state["teacher_switched_off_at"] = -1 if off is None else off
         arrays = {"replay": self.replay.state_arrays(), "selfplay": self.selfplay.state_arrays()}
         path = self.folder.save(
             self.learner.steps,
@@ -324,6 +366,9 @@ class Trainer:
         self.learner_rng.bit_generator.state = json.loads(state["learner_rng"])
         self.clock = _Clock(**json.loads(state["clock"]))
         self.last_evaluation_step = int(state["last_evaluation_step"])
+        if self.teacher is not None:
+            off = int(state["teacher_switched_off_at"])
+            self.teacher.switched_off_at = None if off < 0 else off
         self.replay.load_state_arrays(load_arrays(path, "replay"))
         self.selfplay.load_state_arrays(load_arrays(path, "selfplay"))
         tqdm.write(

@@ -14,6 +14,9 @@ import torch
 
 from boardzoo.envs import Game, State
 
+PRECISIONS = ("float32", "bfloat16")
+"""the arithmetic of an evaluator's forward pass"""
+
 
 class TorchEvaluator:
     """Evaluates leaves with `model(observation float32[K, C, H, W]) -> (logits[K, A], value[K])`.
@@ -27,11 +30,27 @@ class TorchEvaluator:
     on this machine about 2x faster at batch 1 for a 2×128 MLP and at batch 256 for a 4×32
     ResNet. Later changes to the module's weights are then not seen, so it is for networks
     that no longer train (play, evaluation), not for self-play during training.
+
+    With `precision="bfloat16"` the forward pass runs under `torch.autocast` in bfloat16
+    (outputs returned as float32): on CPUs with native bf16 (AVX-512 BF16, AMX) about 1.8x the
+    positions/s of float32 at batch 256 for a 4×32 ResNet (benchmarks/inference.py); logits
+    differ by about 1e-3. It is not combined with `frozen` (the eager module is used).
     """
 
     def __init__(
-        self, game: Game, model: torch.nn.Module, device: str | torch.device = "cpu", *, frozen: bool = False
+        self,
+        game: Game,
+        model: torch.nn.Module,
+        device: str | torch.device = "cpu",
+        *,
+        frozen: bool = False,
+        precision: str = "float32",
     ) -> None:
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+        if frozen and precision != "float32":
+            raise ValueError(f"a frozen evaluator runs in float32; got precision={precision!r}")
+        self.precision = precision
         self.game = game
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
@@ -45,7 +64,8 @@ class TorchEvaluator:
     def __call__(self, state: State, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         observation = self.game.observe(state)
         start = time.perf_counter()
-        with torch.inference_mode():
+        autocast = torch.autocast(self.device.type, torch.bfloat16, enabled=self.precision == "bfloat16")
+        with torch.inference_mode(), autocast:
             logits, value = self._inference(torch.from_numpy(observation).to(self.device))
             logits_np = logits.float().cpu().numpy()
             value_np = value.float().reshape(-1).cpu().numpy()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.models import TorchEvaluator
+from boardzoo.agents.models import NetworkConfig, TorchEvaluator, build_network
 from boardzoo.agents.search import SearchConfig, search
 from boardzoo.envs import make
 
@@ -39,3 +39,20 @@ def test_wrong_model_output_is_a_clear_error():
     evaluator = TorchEvaluator(game, TinyNet(2, 9, 7))  # 7 actions instead of 9
     with pytest.raises(ValueError, match=r"model returned logits \(2, 7\) and value \(2,\); expected \(2, 9\)"):
         evaluator(game.init(2), np.zeros(2, np.uint64))
+
+
+def test_a_bfloat16_evaluator_is_close_to_float32_and_refuses_bad_settings():
+    game = make("connect_four")
+    torch.manual_seed(0)
+    network = build_network(NetworkConfig(blocks=1, channels=8), game.observation_shape, game.num_actions)
+    state = game.init(4)
+    keys = np.zeros(4, np.uint64)
+    logits32, value32 = TorchEvaluator(game, network)(state, keys)
+    logits16, value16 = TorchEvaluator(game, network, precision="bfloat16")(state, keys)
+    assert logits16.dtype == np.float32 and value16.dtype == np.float32
+    np.testing.assert_allclose(logits16, logits32, atol=0.05)
+    np.testing.assert_allclose(value16, value32, atol=0.05)
+    with pytest.raises(ValueError, match="precision must be one of"):
+        TorchEvaluator(game, network, precision="float16")
+    with pytest.raises(ValueError, match="frozen evaluator runs in float32"):
+        TorchEvaluator(game, network, frozen=True, precision="bfloat16")

@@ -151,7 +151,7 @@ class Trainer:
         self.network.to(self.device).eval()
         self.learner = Learner(self.network, config.learner, self.device)
         self.teacher = AnnealedTeacher(self.game, config.teacher, self.device) if config.teacher.enabled else None
-        self.evaluator = TorchEvaluator(self.game, self.network, self.device)
+        self.evaluator = TorchEvaluator(self.game, self.network, self.device, precision=config.selfplay.precision)
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.selfplay_rng = np.random.default_rng(seeds[0])
         self.learner_rng = np.random.default_rng(seeds[1])

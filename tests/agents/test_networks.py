@@ -62,7 +62,7 @@ def test_flops_and_parameters_match_a_hand_count():
 
 def test_bad_network_configs_are_rejected_by_name():
     with pytest.raises(ValueError, match="kind must be one of"):
-        NetworkConfig(kind="transformer")
+        NetworkConfig(kind="vit")
     with pytest.raises(ValueError, match="channels must be a positive int, got 0"):
         NetworkConfig(channels=0)
     with pytest.raises(ValueError, match=r"unknown network config keys \['depth'\]"):

@@ -10,9 +10,13 @@ randomization, learner reuse) for `seconds` per repeat, from scratch, and reads 
   (selection, expansion, kernel steps, observations, backup), and the learner.
 
 Learning starts after `min_positions` (lowered here so the learner runs in a short window).
+Each `variant` is a lever on top of the preset, measured in the same run as the preset itself:
+`overlap` (the learner on a second thread beside self-play), `bf16` (self-play inference under
+bfloat16 autocast), `overlap+bf16`. With overlap the time split adds up to more than 100%.
 Medians of `repeats` are reported; results go to `benchmarks/results/selfplay.{json,md}`.
 
     .venv/bin/python benchmarks/selfplay.py                  # C4 and Hex 7x7, 3 x 60 s each
+    .venv/bin/python benchmarks/selfplay.py --games connect_four --variants preset overlap bf16 overlap+bf16
     .venv/bin/python benchmarks/selfplay.py --quick          # smoke run
 """
 
@@ -53,15 +57,31 @@ class SelfPlayBenchConfig:
     """repeats per game (medians are reported)"""
     min_positions: int = 2_000
     """positions before the learner starts (the presets wait longer)"""
+    variants: tuple[str, ...] = ("preset",)
+    """levers on top of the preset: preset, overlap, bf16, overlap+bf16"""
     quick: bool = False
     """smoke run: 10 s, 1 repeat, results saved as selfplay_quick"""
     out: str = DEFAULT_OUT
     """output folder (relative paths are taken from the repository root)"""
 
 
-def measure(game_name: str, seconds: float, min_positions: int, seed: int) -> dict[str, float]:
-    """One fresh run of the preset for `seconds`; rates and time split from its metrics log."""
+VARIANTS = ("preset", "overlap", "bf16", "overlap+bf16")
+
+
+def variant_of(preset: Any, variant: str) -> Any:
+    """The preset with a variant's levers switched on."""
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; allowed: {', '.join(VARIANTS)}")
+    levers = set(variant.split("+")) - {"preset"}
+    selfplay = dataclasses.replace(preset.selfplay, precision="bfloat16") if "bf16" in levers else preset.selfplay
+    return dataclasses.replace(preset, overlap="overlap" in levers, selfplay=selfplay)
+
+
+def measure(game_name: str, seconds: float, min_positions: int, seed: int, variant: str = "preset") -> dict[str, float]:
+    """One fresh run of the preset (with a variant's levers) for `seconds`; rates and time split
+    from its metrics log."""
     _, preset = PRESETS[game_name]
+    preset = variant_of(preset, variant)
     with tempfile.TemporaryDirectory() as folder:
         config = dataclasses.replace(
             preset,
@@ -94,17 +114,18 @@ def measure(game_name: str, seconds: float, min_positions: int, seed: int) -> di
 def run(config: SelfPlayBenchConfig) -> dict[str, Any]:
     seconds, repeats = (10.0, 1) if config.quick else (config.seconds, config.repeats)
     rows = []
-    for game_name in config.games:
+    for game_name, variant in ((g, v) for g in config.games for v in config.variants):
         _, preset = PRESETS[game_name]
         game = make(preset.game, **preset.game_params)
         net = build_network(preset.network, game.observation_shape, game.num_actions)
         min_positions = min(config.min_positions, 256) if config.quick else config.min_positions
-        samples = [measure(game_name, seconds, min_positions, seed) for seed in range(repeats)]
+        samples = [measure(game_name, seconds, min_positions, seed, variant) for seed in range(repeats)]
         median = {key: statistics.median(s[key] for s in samples) for key in samples[0]}
         rows.append(
             {
                 "game": repr(game),
                 "preset": game_name,
+                "variant": variant,
                 "network": preset.network.to_dict(),
                 "parameters": count_parameters(net),
                 "flops_per_evaluation": flops_per_evaluation(net),
@@ -113,17 +134,22 @@ def run(config: SelfPlayBenchConfig) -> dict[str, Any]:
                 **median,
             }
         )
-        print(f"{game_name}: {median['positions_per_s']:.0f} positions/s", flush=True)
+        print(f"{game_name} {variant}: {median['positions_per_s']:.0f} positions/s", flush=True)
     cells = []
     for row in rows:
         network = f"{row['network']['kind']} {row['network']['blocks']}×{row['network']['channels']}"
-        rates = [f"{row['positions_per_s']:.0f}", f"{row['moves_per_s']:.0f}", f"{row['learner_steps_per_s']:.2f}"]
+        base = next((r for r in rows if r["preset"] == row["preset"] and r["variant"] == "preset"), None)
+        speedup = f"{row['positions_per_s'] / base['positions_per_s']:.2f}x" if base else "–"
+        rates = [f"{row['positions_per_s']:.0f}", speedup, f"{row['moves_per_s']:.0f}"]
+        rates.append(f"{row['learner_steps_per_s']:.2f}")
         shares = [f"{row[key]:.0%}" for key in ("network_share", "search_share", "learner_share")]
-        cells.append([row["preset"], network, *rates, *shares])
+        cells.append([row["preset"], row["variant"], network, *rates, *shares])
     columns = [
         "preset",
+        "variant",
         "network",
         "positions/s",
+        "× preset",
         "moves/s",
         "learner steps/s",
         "network",
@@ -135,7 +161,7 @@ def run(config: SelfPlayBenchConfig) -> dict[str, Any]:
             f"Training loop with each preset, {repeats} × {seconds:.0f} s from scratch, torch threads = "
             f"{torch.get_num_threads()}; medians.",
             "",
-            table(columns, cells, left=2),
+            table(columns, cells, left=3),
             "",
             "positions = full-search moves recorded for training; moves = all searched moves (full + cheap).",
         ]

@@ -35,6 +35,8 @@ _EXPORTS = {
     "train_ppo": "boardzoo.agents.training",
     "BCConfig": "boardzoo.agents.training",
     "train_bc": "boardzoo.agents.training",
+    "DistillConfig": "boardzoo.agents.training",
+    "distill": "boardzoo.agents.training",
     "Arena": "boardzoo.agents.evaluation",
     "CompareConfig": "boardzoo.agents.evaluation",
     "run_compare": "boardzoo.agents.evaluation",

@@ -5,6 +5,7 @@ default is that game's settings, so every field stays overridable by a flag):
     boardzoo train connect_four --minutes 60 --network.blocks 6
     boardzoo ppo hex --minutes 20
     boardzoo bc connect_four --dataset runs/c4_uct1000.npz
+    boardzoo distill tic_tac_toe --teacher runs/tic_tac_toe --source replay:runs/tic_tac_toe --student.blocks 1
     boardzoo play connect_four --agent runs/connect_four
     boardzoo arena connect_four --players random uct:100 search:connect_four:64
     boardzoo compare connect_four
@@ -36,6 +37,7 @@ from boardzoo.agents.models import CheckpointError
 from boardzoo.agents.players import PRETRAINED
 from boardzoo.agents.solvers import SOLVED_GAMES
 from boardzoo.agents.training.bc import BCConfig, train_bc
+from boardzoo.agents.training.distillation import DistillConfig, distill
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.agents.training.ppo import PPOConfig, train_ppo
@@ -91,6 +93,14 @@ def _app() -> Any:
             presets,
         ),
         _per_game(
+            "distill",
+            "Distil a teacher network (optionally with search) into a student network.",
+            lambda g: DistillConfig(
+                game=g, game_params=_preset_params(g), out=f"runs/distill_{g}", teacher=g if g in PRETRAINED else ""
+            ),
+            presets,
+        ),
+        _per_game(
             "play",
             "Play against a trained agent in the terminal.",
             lambda g: PlayConfig(game=g, agent=g if g in PRETRAINED else ""),
@@ -134,6 +144,7 @@ RUNNERS: dict[type, Callable[[Any], Any]] = {
     TrainConfig: lambda c: print(f"final checkpoint: {train(c)}"),
     PPOConfig: lambda c: print(f"final checkpoint: {train_ppo(c)}"),
     BCConfig: lambda c: print(f"final checkpoint: {train_bc(c)}"),
+    DistillConfig: lambda c: print(f"final checkpoint: {distill(c)}"),
     PlayConfig: run_play,
     ArenaConfig: run_arena,
     CompareConfig: run_compare,

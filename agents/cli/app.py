@@ -10,6 +10,7 @@ default is that game's settings, so every field stays overridable by a flag):
     boardzoo arena connect_four --players random uct:100 search:connect_four:64
     boardzoo compare connect_four
     boardzoo evaluate connect_four search:connect_four:64
+    boardzoo study train_test --quick
     boardzoo demo
 
 A user error (a bad value, an unknown game, a missing or damaged file) prints one line and
@@ -33,6 +34,7 @@ from boardzoo.agents.cli.demo import DemoConfig, run_demo
 from boardzoo.agents.cli.play import PlayConfig, run_play
 from boardzoo.agents.evaluation import ArenaConfig, CompareConfig, run_arena, run_compare
 from boardzoo.agents.evaluation.evaluate import DEFAULT_PARAMS, EvaluateConfig, run_evaluate
+from boardzoo.agents.evaluation.studies import StudyConfig, StudyName, run_study_command
 from boardzoo.agents.models import CheckpointError
 from boardzoo.agents.players import PRETRAINED
 from boardzoo.agents.solvers import SOLVED_GAMES
@@ -126,6 +128,10 @@ def _app() -> Any:
             lambda g: DEFAULT_PARAMS.get(g, {}),
         ),
         Annotated[
+            StudyCommand,
+            tyro.conf.subcommand("study", description="Run a study of compute (train_test, prior, value_target, ...)."),
+        ],
+        Annotated[
             DemoConfig,
             tyro.conf.subcommand("demo", description="Play one random game of each game and print kernel throughput."),
         ],
@@ -140,6 +146,14 @@ class EvaluateCommand(EvaluateConfig):
     """player spec: random, uct:<sims>, perfect[:<eps>], search:<checkpoint>[:<sims>], network:<checkpoint>"""
 
 
+@dataclass(frozen=True)
+class StudyCommand(StudyConfig):
+    """Run a study (a grid of training runs and evaluations) and write study_<name>.{json,md,png}."""
+
+    name: Annotated[StudyName, tyro.conf.Positional, tyro.conf.arg(metavar="NAME")]
+    """train_test, prior, value_target, gumbel_vs_puct or playout_cap"""
+
+
 RUNNERS: dict[type, Callable[[Any], Any]] = {
     TrainConfig: lambda c: print(f"final checkpoint: {train(c)}"),
     PPOConfig: lambda c: print(f"final checkpoint: {train_ppo(c)}"),
@@ -149,6 +163,7 @@ RUNNERS: dict[type, Callable[[Any], Any]] = {
     ArenaConfig: run_arena,
     CompareConfig: run_compare,
     EvaluateCommand: run_evaluate,
+    StudyCommand: run_study_command,
     DemoConfig: run_demo,
 }
 

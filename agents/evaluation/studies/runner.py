@@ -1,0 +1,294 @@
+"""The study runner: a study is a grid of independent cells (a training run, the play of one
+checkpoint, ...) run one after another, each with its own seed, each result written atomically,
+then one report.
+
+    result = run_study(TrainTestStudy(TrainTestSettings.quick()), "runs/studies/train_test", seed=0)
+
+Folder layout (`folder`):
+  study.json          the study's name and settings (a folder holds one study at one setting)
+  cells/<key>.json    one finished cell: its params, seed, seconds and result
+  work/<key>/         what a cell keeps while it runs (run folders, checkpoints); a cell that is
+                      interrupted resumes from here (training runs resume from their checkpoint)
+  study_<name>.json   the report: settings, environment, every cell, the study's summary
+  study_<name>.md     the same as Markdown
+  study_<name>.png    the study's figure (every plotted point with its interval)
+
+A cell's seed is derived from the study seed and the cell's key alone (`cell_seed`), so it does
+not depend on which other cells exist or in which order they run. A cell may read the results of
+the cells before it (`CellContext.results`): a study lists its training cells before the cells
+that play their checkpoints. Cells already in `cells/` are never run again, so an interrupted
+study, started again with the same settings, runs only what is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from tqdm import tqdm
+
+from boardzoo.agents.atomic import remove_staging_leftovers, write_atomically
+from boardzoo.agents.training.run import set_threads
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.=@+-]*$")
+"""a cell key is a file name: letters, digits and _ . = @ + -"""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One unit of a study.
+
+    Attributes:
+      key: unique within the study, a file name (`KEY_PATTERN`); the cell's seed derives from it.
+      params: what the cell does (JSON); stored with its result.
+      cost: expected time relative to other cells (weights the progress bar, so its ETA is fair).
+    """
+
+    key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    cost: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not KEY_PATTERN.match(self.key):
+            raise ValueError(f"a cell key must be a file name of letters, digits and _.=@+-, got {self.key!r}")
+        if not self.cost > 0:
+            raise ValueError(f"a cell's cost must be > 0, got {self.cost!r}")
+
+
+@dataclass(frozen=True)
+class CellContext:
+    """What a running cell is given."""
+
+    seed: int
+    """the cell's seed (`cell_seed(study seed, key)`)"""
+    folder: Path
+    """the cell's own work folder (kept, so an interrupted cell resumes)"""
+    study_folder: Path
+    results: dict[str, Any]
+    """results of the cells finished so far, by key"""
+    threads: int
+    """torch threads (0 = every core)"""
+
+
+class Study(Protocol):
+    """What the runner needs of a study."""
+
+    name: str
+
+    def settings(self) -> dict[str, Any]:
+        """The study's settings as JSON (recorded; a folder holds one setting)."""
+        ...
+
+    def cells(self) -> list[Cell]:
+        """Every cell, in the order they run (cells may read the results of earlier ones)."""
+        ...
+
+    def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:
+        """Run one cell; its result as JSON. Keys starting with "_" stay in the cell's file and
+        are left out of the report's JSON (per-position arrays and the like)."""
+        ...
+
+    def report(self, results: dict[str, Any], figure: Path) -> tuple[dict[str, Any], str]:
+        """The study's summary (JSON) and its Markdown body; draws the figure at `figure`."""
+        ...
+
+
+def cell_seed(study_seed: int, key: str) -> int:
+    """A cell's seed in [0, 2**31): a hash of the study seed and the key (stable across runs,
+    machines and Python versions)."""
+    digest = hashlib.sha256(f"{int(study_seed)}/{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFF_FFFF
+
+
+def run_study(
+    study: Study,
+    folder: str | Path,
+    *,
+    seed: int = 0,
+    results_folder: str | Path | None = None,
+    threads: int = 0,
+    progress_bar: bool = True,
+) -> dict[str, Any]:
+    """Run every missing cell of `study` in `folder`, then write the report (into `folder`, or
+    `results_folder`); returns the report's JSON."""
+    folder = Path(folder)
+    cells = study.cells()
+    keys = [cell.key for cell in cells]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"study {study.name}: cell keys must be unique")
+    _claim_folder(folder, study, seed)
+    set_threads(threads)
+    started = time.perf_counter()
+    results = {key: record["result"] for key, record in _finished(folder).items() if key in keys}
+    pending = [cell for cell in cells if cell.key not in results]
+    done_cost = sum(cell.cost for cell in cells if cell.key in results)
+    with tqdm(
+        total=sum(cell.cost for cell in cells),
+        initial=done_cost,
+        desc=f"study {study.name}",
+        unit="cost",
+        disable=not progress_bar,
+        bar_format="{l_bar}{bar}| [{elapsed}<{remaining}] {postfix}",
+    ) as bar:
+        for cell in pending:
+            bar.set_postfix_str(cell.key)
+            results[cell.key] = _run_cell(study, cell, folder, seed, results, threads)
+            bar.update(cell.cost)
+    return write_report(study, folder, seed=seed, results_folder=results_folder, seconds=time.perf_counter() - started)
+
+
+def _claim_folder(folder: Path, study: Study, seed: int) -> None:
+    # The folder holds one study at one setting: refuse to mix results of different settings.
+    header = {"study": study.name, "seed": seed, "settings": study.settings()}
+    path = folder / "study.json"
+    if path.is_file():
+        recorded = json.loads(path.read_text())
+        if recorded != json.loads(json.dumps(header)):
+            raise ValueError(
+                f"{folder} holds study {recorded.get('study')!r} with other settings or seed; "
+                "use another --out (or delete it)"
+            )
+        return
+    write_atomically(path, json.dumps(header, indent=2))
+
+
+def _finished(folder: Path) -> dict[str, dict[str, Any]]:
+    cells = folder / "cells"
+    remove_staging_leftovers(cells)
+    if not cells.is_dir():
+        return {}
+    return {path.stem: json.loads(path.read_text()) for path in sorted(cells.glob("*.json"))}
+
+
+def _run_cell(study: Study, cell: Cell, folder: Path, seed: int, results: dict[str, Any], threads: int) -> Any:
+    context = CellContext(cell_seed(seed, cell.key), folder / "work" / cell.key, folder, dict(results), threads)
+    start = time.perf_counter()
+    result = study.run_cell(cell, context)
+    record = {
+        "key": cell.key,
+        "params": cell.params,
+        "seed": context.seed,
+        "seconds": time.perf_counter() - start,
+        "result": result,
+    }
+    write_atomically(folder / "cells" / f"{cell.key}.json", json.dumps(record, default=_json_default))
+    return json.loads(json.dumps(result, default=_json_default))
+
+
+def write_report(
+    study: Study, folder: Path, *, seed: int, results_folder: str | Path | None = None, seconds: float = 0.0
+) -> dict[str, Any]:
+    """Write study_<name>.{json,md,png} from the finished cells (every cell must be finished)."""
+    records = _finished(folder)
+    missing = [cell.key for cell in study.cells() if cell.key not in records]
+    if missing:
+        raise ValueError(f"study {study.name}: {len(missing)} cells are not finished (first: {missing[0]})")
+    out = Path(results_folder) if results_folder is not None else folder
+    out.mkdir(parents=True, exist_ok=True)
+    figure = out / f"study_{study.name}.png"
+    summary, body = study.report({key: record["result"] for key, record in records.items()}, figure)
+    environment = environment_info()
+    cell_seconds = sum(record["seconds"] for record in records.values())
+    payload = {
+        "study": study.name,
+        "seed": seed,
+        "settings": study.settings(),
+        "summary": summary,
+        "seconds": {"cells": cell_seconds, "this_invocation": seconds},
+        "environment": environment,
+        "cells": {
+            key: {**{k: v for k, v in record.items() if k != "result"}, "result": _public(record["result"])}
+            for key, record in records.items()
+        },
+    }
+    write_atomically(out / f"study_{study.name}.json", json.dumps(payload, indent=1, default=_json_default))
+    markdown = "\n".join(
+        [
+            f"# Study: {study.name}",
+            "",
+            body.strip(),
+            "",
+            f"Wall clock: {cell_seconds / 60:.1f} minutes over {len(records)} cells "
+            f"(study seed {seed}; {environment['cpu']}, {environment['cores']} cores; "
+            f"torch {environment['torch']}; commit {environment['commit'] or 'unknown'}).",
+            "",
+        ]
+    )
+    write_atomically(out / f"study_{study.name}.md", markdown)
+    return payload
+
+
+def _public(result: Any) -> Any:
+    if isinstance(result, dict):
+        return {k: _public(v) for k, v in result.items() if not str(k).startswith("_")}
+    return result
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def environment_info() -> dict[str, Any]:
+    """Machine, versions and git commit, for the report."""
+    import torch
+
+    from boardzoo.agents import __name__ as package
+
+    try:
+        from importlib.metadata import version
+
+        boardzoo_version = version("boardzoo")
+    except Exception:  # not installed as a distribution
+        boardzoo_version = None
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "torch": torch.__version__,
+        "boardzoo": boardzoo_version,
+        "package": package,
+        "commit": _git_commit(),
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _git_commit() -> str | None:
+    try:
+        output = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return output.stdout.strip() or None

@@ -1,0 +1,141 @@
+"""The study runner (seeds, resuming, reports), the iso-Elo fit, and every study's --quick form."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from boardzoo.agents.cli.app import main
+from boardzoo.agents.evaluation.studies import (
+    Cell,
+    CellContext,
+    cell_seed,
+    fit_frontier,
+    fit_iso_elo,
+    make_study,
+    pareto_frontier,
+    run_study,
+)
+from boardzoo.agents.evaluation.studies.prior import matching_simulations
+
+
+class _Counting:
+    """A tiny study: three cells, the last one reading the first two; counts its executions and
+    can be told to stop (as Ctrl-C would) when it reaches a cell."""
+
+    name = "counting"
+
+    def __init__(self, interrupt_at: str | None = None) -> None:
+        self.executed: list[str] = []
+        self.interrupt_at = interrupt_at
+
+    def settings(self) -> dict:
+        return {"size": 3}
+
+    def cells(self) -> list[Cell]:
+        return [Cell("a"), Cell("b", {"x": 1}), Cell("total", cost=2.0)]
+
+    def run_cell(self, cell: Cell, context: CellContext) -> dict:
+        if cell.key == self.interrupt_at:
+            raise KeyboardInterrupt
+        self.executed.append(cell.key)
+        if cell.key == "total":
+            return {"value": context.results["a"]["value"] + context.results["b"]["value"]}
+        return {"value": float(np.random.default_rng(context.seed).random()), "_heavy": [1, 2, 3]}
+
+    def report(self, results: dict, figure: Path) -> tuple[dict, str]:
+        figure.write_bytes(b"png")
+        return {"total": results["total"]["value"]}, "a body"
+
+
+def test_cell_seeds_derive_from_the_study_seed_and_the_key_alone():
+    assert cell_seed(0, "train-hex3-1x8-s0") == 963785917  # stable across runs and machines
+    assert cell_seed(0, "a") == cell_seed(0, "a") != cell_seed(0, "b")
+    assert cell_seed(1, "a") != cell_seed(0, "a")
+    assert 0 <= cell_seed(12345, "x" * 200) < 2**31
+
+
+def test_same_seed_same_results_other_seed_other_results(tmp_path):
+    first = run_study(_Counting(), tmp_path / "one", seed=3, progress_bar=False)
+    again = run_study(_Counting(), tmp_path / "two", seed=3, progress_bar=False)
+    other = run_study(_Counting(), tmp_path / "three", seed=4, progress_bar=False)
+    assert first["summary"] == again["summary"] != other["summary"]
+    assert first["cells"]["a"]["seed"] == cell_seed(3, "a")
+    assert "_heavy" not in first["cells"]["a"]["result"]  # kept in the cell file, not in the report
+    assert "_heavy" in json.loads((tmp_path / "one" / "cells" / "a.json").read_text())["result"]
+    for suffix in ("json", "md", "png"):
+        assert (tmp_path / "one" / f"study_counting.{suffix}").is_file()
+
+
+def test_an_interrupted_study_resumes_without_redoing_finished_cells(tmp_path):
+    interrupted = _Counting(interrupt_at="b")
+    with pytest.raises(KeyboardInterrupt):
+        run_study(interrupted, tmp_path, progress_bar=False)
+    assert interrupted.executed == ["a"] and not (tmp_path / "study_counting.json").exists()
+    resumed = _Counting()
+    payload = run_study(resumed, tmp_path, progress_bar=False, results_folder=tmp_path / "results")
+    assert resumed.executed == ["b", "total"]
+    assert payload["summary"] == run_study(_Counting(), tmp_path / "fresh", progress_bar=False)["summary"]
+    assert (tmp_path / "results" / "study_counting.md").read_text().startswith("# Study: counting")
+    finished = _Counting()
+    run_study(finished, tmp_path, progress_bar=False)
+    assert finished.executed == []
+
+
+def test_a_folder_of_other_settings_is_refused(tmp_path):
+    run_study(_Counting(), tmp_path, seed=0, progress_bar=False)
+    with pytest.raises(ValueError, match="other settings or seed"):
+        run_study(_Counting(), tmp_path, seed=1, progress_bar=False)
+
+
+def test_the_iso_elo_fit_recovers_known_coefficients():
+    rng = np.random.default_rng(0)
+    m, b, c = -1.2, 0.004, 14.0
+    train = 10 ** rng.uniform(9, 13, size=60)
+    elo = rng.uniform(-800, -60, size=60)
+    test = 10 ** (m * np.log10(train) + b * elo + c)
+    assert np.allclose(fit_iso_elo(train, test, elo), (m, b, c))
+    noisy = test * 10 ** rng.normal(0, 0.02, size=60)
+    fitted = fit_frontier(train, noisy, elo, low=-900, high=-50, rng=rng, resamples=100)
+    assert fitted is not None and abs(fitted["m"] - m) < 0.05 and abs(fitted["b"] - b) < 2e-4
+    assert fitted["m_low"] <= fitted["m"] <= fitted["m_high"]
+
+
+def test_the_frontier_drops_dominated_players():
+    train = np.array([1.0, 2.0, 2.0, 4.0])
+    test = np.array([1.0, 1.0, 2.0, 1.0])
+    elo = np.array([-100.0, -50.0, -60.0, -50.0])
+    # player 2 is beaten by player 1 (same train, less test, more Elo); player 3 by player 1 (less train)
+    assert pareto_frontier(train, test, elo).tolist() == [True, True, False, False]
+
+
+def test_matching_simulations_interpolates_in_log_simulations():
+    sims = np.array([16.0, 32.0, 64.0])
+    assert matching_simulations(sims, np.array([0.5, 0.6, 0.8]), 0.7) == pytest.approx(np.sqrt(32 * 64))
+    assert matching_simulations(sims, np.array([0.5, 0.6, 0.8]), 0.4) == 16
+    assert matching_simulations(sims, np.array([0.5, 0.6, 0.8]), 0.9) is None
+
+
+@pytest.mark.parametrize("name", ["train_test", "prior", "value_target", "gumbel_vs_puct", "playout_cap"])
+def test_each_study_runs_in_its_quick_form(tmp_path, name, capsys):
+    main(["study", name, "--quick", "--out", str(tmp_path), "--threads", "1", "--no-progress-bar"])
+    assert f"# Study: {name}" in capsys.readouterr().out
+    payload = json.loads((tmp_path / f"study_{name}.json").read_text())
+    settings = json.loads(json.dumps(make_study(name, quick=True).settings()))
+    assert payload["study"] == name and payload["settings"] == settings
+    assert (tmp_path / f"study_{name}.png").stat().st_size > 10_000
+    if name == "train_test":
+        boards = payload["summary"]["boards"]
+        assert set(boards) == {"hex:2", "hex:3"}
+        assert boards["hex:3"]["rungs"]["perfect"]["elo"] == 0
+
+
+def test_a_bad_study_setting_is_one_line_and_status_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["study", "prior", "--seeds", "0", "--out", str(tmp_path)])
+    assert exit.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("boardzoo: error:") and "seeds" in error and "\n" not in error

@@ -49,7 +49,7 @@ TINY = [
 ]
 
 
-def train_command(out: Path, steps: int) -> list[str]:
+def train_command(out: Path, steps: int, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -61,6 +61,7 @@ def train_command(out: Path, steps: int) -> list[str]:
         "--steps",
         str(steps),
         *TINY,
+        *extra,
     ]
 
 
@@ -78,11 +79,15 @@ def assert_same_checkpoint(a: Path, b: Path) -> None:
             np.testing.assert_array_equal(x[key], y[key], err_msg=f"{stem}/{key}")
 
 
-def test_a_run_killed_and_resumed_gives_the_same_checkpoints_as_an_uninterrupted_one(tmp_path):
+@pytest.mark.parametrize("extra", [(), ("--overlap",)], ids=["alternating", "overlapped"])
+def test_a_run_killed_and_resumed_gives_the_same_checkpoints_as_an_uninterrupted_one(tmp_path, extra):
+    # Overlapped learning (a learner thread beside self-play) is as reproducible as alternating.
     steps = 150
-    subprocess.run(train_command(tmp_path / "whole", steps), check=True, capture_output=True)
+    subprocess.run(train_command(tmp_path / "whole", steps, *extra), check=True, capture_output=True)
     killed = tmp_path / "killed"
-    process = subprocess.Popen(train_command(killed, steps), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        train_command(killed, steps, *extra), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         while latest(killed) is None and process.poll() is None:
             time.sleep(0.01)
@@ -91,7 +96,7 @@ def test_a_run_killed_and_resumed_gives_the_same_checkpoints_as_an_uninterrupted
         process.wait()
     at_kill = latest(killed)
     assert at_kill is not None and at_kill != f"step_{steps:010d}", "the run ended before it could be killed"
-    subprocess.run(train_command(killed, steps), check=True, capture_output=True)
+    subprocess.run(train_command(killed, steps, *extra), check=True, capture_output=True)
     name = f"step_{steps:010d}"
     assert latest(killed) == name
     assert_same_checkpoint(tmp_path / "whole" / "checkpoints" / name, killed / "checkpoints" / name)

@@ -14,11 +14,14 @@ The run folder's layout is `boardzoo.agents.training.run_folder`'s.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +49,7 @@ from boardzoo.agents.training.positions import augment
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
 from boardzoo.agents.training.teacher import AlphaSchedule, AnnealedTeacher, TeacherConfig
-from boardzoo.agents.validation import check_choice, check_ints, check_numbers
+from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
 from boardzoo.envs import make
 
 RESUMABLE_CHANGES = (*RUN_FIELDS, "evaluation", "tensorboard", "keep_checkpoints", "log_interval")
@@ -78,6 +81,10 @@ class TrainConfig(RunConfig):
     """"position" (uniform over positions) or "game" (uniform game, then position)"""
     reuse: float = 4.0
     """positions trained per position generated (sampling reuse ratio)"""
+    overlap: bool = False
+    """learn on a second thread while self-play plays its next move with the weights from before
+    those learner steps (one move stale), instead of alternating; each thread gets half the
+    cores (threads 0) or `threads`. Deterministic: a step budget gives the same run every time"""
     min_positions: int = 2_000
     """positions in the buffer before learning starts"""
     checkpoint_interval: int = 250
@@ -92,6 +99,7 @@ class TrainConfig(RunConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_choice(self, "replay_sampling", SAMPLING)
+        check_bools(self, ("overlap",))
         check_numbers(self, ("reuse",), low=0, low_open=True)
         check_ints(
             self, ("replay_capacity", "min_positions", "checkpoint_interval", "keep_checkpoints", "log_interval")
@@ -145,13 +153,19 @@ class Trainer:
         self.folder = RunFolder(config.out, keep=config.keep_checkpoints, tensorboard=config.tensorboard)
         self.game = make(config.game, **config.game_params)
         self.device = torch.device(config.device)
-        set_threads(config.threads)
+        self.threads = set_threads(
+            config.threads or max(1, (os.cpu_count() or 2) // 2) if config.overlap else config.threads
+        )
         torch.manual_seed(config.seed)
         self.network = build_network(config.network, self.game.observation_shape, self.game.num_actions)
         self.network.to(self.device).eval()
         self.learner = Learner(self.network, config.learner, self.device)
         self.teacher = AnnealedTeacher(self.game, config.teacher, self.device) if config.teacher.enabled else None
-        self.evaluator = TorchEvaluator(self.game, self.network, self.device, precision=config.selfplay.precision)
+        # With overlap, self-play plays with its own copy, synchronised after every learning phase.
+        self.selfplay_network = copy.deepcopy(self.network) if config.overlap else self.network
+        self.evaluator = TorchEvaluator(
+            self.game, self.selfplay_network, self.device, precision=config.selfplay.precision
+        )
         seeds = np.random.SeedSequence(config.seed).spawn(2)
         self.selfplay_rng = np.random.default_rng(seeds[0])
         self.learner_rng = np.random.default_rng(seeds[1])
@@ -163,6 +177,7 @@ class Trainer:
         # Built now, so a bad opponent (a missing checkpoint) fails before training, not after it.
         self.opponents = ladder(self.game, config.evaluation.ladder) if config.evaluation.enabled else {}
         self.position_sets = perfect_play_sets(self.game, config.evaluation)
+        self._pool: ThreadPoolExecutor | None = None  # the learner thread, with overlap
         self.run_state = Run(config.budget(), description="training", progress_bar=False)  # replaced by run()
 
     # -- the loop -------------------------------------------------------------------------
@@ -185,10 +200,14 @@ class Trainer:
                 # Learning comes first in an iteration, so a run resumed from a checkpoint taken
                 # between learner steps goes on with the steps still due, as the original did.
                 while True:
-                    last_checkpoint = self._learn() or last_checkpoint
+                    if self.config.overlap:
+                        last_checkpoint = self._learn_while_playing() or last_checkpoint
+                    else:
+                        last_checkpoint = self._learn() or last_checkpoint
                     if self._exhausted() or run.stop.requested:
                         break
-                    self._selfplay_move()
+                    if not self.config.overlap:
+                        self._selfplay_move()
                     run.tick(
                         self.learner.steps,
                         self.network,
@@ -204,6 +223,9 @@ class Trainer:
                 run.step = self.learner.steps
                 run.notify(self.network)
         finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
             self.folder.close()
         return last_checkpoint
 
@@ -211,20 +233,44 @@ class Trainer:
         return self.run_state.budget.fraction(self.learner.steps, self.run_state.seconds) >= 1.0
 
     def _selfplay_move(self) -> None:
+        for positions in self._play_move():
+            self.replay.add_game(positions)
+
+    def _play_move(self) -> list:
+        # One ply of every self-play game; returns the games it finished.
         network_before = self.evaluator.forward_seconds
         search_before = self.selfplay.search_seconds
-        for positions in self.selfplay.play_move():
-            self.replay.add_game(positions)
+        finished = list(self.selfplay.play_move())
         network = self.evaluator.forward_seconds - network_before
         self.clock.network += network
         self.clock.search += self.selfplay.search_seconds - search_before - network
+        return finished
 
-    def _learn(self) -> Path | None:
+    def _learn_while_playing(self) -> Path | None:
+        """One overlapped iteration: the learner steps due now run on the learner thread while
+        self-play plays a move with the weights from before them; then the move's finished games
+        join the replay, the weights are copied to self-play, and a checkpoint due during the
+        learning is taken (here, where both sides are at rest, so it resumes exactly)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, "learner", initializer=torch.set_num_threads, initargs=(self.threads,))
+        learning = self._pool.submit(self._learn, take_checkpoints=False)
+        try:
+            finished = self._play_move()
+        finally:
+            checkpoint_due = learning.result()
+        for positions in finished:
+            self.replay.add_game(positions)
+        self.selfplay_network.load_state_dict(self.network.state_dict())
+        return self._checkpoint() if checkpoint_due else None
+
+    def _learn(self, take_checkpoints: bool = True) -> Path | bool | None:
+        """The learner steps due (`reuse` × positions generated / batch); returns the checkpoint
+        taken, or with take_checkpoints=False whether one is due."""
         config = self.config
         if len(self.replay) < config.min_positions:
             return None
         due = int(config.reuse * self.replay.positions_added / config.learner.batch_size) - self.learner.steps
-        checkpoint = None
+        checkpoint: Path | bool | None = None
         while due > 0 and not self._exhausted():
             due -= 1
             start = time.perf_counter()
@@ -241,7 +287,8 @@ class Trainer:
             if config.evaluation.due(step):
                 self._evaluate()
             if step % config.checkpoint_interval == 0:
-                checkpoint = self._checkpoint()
+                # The overlapped loop takes a due checkpoint itself, once self-play is at rest.
+                checkpoint = self._checkpoint() if take_checkpoints else True
         return checkpoint
 
     # -- logging --------------------------------------------------------------------------
@@ -371,6 +418,8 @@ class Trainer:
             self.teacher.switched_off_at = None if off < 0 else off
         self.replay.load_state_arrays(load_arrays(path, "replay"))
         self.selfplay.load_state_arrays(load_arrays(path, "selfplay"))
+        if self.selfplay_network is not self.network:
+            self.selfplay_network.load_state_dict(self.network.state_dict())
         tqdm.write(
             f"resuming {self.folder.path} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)", file=sys.stderr
         )

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numba
 import numpy as np
 
+from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
 from boardzoo.envs import Game, State, sample_legal_actions_keyed
 from boardzoo.envs._sampling import legal_mask_views, pick_legal_keyed
 from boardzoo.envs.core import BoundKernel
@@ -54,10 +54,9 @@ class RolloutEvaluator:
         outcome = np.zeros(state.batch_size, dtype=np.float32)
         player = current.current_player.copy()
         apply = self.game.apply
-        if isinstance(apply, BoundKernel):
+        if isinstance(apply, BoundKernel) and is_numba_kernel(apply.kernel):
             mask, words = legal_mask_views(current.legal_action_mask)
-            _playouts(
-                apply.kernel,
+            with_kernel(_playouts, apply.kernel)(
                 apply.arrays(current),
                 apply.constants,
                 mask,
@@ -82,10 +81,10 @@ class RolloutEvaluator:
         return outcome
 
 
-@numba.njit(cache=True)
-def _playouts(kernel, arrays, constants, mask, words, terminated, truncated, rewards, player, keys, max_plies, outcome):
+def _playouts(arrays, constants, mask, words, terminated, truncated, rewards, player, keys, max_plies, outcome):
     # Uniformly random legal moves until every row is over (at most max_plies), adding each
-    # transition's reward for the row's player to outcome.
+    # transition's reward for the row's player to outcome. Compiled per game kernel
+    # (`specialise.with_kernel` binds `kernel`).
     batch = keys.shape[0]
     active = np.empty(batch, dtype=np.bool_)
     for b in range(batch):
@@ -95,7 +94,7 @@ def _playouts(kernel, arrays, constants, mask, words, terminated, truncated, rew
             break
         actions = pick_legal_keyed(mask, words, keys, ply)
         rewards[:] = 0.0
-        kernel(*arrays, actions, active, *constants)
+        kernel(*arrays, actions, active, *constants)  # noqa: F821 - bound by with_kernel
         for b in range(batch):
             if active[b]:
                 outcome[b] += rewards[b, player[b]]

@@ -151,7 +151,7 @@ class StudyCommand(StudyConfig):
     """Run a study (a grid of training runs and evaluations) and write study_<name>.{json,md,png}."""
 
     name: Annotated[StudyName, tyro.conf.Positional, tyro.conf.arg(metavar="NAME")]
-    """train_test, prior, value_target, gumbel_vs_puct or playout_cap"""
+    """train_test, prior, value_target, gumbel_vs_puct, playout_cap or methods"""
 
 
 RUNNERS: dict[type, Callable[[Any], Any]] = {

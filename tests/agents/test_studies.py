@@ -119,7 +119,7 @@ def test_matching_simulations_interpolates_in_log_simulations():
     assert matching_simulations(sims, np.array([0.5, 0.6, 0.8]), 0.9) is None
 
 
-@pytest.mark.parametrize("name", ["train_test", "prior", "value_target", "gumbel_vs_puct", "playout_cap"])
+@pytest.mark.parametrize("name", ["train_test", "prior", "value_target", "gumbel_vs_puct", "playout_cap", "methods"])
 def test_each_study_runs_in_its_quick_form(tmp_path, name, capsys):
     main(["study", name, "--quick", "--out", str(tmp_path), "--threads", "1", "--no-progress-bar"])
     assert f"# Study: {name}" in capsys.readouterr().out

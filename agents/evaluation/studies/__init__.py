@@ -9,6 +9,7 @@ that anyone can rerun, `boardzoo study NAME [--quick]`.
 | `value_target` | value target z, q, mixes and a schedule: solver value and move accuracy against wall clock |
 | `gumbel_vs_puct` | Gumbel and PUCT self-play with 2 … 64 simulations at equal wall clock |
 | `playout_cap` | playout cap randomization on and off at equal wall clock |
+| `methods` | expert iteration (search, network alone), PPO and BC at equal wall clock, by solver accuracy and Elo |
 
 Each is a grid of cells run by `runner.run_study` (seeded, resumable, one report as
 `study_<name>.{json,md,png}`); `--quick` is the small form the test suite runs.
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy
 from boardzoo.agents.evaluation.studies.prior import PriorSettings, PriorStudy
 from boardzoo.agents.evaluation.studies.runner import Cell, CellContext, Study, cell_seed, run_study, write_report
 from boardzoo.agents.evaluation.studies.train_test import (
@@ -33,7 +35,7 @@ from boardzoo.agents.evaluation.studies.train_test import (
 from boardzoo.agents.evaluation.studies.training_curves import CURVE_STUDIES, CurveSettings, CurveStudy
 from boardzoo.agents.validation import check_ints
 
-StudyName = Literal["train_test", "prior", "value_target", "gumbel_vs_puct", "playout_cap"]
+StudyName = Literal["train_test", "prior", "value_target", "gumbel_vs_puct", "playout_cap", "methods"]
 
 
 def make_study(name: str, *, quick: bool = False, seeds: int | None = None) -> Study:
@@ -41,6 +43,7 @@ def make_study(name: str, *, quick: bool = False, seeds: int | None = None) -> S
     factories: dict[str, Callable[[], Any]] = {
         "train_test": lambda: TrainTestStudy(_settings(TrainTestSettings, quick, seeds)),
         "prior": lambda: PriorStudy(_settings(PriorSettings, quick, seeds)),
+        "methods": lambda: MethodsStudy(_settings(MethodsSettings, quick, seeds)),
         **{
             curve: (lambda curve=curve: CurveStudy(curve, CurveSettings.preset(curve, quick=quick, seeds=seeds)))
             for curve in CURVE_STUDIES
@@ -63,7 +66,7 @@ class StudyConfig:
     """Run a study (a grid of training runs and evaluations) and write study_<name>.{json,md,png}."""
 
     name: StudyName
-    """train_test, prior, value_target, gumbel_vs_puct or playout_cap"""
+    """train_test, prior, value_target, gumbel_vs_puct, playout_cap or methods"""
     quick: bool = False
     """the small form (well under a minute; what the test suite runs)"""
     out: str = ""
@@ -112,6 +115,8 @@ __all__ = [
     "CellContext",
     "CurveSettings",
     "CurveStudy",
+    "MethodsSettings",
+    "MethodsStudy",
     "PriorSettings",
     "PriorStudy",
     "Study",

@@ -1,0 +1,170 @@
+"""Study `methods`: expert iteration (with search and network alone), PPO and BC under the same
+wall-clock budget, scored by accuracy against perfect play and by Elo.
+
+Each cell is one run of the comparison (`boardzoo.agents.evaluation.compare`: its training,
+perfect-play scoring, round robin and Elo, resumable on its own) for one budget and one seed;
+this study repeats it over seeds and budgets and reports each method's optimal-move accuracy
+and Elo (random = 0) at the end of the budget, as means over seeds with 95% bootstrap intervals
+over seeds. No method is tuned here: each runs with its defaults (the expert-iteration preset,
+PPOConfig's defaults, BC from `bc_expert`'s games).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from boardzoo.agents.evaluation.compare import CompareConfig, run_compare
+from boardzoo.agents.evaluation.studies.common import bootstrap_mean, pyplot
+from boardzoo.agents.evaluation.studies.runner import Cell, CellContext
+
+FINAL = {
+    "expert iteration (search)": "expert_iteration@1",
+    "expert iteration (network)": "expert_iteration_network@1",
+    "PPO": "ppo@1",
+    "BC": "bc@1",
+    "BC (fixed data)": "bc_fixed_data@1",
+}
+"""method -> the comparison's name of its final player"""
+
+
+@dataclass(frozen=True)
+class MethodsSettings:
+    """What the methods study runs (the full form; `quick()` is the CI form)."""
+
+    game: str = "connect_four"
+    """a game with a `boardzoo train` preset and a quick solver"""
+    budgets: tuple[float, ...] = (15.0, 60.0)
+    """training minutes per method, one comparison per budget and seed"""
+    seeds: int = 1
+    fractions: tuple[float, ...] = (0.25, 0.5, 1.0)
+    """snapshots, as fractions of the budget (each joins the round robin)"""
+    ladder: tuple[str, ...] = ("random", "uct:100", "uct:1000")
+    games_per_pair: int = 12
+    simulations: int = 64
+    bc_expert: str = "uct:1000"
+    fixed_dataset_games: int = 300
+
+    def __post_init__(self) -> None:
+        self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
+        if self.seeds < 1:
+            raise ValueError(f"seeds must be >= 1, got {self.seeds}")
+
+    @classmethod
+    def quick(cls) -> MethodsSettings:
+        return cls(
+            game="tic_tac_toe",
+            budgets=(0.05,),
+            fractions=(1.0,),
+            ladder=("random", "uct:10"),
+            games_per_pair=2,
+            simulations=4,
+            bc_expert="uct:10",
+            fixed_dataset_games=4,
+        )
+
+    def compare(self, budget: float, out: Path, *, seed: int, threads: int) -> CompareConfig:
+        return CompareConfig(
+            game=self.game,
+            budget=budget,
+            fractions=self.fractions,
+            out=str(out),
+            ladder=self.ladder,
+            games_per_pair=self.games_per_pair,
+            simulations=self.simulations,
+            bc_expert=self.bc_expert,
+            fixed_dataset_games=self.fixed_dataset_games,
+            seed=seed,
+            threads=threads,
+            progress_bar=False,
+        )
+
+
+class MethodsStudy:
+    """The study (see the module docstring)."""
+
+    name = "methods"
+
+    def __init__(self, settings: MethodsSettings) -> None:
+        self.s = settings
+
+    def settings(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.s)
+
+    def cells(self) -> list[Cell]:
+        return [
+            Cell(f"compare-{budget:g}min-s{seed}", {"budget": budget, "seed": seed}, cost=4 * budget)
+            for budget in self.s.budgets
+            for seed in range(self.s.seeds)
+        ]
+
+    def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:
+        config = self.s.compare(cell.params["budget"], context.folder, seed=context.seed, threads=context.threads)
+        payload = run_compare(config)
+        return {key: payload[key] for key in ("ratings", "perfect_play", "curves", "seconds")}
+
+    def report(self, results: dict[str, Any], figure: Path) -> tuple[dict[str, Any], str]:
+        rng = np.random.default_rng(0)
+        table: dict[str, dict[str, Any]] = {}
+        for budget in self.s.budgets:
+            runs = [results[f"compare-{budget:g}min-s{seed}"] for seed in range(self.s.seeds)]
+            rows = {}
+            for method, player in FINAL.items():
+                row: dict[str, Any] = {}
+                for measure, source in (("accuracy", "perfect_play"), ("elo", "ratings")):
+                    values = [run[source][player][measure] for run in runs if player in run.get(source, {})]
+                    if values and all(v is not None for v in values):
+                        mean, low, high = bootstrap_mean(np.array(values), rng)
+                        row |= {measure: mean, f"{measure}_low": low, f"{measure}_high": high}
+                rows[method] = row
+            table[f"{budget:g}"] = rows
+        self._plot(table, figure)
+        return {"final": table}, self._markdown(table)
+
+    def _plot(self, table: dict[str, dict[str, Any]], path: Path) -> None:
+        plt = pyplot()
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+        width = 0.8 / max(1, len(table))
+        for k, (budget, rows) in enumerate(table.items()):
+            for axis, measure in zip(axes, ("accuracy", "elo"), strict=True):
+                methods = [m for m in FINAL if measure in rows[m]]
+                ys = np.array([rows[m][measure] for m in methods])
+                spread = [
+                    ys - [rows[m][f"{measure}_low"] for m in methods],
+                    [rows[m][f"{measure}_high"] for m in methods] - ys,
+                ]
+                xs = np.array([list(FINAL).index(m) for m in methods]) + k * width
+                axis.bar(xs, ys, width, yerr=np.clip(spread, 0, None), capsize=3, label=f"{budget} min")
+        for axis, label in zip(axes, ("optimal-move accuracy", "Elo (random = 0)"), strict=True):
+            axis.set_xticks(range(len(FINAL)), list(FINAL), rotation=20, ha="right", fontsize=8)
+            axis.set(ylabel=label, title=f"{label} at the end of the budget")
+            axis.legend(fontsize=8)
+        fig.suptitle(f"Methods on {self.s.game} ({self.s.seeds} seed(s); bars: 95% bootstrap over seeds)")
+        fig.tight_layout()
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+
+    def _markdown(self, table: dict[str, dict[str, Any]]) -> str:
+        s = self.s
+        lines = [
+            f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; {s.seeds} seed(s); "
+            "each method with its defaults (no tuning sweep); accuracy on the standard position sets and Elo "
+            "(random = 0) of the final snapshot; means over seeds with 95% bootstrap intervals over seeds.",
+            "",
+            "| budget (min) | method | accuracy | Elo |",
+            "|---:|---|---|---|",
+        ]
+        for budget, rows in table.items():
+            for method, row in rows.items():
+                accuracy = (
+                    f"{100 * row['accuracy']:.1f}% [{100 * row['accuracy_low']:.1f}, {100 * row['accuracy_high']:.1f}]"
+                    if "accuracy" in row
+                    else "–"
+                )
+                elo = f"{row['elo']:.0f} [{row['elo_low']:.0f}, {row['elo_high']:.0f}]" if "elo" in row else "–"
+                lines.append(f"| {budget} | {method} | {accuracy} | {elo} |")
+        return "\n".join(lines)

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 WHEEL_DIR := build/wheel-check
 
-.PHONY: compare demo test lint pytest slow wheel-check bench clean
+.PHONY: compare demo test lint pytest slow test-ray wheel-check bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -33,6 +33,11 @@ pytest: $(STAMP)
 
 slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
+
+# The Ray tests (about a minute): `make test` does not install Ray, so there they are skipped.
+test-ray: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[ray]"
+	$(PY) -m pytest -q tests/agents/test_ray.py
 
 # Build the wheel and import boardzoo.envs from it, outside the repo (catches packages missing
 # from pyproject's `packages`, which an editable install hides).

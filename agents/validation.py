@@ -84,3 +84,11 @@ def check_bools(config: object, names: Iterable[str]) -> None:
         value = getattr(config, name)
         if not isinstance(value, bool):
             raise _fail(name, value, "True or False")
+
+
+def check_ray_address(config: object, name: str = "ray") -> None:
+    """The field `name` of `config` is None or a non-empty str (a Ray cluster address, "auto"
+    or "local")."""
+    value = getattr(config, name)
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise _fail(name, value, "'local', 'auto', a cluster address or None")

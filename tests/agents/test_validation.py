@@ -36,6 +36,8 @@ BAD = [
     (TrainConfig, "reuse", 0.0),
     (TrainConfig, "threads", -1),
     (TrainConfig, "game", "chess"),
+    (TrainConfig, "actors", 0),
+    (TrainConfig, "ray", ""),
     (PPOConfig, "gamma", 1.5),
     (PPOConfig, "num_envs", 0),
     (BCConfig, "expert", "oracle"),
@@ -44,6 +46,7 @@ BAD = [
     (CompareConfig, "ladder", ("uct:x",)),
     (ArenaConfig, "players", ("random",)),
     (ArenaConfig, "games", -1),
+    (ArenaConfig, "ray", 5),
 ]
 
 

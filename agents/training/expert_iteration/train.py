@@ -49,10 +49,10 @@ from boardzoo.agents.training.positions import augment
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
 from boardzoo.agents.training.teacher import AlphaSchedule, AnnealedTeacher, TeacherConfig
-from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
+from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers, check_ray_address
 from boardzoo.envs import make
 
-RESUMABLE_CHANGES = (*RUN_FIELDS, "evaluation", "tensorboard", "keep_checkpoints", "log_interval")
+RESUMABLE_CHANGES = (*RUN_FIELDS, "evaluation", "tensorboard", "keep_checkpoints", "log_interval", "ray", "actors")
 """settings that may differ when a run is resumed"""
 
 
@@ -95,11 +95,20 @@ class TrainConfig(RunConfig):
     """learner steps between metric lines"""
     tensorboard: bool = True
     """also write TensorBoard scalars"""
+    ray: str | None = None
+    """self-play on Ray actors: "local" (start Ray here), "auto" (join the running cluster) or a
+    cluster ADDRESS; None = one process (needs the `ray` extra; see docs/ray.md)"""
+    actors: int = 2
+    """Ray self-play actors (one CPU each), with --ray"""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         check_choice(self, "replay_sampling", SAMPLING)
+        check_ints(self, ("actors",))
+        check_ray_address(self)
         check_bools(self, ("overlap",))
+        if self.overlap and self.ray is not None:
+            raise ValueError("overlap is for one process; with --ray the actors already play while the learner learns")
         check_numbers(self, ("reuse",), low=0, low_open=True)
         check_ints(
             self, ("replay_capacity", "min_positions", "checkpoint_interval", "keep_checkpoints", "log_interval")
@@ -367,8 +376,14 @@ class Trainer:
                 "flops_per_evaluation": flops_per_evaluation(self.network),
                 "threads": torch.get_num_threads(),
                 "device": str(self.device),
+                **self._metadata(),
             }
         )
+
+    def _metadata(self) -> dict[str, Any]:
+        """What the start record and every checkpoint's config.json add (the distributed trainer's
+        cluster and actors)."""
+        return {}
 
     # -- checkpoints ----------------------------------------------------------------------
     def _checkpoint(self) -> Path:
@@ -394,6 +409,7 @@ class Trainer:
             training_config=self.config.to_dict(),
             training_state=training_state,
             arrays=arrays,
+            extra=self._metadata(),
         )
         self.clock.checkpoint += time.perf_counter() - start
         return path
@@ -427,5 +443,10 @@ class Trainer:
 
 
 def train(config: TrainConfig, callbacks: Sequence[Callback] = ()) -> Path:
-    """Run (or resume) training; returns the final checkpoint's folder."""
+    """Run (or resume) training; returns the final checkpoint's folder. With `config.ray` the
+    self-play runs on Ray actors (`boardzoo.agents.training.distributed`)."""
+    if config.ray is not None:
+        from boardzoo.agents.training.distributed import DistributedTrainer
+
+        return DistributedTrainer(config, callbacks).run()
     return Trainer(config, callbacks).run()

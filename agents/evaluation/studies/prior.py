@@ -211,13 +211,17 @@ class PriorStudy:
             xs = [p["simulations"] for p in points]
             ys = np.array([p["accuracy"] for p in points])
             spread = [ys - [p["low"] for p in points], np.array([p["high"] for p in points]) - ys]
-            axis.errorbar(xs, ys, yerr=np.clip(spread, 0, None), marker="o", capsize=3, label=f"{prior} prior")
+            label = "learned prior" if prior == "prior" else "uniform prior"
+            axis.errorbar(xs, ys, yerr=np.clip(spread, 0, None), marker="o", capsize=3, label=label)
+        ticks = sorted(set(self.s.prior_simulations) | set(self.s.uniform_simulations))
         axis.set(
             xscale="log",
             xlabel="PUCT simulations per move",
             ylabel="optimal-move accuracy",
-            title=f"{self.s.board}: learned vs uniform prior (value network kept); 95% bootstrap over positions",
+            title=f"{self.s.board}: learned vs uniform prior (value net kept)\n95% bootstrap intervals over positions",
         )
+        axis.set_xticks(ticks, [str(t) for t in ticks])
+        axis.minorticks_off()
         axis.legend()
         fig.tight_layout()
         fig.savefig(path, dpi=90)

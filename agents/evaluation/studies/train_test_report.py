@@ -162,7 +162,8 @@ def _plot(study: TrainTestStudy, boards: dict[str, Any], path: Path) -> None:
         board, data = fitted[-1]
         _plot_fit(iso_axis, check_axis, board, data, plt)
     else:
-        iso_axis.text(0.5, 0.5, "too few frontier points to fit", ha="center", transform=iso_axis.transAxes)
+        for axis in (iso_axis, check_axis):
+            axis.text(0.5, 0.5, "too few frontier points to fit", ha="center", transform=axis.transAxes)
     for axis, xlabel, title in (
         (train_axis, "train FLOPs", f"Elo vs train compute ({s.reference_simulations} simulations); dashed: frontier"),
         (test_axis, "test FLOPs per move", "Elo vs test compute (last snapshot)"),

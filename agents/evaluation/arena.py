@@ -5,14 +5,19 @@
     print(arena.ratings().markdown())          # Elo, anchored on random = 0, with 95% intervals
 
 The log has one JSON line per game: {"game", "a", "b", "seat_a", "outcome_a", "plies"},
-so ratings can be refitted from every game ever played, and matches can be added later.
-`boardzoo arena` builds players from specs (`boardzoo.agents.players.specs`: "random",
-"uct:1000", "search:DIR:64", "network:DIR") and prints the table.
+so ratings can be refitted from every game ever played, and matches can be added later. A round
+robin gives each pair's match its own seed (from one draw of the caller's rng, the two names
+and the games already logged), so the matches are independent of the order they run in:
+`boardzoo arena ... --ray local` plays them as Ray tasks (`evaluation.distributed`) and logs the
+same games as a local run. `boardzoo arena` builds players from specs
+(`boardzoo.agents.players.specs`: "random", "uct:1000", "search:DIR:64", "network:DIR") and
+prints the table.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +27,7 @@ from tqdm import tqdm
 from boardzoo.agents.evaluation.ratings import Ratings, rate
 from boardzoo.agents.players import MatchResult, Player, parse_spec, play_match, player_from_spec, spec_name
 from boardzoo.agents.players.specs import SPEC_HELP
-from boardzoo.agents.validation import check_ints
+from boardzoo.agents.validation import check_ints, check_ray_address
 from boardzoo.envs import Game, make
 
 
@@ -47,9 +52,14 @@ class Arena:
         if name_a == name_b:
             raise ValueError(f"the two players need different names, got {name_a!r} twice")
         result = play_match(self.game, player_a, player_b, games, rng, batch_size)
+        self.record(name_a, name_b, result)
+        return result
+
+    def record(self, name_a: str, name_b: str, result: MatchResult) -> None:
+        """Append a played match's games to the log."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "a") as handle:
-            for i in range(games):
+            for i in range(result.outcome.size):
                 handle.write(
                     json.dumps(
                         {
@@ -63,25 +73,40 @@ class Arena:
                     )
                     + "\n"
                 )
-        return result
 
     def round_robin(
         self, players: dict[str, Player], games_per_pair: int, rng: np.random.Generator, progress: bool = False
     ) -> None:
         """Top every pair up to `games_per_pair` logged games (so an interrupted round robin
         resumes where it stopped, and a larger `games_per_pair` only adds games)."""
+        for match in tqdm(
+            self.missing_matches(list(players), games_per_pair, rng),
+            desc="round robin",
+            unit="pair",
+            disable=not progress,
+        ):
+            a, b = match.a, match.b
+            result = self.play(a, players[a], b, players[b], match.games, np.random.default_rng(match.seed))
+            if progress:
+                tqdm.write(f"{a} vs {b}: {result.wins}/{result.draws}/{result.losses}")
+
+    def missing_matches(self, names: list[str], games_per_pair: int, rng: np.random.Generator) -> list[Match]:
+        """The matches that top every pair of `names` up to `games_per_pair` logged games, in
+        pair order, each with its own seed: one draw of `rng`, the two names and the games
+        already logged (so a top-up plays new games, and no match depends on another)."""
         played: dict[frozenset[str], int] = {}
         for record in self.records():
             pair = frozenset((record["a"], record["b"]))
             played[pair] = played.get(pair, 0) + 1
-        names = list(players)
-        pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
-        for a, b in tqdm(pairs, desc="round robin", unit="pair", disable=not progress):
-            missing = games_per_pair - played.get(frozenset((a, b)), 0)
-            if missing > 0:
-                result = self.play(a, players[a], b, players[b], missing, rng)
-                if progress:
-                    tqdm.write(f"{a} vs {b}: {result.wins}/{result.draws}/{result.losses}")
+        base = int(rng.integers(0, 2**63))
+        matches = []
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                done = played.get(frozenset((a, b)), 0)
+                if games_per_pair > done:
+                    seed = np.random.SeedSequence(base, spawn_key=(_name_key(a), _name_key(b), done))
+                    matches.append(Match(a, b, games_per_pair - done, seed))
+        return matches
 
     def records(self) -> list[dict]:
         """Every logged game of this arena's game."""
@@ -96,6 +121,22 @@ class Arena:
     def ratings(self, anchor: str = "random", bootstrap: int = 200, seed: int = 0) -> Ratings:
         """Elo of every logged player, by maximum likelihood over all logged games."""
         return ratings_from_records(self.records(), anchor, bootstrap, seed)
+
+
+@dataclass(frozen=True)
+class Match:
+    """One match a round robin still needs: `games` games of `a` against `b` (seats alternated),
+    played with `np.random.default_rng(seed)`."""
+
+    a: str
+    b: str
+    games: int
+    seed: np.random.SeedSequence
+
+
+def _name_key(name: str) -> int:
+    # A player name as a seed word, the same in every process (str hashes are salted per process).
+    return zlib.crc32(name.encode())
 
 
 RECORD_FIELDS = {"game": str, "a": str, "b": str, "seat_a": int, "outcome_a": float, "plies": int}
@@ -144,6 +185,10 @@ class ArenaConfig:
     bootstrap: int = 200
     """bootstrap resamples for the intervals"""
     seed: int = 0
+    ray: str | None = None
+    """play the matches as Ray tasks: "local" (start Ray here), "auto" (join the running cluster)
+    or a cluster ADDRESS; None = in this process (same games either way; needs the `ray` extra,
+    and checkpoints readable on every node)"""
 
     def __post_init__(self) -> None:
         if len(self.players) < 2 or len(set(self.players)) != len(self.players):
@@ -152,13 +197,21 @@ class ArenaConfig:
             parse_spec(spec, "players")
         check_ints(self, ("games",))
         check_ints(self, ("bootstrap", "seed"), minimum=0)
+        check_ray_address(self)
 
 
 def run_arena(config: ArenaConfig) -> Ratings:
     game = make(config.game, **config.game_params)
     arena = Arena(game, config.log)
-    players = {spec_name(spec): player_from_spec(game, spec) for spec in config.players}
-    arena.round_robin(players, config.games, np.random.default_rng(config.seed), progress=True)
+    rng = np.random.default_rng(config.seed)
+    if config.ray is not None:
+        from boardzoo.agents.evaluation.distributed import round_robin_on_ray
+
+        specs = {spec_name(spec): spec for spec in config.players}
+        round_robin_on_ray(arena, specs, config.games, rng, address=config.ray, progress=True)
+    else:
+        players = {spec_name(spec): player_from_spec(game, spec) for spec in config.players}
+        arena.round_robin(players, config.games, rng, progress=True)
     ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
     print(ratings.markdown())
     return ratings

@@ -176,7 +176,7 @@ class TrainTestStudy:
             for b in names[i + 1 :]:
                 result = play_match(game, players[a], players[b], self.s.ladder_games, rng)
                 games[f"{a}|{b}"] = result.outcome.astype(int).tolist()
-        return {"games": games}
+        return {"_games": games}
 
     def _train(self, game: Game, cell: Cell, context: CellContext) -> dict[str, Any]:
         s, board = self.s, self.s.boards.index(cell.params["board"])
@@ -219,7 +219,7 @@ class TrainTestStudy:
         for simulations in self.s.simulations:
             player = SearchPlayer(game, evaluator, SearchConfig(simulations=simulations, rule="puct"))
             games[str(simulations)] = play_gauntlet(game, player, solver, self.s.epsilons, self.s.games, rng)
-        return {"snapshot": snapshot, "games": games}
+        return {"snapshot": snapshot, "_games": games}
 
     # -- report ---------------------------------------------------------------------------
     def report(self, results: dict[str, Any], figure: Path) -> tuple[dict[str, Any], str]:
@@ -262,12 +262,12 @@ def pool_ratings(study: TrainTestStudy, results: dict[str, Any], board: str, see
     """The Elo pool of one board: every rung and every (size, seed, snapshot, simulations) player."""
     tag = board.replace(":", "")
     records = []
-    for pair, outcomes in results[f"ladder-{tag}"]["games"].items():
+    for pair, outcomes in results[f"ladder-{tag}"]["_games"].items():
         a, b = pair.split("|")
         records += [{"a": a, "b": b, "outcome_a": o} for o in outcomes]
     for key, result in results.items():
         if key.startswith(f"play-{tag}-"):
-            for simulations, by_rung in result["games"].items():
+            for simulations, by_rung in result["_games"].items():
                 name = player_name(key, int(simulations))
                 for rung, outcomes in by_rung.items():
                     records += [{"a": name, "b": rung, "outcome_a": o} for o in outcomes]

@@ -173,6 +173,19 @@ def _playout_cap(quick: bool) -> tuple[tuple[str, dict[str, Any]], ...]:
 _VARIANTS = {"value_target": _value_targets, "gumbel_vs_puct": _gumbel_vs_puct, "playout_cap": _playout_cap}
 
 
+def _styles(names: list[str], colors: list[str]) -> dict[str, dict[str, str]]:
+    # "gumbel-8", "puct-8": one colour per simulation count, one line style per algorithm.
+    parts = [name.rsplit("-", 1) for name in names]
+    if not all(len(p) == 2 and p[1].isdigit() for p in parts):
+        return {name: {"color": colors[i % len(colors)]} for i, name in enumerate(names)}
+    counts = sorted({int(p[1]) for p in parts})
+    kinds = list(dict.fromkeys(p[0] for p in parts))
+    return {
+        name: {"color": colors[counts.index(int(n)) % len(colors)], "linestyle": ("-", "--", ":")[kinds.index(k) % 3]}
+        for name, (k, n) in zip(names, parts, strict=True)
+    }
+
+
 def _tag(name: str) -> str:
     return "".join(c if c.isalnum() or c in "=.-" else "_" for c in name)
 
@@ -247,6 +260,7 @@ class CurveStudy:
     def _plot(self, curves: dict[str, list[dict[str, Any]]], path: Path) -> None:
         plt = pyplot()
         fig, axes = plt.subplots(1, len(METRICS), figsize=(6 * len(METRICS), 4.8))
+        styles = _styles(list(curves), plt.rcParams["axes.prop_cycle"].by_key()["color"])
         for axis, (metric, label) in zip(axes, METRICS.items(), strict=True):
             for name, points in curves.items():
                 xs = [p["seconds"] for p in points]
@@ -255,7 +269,7 @@ class CurveStudy:
                     ys - [p[f"{metric}_low"] for p in points],
                     np.array([p[f"{metric}_high"] for p in points]) - ys,
                 ]
-                axis.errorbar(xs, ys, yerr=np.clip(spread, 0, None), marker="o", capsize=2, label=name)
+                axis.errorbar(xs, ys, yerr=np.clip(spread, 0, None), marker="o", capsize=2, label=name, **styles[name])
             axis.set(xlabel="training seconds", ylabel=label, title=label)
             axis.legend(fontsize=7)
         fig.suptitle(f"{self.name} on {self.s.board} ({self.s.seeds} seed(s); bars: 95% bootstrap over seeds)")

@@ -39,9 +39,10 @@ from boardzoo.envs import State
 class PriorSettings:
     """What the prior study runs (the full form; `quick()` is the CI form)."""
 
-    board: str = "connect_four:4x5"
-    """a solved board: hex:N or connect_four:RxC (rows × columns)"""
-    steps: int = 1500
+    board: str = "hex:4"
+    """a solved board: hex:N or connect_four:RxC (rows × columns); Hex's 16 moves give a prior more
+    to choose between than a small Connect Four board's 4 or 5 columns"""
+    steps: int = 1200
     """learner steps of the training run"""
     size: str = "2x32"
     """ResNet BLOCKSxCHANNELS"""

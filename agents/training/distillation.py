@@ -22,6 +22,18 @@ the value MSE to the teacher and to the target, and, where the game has a quick 
 student network's accuracy against perfect play (`eval_interval`). Checkpoints hold the
 optimizer, every RNG and the self-play positions and games, so a stopped run resumes into the
 same later checkpoints (step budget).
+
+Distilling down for deployment: at the end of an expert-iteration run (grown or not), a small
+fast student of its final network, trained on its replay buffer, is
+
+    boardzoo distill connect_four --teacher runs/c4 --source replay:runs/c4 --out runs/c4_small \
+        --student.blocks 2 --student.channels 16 --steps 4000
+
+and `boardzoo play connect_four --agent runs/c4_small` plays it (`export_agent` makes it a
+pretrained agent). A run that spends its budget ends with `OUT/report.md` and a "report"
+record in metrics.jsonl: student and teacher side by side, with parameters, FLOPs per
+evaluation, measured evaluations/s at B = 1 and B = 256 (`profile_network`) and, where the game
+has a quick solver, accuracy against perfect play (policy and value).
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from boardzoo.agents.atomic import write_atomically
 from boardzoo.agents.ground_truth import KINDS, PositionSet, evaluate_player, standard_positions
 from boardzoo.agents.models import (
     NetworkConfig,
@@ -47,6 +60,7 @@ from boardzoo.agents.models import (
     load_arrays,
     load_checkpoint,
     load_training_state,
+    profile_network,
 )
 from boardzoo.agents.players import NetworkPlayer, network_player, resolve_checkpoint
 from boardzoo.agents.players.loading import ALGORITHMS
@@ -195,6 +209,7 @@ class Distiller:
         self.seconds = 0.0
         self._metrics: list[dict[str, float]] = []
         self._teacher_scores: dict[str, float] | None = None
+        self._last_scores: dict[str, float] = {}
 
     def _start_selfplay(self) -> None:
         config = self.config
@@ -244,6 +259,8 @@ class Distiller:
                 if config.eval_interval >= 0 and self.last_evaluation_step != self.learner.steps and run.exhausted():
                     self._evaluate(run.seconds)
                 path = self._checkpoint(run.seconds)
+                if run.exhausted():
+                    self._report()
                 run.notify(self.student)
         finally:
             self.folder.close()
@@ -313,7 +330,8 @@ class Distiller:
         if self._teacher_scores is None:  # the teacher does not change
             self._teacher_scores = self._scores("teacher", self.teacher.network)
         record = {"kind": "evaluation", "step": self.learner.steps, "elapsed_s": seconds}
-        self.folder.log({**record, **self._scores("student", self.student), **self._teacher_scores})
+        self._last_scores = {**self._scores("student", self.student), **self._teacher_scores}
+        self.folder.log({**record, **self._last_scores})
 
     def _scores(self, name: str, network: torch.nn.Module) -> dict[str, float]:
         # Accuracy against perfect play of the network alone (deterministic: no rng is drawn).
@@ -325,6 +343,23 @@ class Distiller:
         if value_accuracy is not None:
             scores[f"{name}_value_accuracy"] = value_accuracy
         return scores
+
+    def _report(self) -> None:
+        """Student and teacher side by side (size, speed, accuracy): a "report" record and report.md."""
+        rows = {}
+        with torch.random.fork_rng(devices=[]):  # the timing's random inputs leave the run's RNG alone
+            for name, network in (("student", self.student), ("teacher", self.teacher.network)):
+                profile = profile_network(network, self.device, batch_sizes=REPORT_BATCH_SIZES, repeats=3)
+                rows[name] = {
+                    "network": _describe(network),
+                    "parameters": profile.parameters,
+                    "flops_per_evaluation": profile.flops_per_evaluation,
+                    **{f"evaluations_per_s_b{b}": rate for b, rate in profile.evaluations_per_second.items()},
+                    "accuracy": self._last_scores.get(f"{name}_accuracy"),
+                    "value_accuracy": self._last_scores.get(f"{name}_value_accuracy"),
+                }
+        self.folder.log({"kind": "report", "step": self.learner.steps, **_flatten(rows)})
+        write_atomically(self.folder.path / REPORT_FILE, _report_markdown(self.game, rows, self.teacher.path))
 
     # -- checkpoints ----------------------------------------------------------------------
     def _checkpoint(self, seconds: float) -> Path:
@@ -381,6 +416,46 @@ def distill(config: DistillConfig, callbacks: Sequence[Callback] = ()) -> Path:
     """Run (or resume) a distillation; returns the final checkpoint (`load_player(path,
     simulations=0)` plays the student alone)."""
     return Distiller(config, callbacks).run()
+
+
+# -- the report ----------------------------------------------------------------------------
+REPORT_FILE = "report.md"
+REPORT_BATCH_SIZES = (1, 256)
+
+
+def _describe(network: torch.nn.Module) -> str:
+    config = getattr(network, "config", None)
+    if isinstance(config, NetworkConfig):
+        return f"{config.kind} {config.blocks}x{config.channels}"
+    return type(network).__name__
+
+
+def _flatten(rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return {f"{name}_{key}": value for name, row in rows.items() for key, value in row.items()}
+
+
+def _report_markdown(game: Game, rows: dict[str, dict[str, Any]], teacher: Path) -> str:
+    def number(value: Any, digits: str = ",.0f") -> str:
+        return "n/a" if value is None else format(value, digits)
+
+    lines = [
+        f"# Distillation report: {game!r}",
+        "",
+        f"Teacher: `{teacher}`. Speed measured here ({torch.get_num_threads()} torch threads); accuracy "
+        "against perfect play on the standard position sets (n/a: no quick solver, or not evaluated).",
+        "",
+        "| | network | parameters | FLOPs/eval | evals/s B=1 | evals/s B=256 | accuracy | value accuracy |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, row in rows.items():
+        cells = [number(row["parameters"]), number(row["flops_per_evaluation"])]
+        cells += [number(row[f"evaluations_per_s_b{b}"]) for b in REPORT_BATCH_SIZES]
+        cells += [number(row["accuracy"], ".3f"), number(row["value_accuracy"], ".3f")]
+        lines.append(f"| {name} | {row['network']} | " + " | ".join(cells) + " |")
+    student, teacher_row = rows["student"], rows["teacher"]
+    speedup = student["evaluations_per_s_b1"] / teacher_row["evaluations_per_s_b1"]
+    lines += ["", f"The student evaluates {speedup:.1f}× as many positions per second as the teacher at B = 1."]
+    return "\n".join(lines) + "\n"
 
 
 # -- sources -------------------------------------------------------------------------------

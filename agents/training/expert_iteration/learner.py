@@ -7,6 +7,12 @@ Metrics: policy cross-entropy, value MSE, the network's policy entropy, KL(π ||
 the search changed the prior), and the lr and q_ratio in use. Given a teacher's `Distillation`
 for the batch, the step also fits the teacher (`boardzoo.agents.training.losses`) and logs its
 terms and weights.
+
+The network can change under the learner: `grow` moves it to a network grown by net2net
+(`boardzoo.agents.models.growth`) with the optimizer state carried through the growth, and
+`restart` to a new architecture with a fresh optimizer (architecture migration). Either way the
+step count goes on, so the lr schedule (a function of the step and the budget's fraction) does
+too; after `restart` the warmup runs again from that step.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from boardzoo.agents.models import PolicyValueNet
+from boardzoo.agents.models.growth import carry_optimizer_state
 from boardzoo.agents.training.losses import Distillation, policy_value_losses
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import scheduled_q_ratio
@@ -88,10 +95,28 @@ class Learner:
         self.network = network
         self.config = config
         self.device = device
-        self.optimizer = torch.optim.AdamW(
-            network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-        )
+        self.optimizer = self._optimizer(network)
         self.steps = 0
+        self.started_at = 0
+        """the step at which the current optimizer started (the lr warmup counts from it)"""
+
+    def _optimizer(self, network: PolicyValueNet) -> torch.optim.AdamW:
+        config = self.config
+        return torch.optim.AdamW(network.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+
+    def grow(self, network: PolicyValueNet) -> None:
+        """Train `network`, made from the current one by one `widen` or `deepen`, from now on. The
+        optimizer state is carried through the growth (`carry_optimizer_state`: Adam's moments of a
+        kept unit are copied, a copied unit's are scaled by its share; new blocks start fresh)."""
+        optimizer = self._optimizer(network)
+        carry_optimizer_state(self.optimizer, self.network, network, optimizer)
+        self.network, self.optimizer = network, optimizer
+
+    def restart(self, network: PolicyValueNet) -> None:
+        """Train `network` (another architecture) from now on with a fresh optimizer; the lr
+        warmup starts again at the current step."""
+        self.network, self.optimizer = network, self._optimizer(network)
+        self.started_at = self.steps
 
     def train_step(
         self, batch: Positions, progress: float, distillation: Distillation | None = None
@@ -99,7 +124,7 @@ class Learner:
         """One optimizer step on `batch`; `progress` in [0, 1] drives the lr and q_ratio schedules;
         `distillation`: a teacher's targets for the batch, fitted too."""
         config = self.config
-        lr = config.lr_at(self.steps, progress)
+        lr = config.lr_at(self.steps - self.started_at, progress)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         q_ratio = config.q_ratio_at(progress)
@@ -124,8 +149,9 @@ class Learner:
         return metrics
 
     def state_dict(self) -> dict:
-        return {"optimizer": self.optimizer.state_dict(), "steps": self.steps}
+        return {"optimizer": self.optimizer.state_dict(), "steps": self.steps, "started_at": self.started_at}
 
     def load_state_dict(self, state: dict) -> None:
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps = int(state["steps"])
+        self.started_at = int(state.get("started_at", 0))

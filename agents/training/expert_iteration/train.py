@@ -31,7 +31,9 @@ import torch
 from tqdm import tqdm
 
 from boardzoo.agents.models import (
+    CheckpointError,
     NetworkConfig,
+    PolicyValueNet,
     TorchEvaluator,
     build_network,
     count_parameters,
@@ -39,13 +41,22 @@ from boardzoo.agents.models import (
     load_arrays,
     load_checkpoint,
     load_training_state,
+    save_checkpoint,
 )
 from boardzoo.agents.players import ladder
+from boardzoo.agents.training.expert_iteration.architecture import (
+    Migration,
+    grow_network,
+    migration_teacher_path,
+    parse_growth,
+    stages_done,
+)
 from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig, evaluate_network, perfect_play_sets
 from boardzoo.agents.training.expert_iteration.learner import Learner, LearnerConfig
 from boardzoo.agents.training.expert_iteration.replay import SAMPLING, ReplayBuffer
 from boardzoo.agents.training.expert_iteration.selfplay import SelfPlay, SelfPlayConfig
-from boardzoo.agents.training.positions import augment
+from boardzoo.agents.training.losses import Distillation
+from boardzoo.agents.training.positions import Positions, augment
 from boardzoo.agents.training.run import RUN_FIELDS, Callback, Run, RunConfig, set_threads
 from boardzoo.agents.training.run_folder import RunFolder, check_resumable
 from boardzoo.agents.training.teacher import AlphaSchedule, AnnealedTeacher, TeacherConfig
@@ -75,6 +86,14 @@ class TrainConfig(RunConfig):
     teacher: TeacherConfig = field(default_factory=TeacherConfig)
     """a network whose policy and value the learner also fits, with weight alpha (teacher
     annealing), until switched off (see `boardzoo.agents.training.teacher`)"""
+    growth: tuple[str, ...] = ()
+    """net2net growth stages FRACTION:BLOCKSxCHANNELS (e.g. 0.3:4x32 0.6:6x64): at that fraction
+    of the budget the network is widened, then deepened, keeping its function and its optimizer
+    state (see `boardzoo.agents.training.expert_iteration.architecture`)"""
+    migrate: int = 0
+    """resume this run with a different `network`: the new network first learns this many steps
+    on the run's replay buffer from the current one (distillation, alpha 1 -> 0), then self-play
+    goes on with it (0 = a different network is refused)"""
     replay_capacity: int = 100_000
     """replay window in positions"""
     replay_sampling: str = "position"
@@ -116,11 +135,20 @@ class TrainConfig(RunConfig):
         make(self.game, **self.game_params)  # an unknown game or bad parameter fails here, not later
         if self.teacher.switch_off != "never" and self.evaluation.interval <= 0:
             raise ValueError("teacher.switch_off needs periodic evaluations (evaluation.interval > 0)")
+        parse_growth(self.growth, self.network)  # a bad schedule fails here
+        check_ints(self, ("migrate",), minimum=0)
+        if self.growth and self.migrate:
+            raise ValueError("a run with a growth schedule cannot migrate to another network (growth or migrate)")
+        if (self.growth or self.migrate) and self.ray is not None:
+            raise ValueError("growth and migrate change the network, which Ray actors do not follow yet: drop --ray")
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         if not self.teacher.enabled:  # recorded as before teachers existed, so older runs resume
             del data["teacher"]
+        for name in ("growth", "migrate"):  # likewise
+            if not data[name]:
+                del data[name]
         return data
 
     @classmethod
@@ -130,6 +158,7 @@ class TrainConfig(RunConfig):
         data["selfplay"] = SelfPlayConfig(**data["selfplay"])
         data["learner"] = LearnerConfig(**data["learner"])
         data["evaluation"] = EvaluationConfig(**{**data["evaluation"], "ladder": tuple(data["evaluation"]["ladder"])})
+        data["growth"] = tuple(data.get("growth", ()))
         if "teacher" in data:
             teacher = data["teacher"]
             data["teacher"] = TeacherConfig(**{**teacher, "alpha": AlphaSchedule(**teacher["alpha"])})
@@ -187,6 +216,14 @@ class Trainer:
         self.opponents = ladder(self.game, config.evaluation.ladder) if config.evaluation.enabled else {}
         self.position_sets = perfect_play_sets(self.game, config.evaluation)
         self._pool: ThreadPoolExecutor | None = None  # the learner thread, with overlap
+        self.growth = parse_growth(config.growth, config.network)
+        self.stages_done = 0
+        """growth stages applied to the network"""
+        self.migration: Migration | None = None
+        """the distillation phase of a migration, while it lasts"""
+        self.migration_offset = 0
+        """learner steps of migrations, which do not count against the replay reuse ratio"""
+        self._migrating_from: Path | None = None  # a checkpoint of another network, to migrate from in run()
         self.run_state = Run(config.budget(), description="training", progress_bar=False)  # replaced by run()
 
     # -- the loop -------------------------------------------------------------------------
@@ -206,9 +243,17 @@ class Trainer:
         last_checkpoint = None
         try:
             with run:
+                if self._migrating_from is not None:
+                    last_checkpoint = self._start_migration(self._migrating_from)
                 # Learning comes first in an iteration, so a run resumed from a checkpoint taken
                 # between learner steps goes on with the steps still due, as the original did.
                 while True:
+                    if self.config.overlap and self.migration is not None:
+                        # A migrated network learns from the old one before self-play uses it.
+                        last_checkpoint = self._learn() or last_checkpoint
+                        self._sync_selfplay_network()
+                        if self._exhausted() or run.stop.requested:
+                            break
                     if self.config.overlap:
                         last_checkpoint = self._learn_while_playing() or last_checkpoint
                     else:
@@ -269,28 +314,33 @@ class Trainer:
             checkpoint_due = learning.result()
         for positions in finished:
             self.replay.add_game(positions)
-        self.selfplay_network.load_state_dict(self.network.state_dict())
+        self._sync_selfplay_network()
         return self._checkpoint() if checkpoint_due else None
 
     def _learn(self, take_checkpoints: bool = True) -> Path | bool | None:
-        """The learner steps due (`reuse` × positions generated / batch); returns the checkpoint
-        taken, or with take_checkpoints=False whether one is due."""
+        """The learner steps due (`reuse` × positions generated / batch, plus a migration's); returns
+        the checkpoint taken, or with take_checkpoints=False whether one is due. A stop request
+        ends them early (a run resumed from there goes on with the steps still due), except on the
+        learner thread beside self-play (overlap), whose move must meet the weights of all of them."""
         config = self.config
         if len(self.replay) < config.min_positions:
             return None
-        due = int(config.reuse * self.replay.positions_added / config.learner.batch_size) - self.learner.steps
+        generated = int(config.reuse * self.replay.positions_added / config.learner.batch_size)
+        due = generated + self.migration_offset - self.learner.steps
         checkpoint: Path | bool | None = None
-        while due > 0 and not self._exhausted():
+        while due > 0 and not self._exhausted() and not (take_checkpoints and self.run_state.stop.requested):
             due -= 1
             start = time.perf_counter()
+            self._grow_if_due()
             batch = self.replay.sample(config.learner.batch_size, self.learner_rng, by=config.replay_sampling)
             if config.learner.augment:
                 batch = augment(self.game, batch, self.learner_rng)
             schedule = self.run_state.budget.schedule_fraction(self.learner.steps, self.run_state.seconds)
-            distillation = self.teacher.distillation(batch, schedule) if self.teacher is not None else None
-            self._metrics.append(self.learner.train_step(batch, schedule, distillation))
+            self._metrics.append(self.learner.train_step(batch, schedule, self._distillation(batch, schedule)))
             self.clock.learner += time.perf_counter() - start
             step = self.learner.steps
+            if self.migration is not None and not self.migration.active(step):
+                self._finish_migration()
             if step % config.log_interval == 0:
                 self._log_metrics()
             if config.evaluation.due(step):
@@ -300,7 +350,113 @@ class Trainer:
                 checkpoint = self._checkpoint() if take_checkpoints else True
         return checkpoint
 
+    # -- changing the network: growth and migration (see expert_iteration.architecture) ---
+    def _distillation(self, batch: Positions, schedule: float) -> Distillation | None:
+        if self.migration is not None:  # a migration's teacher comes first
+            return self.migration.distillation(batch, self.learner.steps)
+        return self.teacher.distillation(batch, schedule) if self.teacher is not None else None
+
+    def _grow_if_due(self) -> None:
+        """Apply the growth stages whose fraction of the budget is reached (before a learner step)."""
+        while self.stages_done < len(self.growth):
+            stage = self.growth[self.stages_done]
+            if self.run_state.budget.schedule_fraction(self.learner.steps, self.run_state.seconds) < stage.fraction:
+                return
+            before = self.network.config
+            for grown in grow_network(self.network, stage, seed=(self.config.seed, self.stages_done)):
+                self.learner.grow(grown)
+            self.network = self.learner.network
+            self.stages_done += 1
+            self._network_changed()
+            after = f"{stage.blocks}x{stage.channels}"
+            self._log_event("growth", stage=str(stage), **{"from": f"{before.blocks}x{before.channels}", "to": after})
+
+    def _network_changed(self) -> None:
+        # self.network was replaced: self-play follows now, or with overlap at its next sync.
+        if not self.config.overlap:
+            self._set_selfplay_network(self.network)
+
+    def _sync_selfplay_network(self) -> None:
+        """Self-play's copy of the network (overlap) takes the learner's weights, and its shape
+        after a growth or a migration."""
+        if self.selfplay_network is self.network:
+            return
+        if self.selfplay_network.config == self.network.config:
+            self.selfplay_network.load_state_dict(self.network.state_dict())
+        else:
+            self._set_selfplay_network(copy.deepcopy(self.network))
+
+    def _set_selfplay_network(self, network: PolicyValueNet) -> None:
+        if network is self.selfplay_network:
+            return
+        self.selfplay_network = network
+        self.evaluator = TorchEvaluator(self.game, network, self.device, precision=self.config.selfplay.precision)
+        self.selfplay.evaluator = self.evaluator
+
+    def _check_resumable(self, recorded: dict[str, Any]) -> bool:
+        """Refuse a checkpoint of another config; True when this run migrates to this config's network."""
+        changed = NetworkConfig.from_dict(recorded["network"]) != self.config.network
+        migrating = changed and self.config.migrate > 0
+        may_change = (*RESUMABLE_CHANGES, "migrate", *(("network",) if migrating else ()))
+        try:
+            check_resumable(self.folder.path, recorded, self.config.to_dict(), may_change)
+        except CheckpointError as error:
+            if changed and not migrating:
+                raise CheckpointError(f"{error}; to move the run to another network, add --migrate STEPS") from None
+            raise
+        return migrating
+
+    def _restore_network(self, network: PolicyValueNet) -> None:
+        """Take a checkpoint's network: of the run's config, or grown by its growth schedule."""
+        if network.config == self.network.config:
+            self.network.load_state_dict(network.state_dict())
+            return
+        try:
+            self.stages_done = stages_done(self.growth, self.config.network, network.config)
+        except ValueError as error:
+            raise CheckpointError(f"{self.folder.path}: {error}") from None
+        self.network = network
+        self.learner.restart(network)  # its optimizer state is loaded next
+        self._network_changed()
+
+    def _start_migration(self, path: Path) -> Path:
+        """Move the run from the network of checkpoint `path` to this config's; returns the
+        checkpoint of the switch."""
+        old = load_checkpoint(path, self.game, self.device)
+        step = self.learner.steps
+        teacher = migration_teacher_path(self.folder.path, step)
+        extra = {"migrated_to": self.config.network.to_dict()}
+        save_checkpoint(teacher, self.game, old.network, step=step, training_config=old.config["training"], extra=extra)
+        self.migration_offset += self.config.migrate
+        self.migration = Migration(step, self.config.migrate, teacher, self.game, self.device)
+        self._migrating_from = None
+        checkpoint = self._checkpoint()
+        self._log_event(
+            "migration",
+            **{"from": old.config["network"], "to": self.config.network.to_dict()},
+            steps=self.config.migrate,
+            teacher=str(teacher),
+            parameters=count_parameters(self.network),
+            flops_per_evaluation=flops_per_evaluation(self.network),
+        )
+        return checkpoint
+
+    def _resume_migration(self, start: int, steps: int) -> None:
+        teacher = migration_teacher_path(self.folder.path, start)
+        if not teacher.is_dir():
+            raise CheckpointError(f"{teacher}, the teacher of the migration at step {start}, is missing")
+        self.migration = Migration(start, steps, teacher, self.game, self.device)
+
+    def _finish_migration(self) -> None:
+        assert self.migration is not None
+        self._log_event("migration_finished", teacher=str(self.migration.teacher.path))
+        self.migration = None
+
     # -- logging --------------------------------------------------------------------------
+    def _log_event(self, event: str, **fields: Any) -> None:
+        record = {"kind": "event", "event": event, "step": self.learner.steps, "elapsed_s": self.run_state.seconds}
+        self.folder.log({**record, **fields})
+
     def _log_metrics(self) -> None:
         names = dict.fromkeys(name for metrics in self._metrics for name in metrics)  # a teacher may stop mid-interval
         averaged = {name: float(np.mean([m[name] for m in self._metrics if name in m])) for name in names}
@@ -401,6 +557,11 @@ class Trainer:
         if self.teacher is not None:
             off = self.teacher.switched_off_at
             training_state["teacher_switched_off_at"] = -1 if off is None else off
+        if self.migration_offset:
+            migration = self.migration
+            training_state["migration_offset"] = self.migration_offset
+            training_state["migration_start"] = -1 if migration is None else migration.start
+            training_state["migration_steps"] = 0 if migration is None else migration.steps
         arrays = {"replay": self.replay.state_arrays(), "selfplay": self.selfplay.state_arrays()}
         path = self.folder.save(
             self.learner.steps,
@@ -420,10 +581,14 @@ class Trainer:
             return False
         checkpoint = load_checkpoint(path, self.game, self.device)
         self.folder.rewind_metrics(checkpoint.step)
-        check_resumable(self.folder.path, checkpoint.config["training"], self.config.to_dict(), RESUMABLE_CHANGES)
-        self.network.load_state_dict(checkpoint.network.state_dict())
+        migrating = self._check_resumable(checkpoint.config["training"])
         state = load_training_state(path)
-        self.learner.load_state_dict(state["learner"])
+        if migrating:  # the network changes in run(), once the run's clock is going
+            self._migrating_from = path
+            self.learner.steps = self.learner.started_at = int(state["learner"]["steps"])
+        else:
+            self._restore_network(checkpoint.network)
+            self.learner.load_state_dict(state["learner"])
         torch.set_rng_state(state["torch_rng"])
         self.selfplay_rng.bit_generator.state = json.loads(state["selfplay_rng"])
         self.learner_rng.bit_generator.state = json.loads(state["learner_rng"])
@@ -432,10 +597,13 @@ class Trainer:
         if self.teacher is not None:
             off = int(state["teacher_switched_off_at"])
             self.teacher.switched_off_at = None if off < 0 else off
+        self.migration_offset = int(state.get("migration_offset", 0))
+        start = int(state.get("migration_start", -1))
+        if start >= 0 and self.learner.steps < start + int(state["migration_steps"]):
+            self._resume_migration(start, int(state["migration_steps"]))
         self.replay.load_state_arrays(load_arrays(path, "replay"))
         self.selfplay.load_state_arrays(load_arrays(path, "selfplay"))
-        if self.selfplay_network is not self.network:
-            self.selfplay_network.load_state_dict(self.network.state_dict())
+        self._sync_selfplay_network()
         tqdm.write(
             f"resuming {self.folder.path} from {path.name} ({self.clock.elapsed / 60:.1f} min trained)", file=sys.stderr
         )

@@ -32,6 +32,7 @@ cluster. See docs/ray.md for the measurements and the scaling model.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -352,7 +353,8 @@ class DistributedTrainer(Trainer):
             if len(self.retired) == len(self.actors):
                 raise RuntimeError(f"every self-play actor died more than {self.max_restarts} times") from error
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        tqdm.write(f"self-play actor {task.actor} lost a task ({first_line}); its unfinished games are dropped")
+        message = f"self-play actor {task.actor} lost a task ({first_line}); its unfinished games are dropped"
+        tqdm.write(message, file=sys.stderr)
 
     # -- records --------------------------------------------------------------------------
     def _metadata(self) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Summarise an expert-iteration run: its periodic evaluations and time split as a Markdown
-table, a small PNG of scores against training minutes, and JSON, under benchmarks/results/.
+table, a PNG of accuracy against perfect play (where the run measured it) and of ladder scores
+against training minutes, and JSON, under benchmarks/results/.
 
     .venv/bin/python benchmarks/training_curve.py --run runs/connect_four --name train_connect_four
     .venv/bin/python benchmarks/training_curve.py --run runs/connect_four --quick   # saved as *_quick
@@ -38,12 +39,19 @@ def run(config: CurveConfig) -> None:
     start = next(r for r in records if r["kind"] == "start")
     evaluations = [r for r in records if r["kind"] == "evaluation"]
     last = [r for r in records if r["kind"] == "train"][-1]
-    opponents = [k for k in evaluations[0] if k not in ("kind", "step", "elapsed_s")] if evaluations else []
+    keys = [k for k in evaluations[0] if k not in ("kind", "step", "elapsed_s")] if evaluations else []
+    opponents = [k for k in keys if "_vs_" in k]
+    accuracies = [k for k in keys if k.endswith("accuracy") or "_accuracy_" in k]
     share = {key: last[f"time_{key}_s"] / last["elapsed_s"] for key in ("network", "search", "learner", "evaluation")}
     latest = Path(config.run) / "checkpoints" / (Path(config.run) / "latest").read_text().strip()
     training = json.loads((latest / "config.json").read_text())["training"]
-    # Runs made before `eval_algorithm` existed evaluated with their self-play algorithm.
-    algorithm = training.get("eval_algorithm", training["selfplay"]["algorithm"])
+    # Runs made before `evaluation` was one config kept its fields flat, as eval_*.
+    evaluation = training.get("evaluation") or {
+        "games": training["eval_games"],
+        "simulations": training["eval_simulations"],
+        "algorithm": training.get("eval_algorithm", training["selfplay"]["algorithm"]),
+    }
+    algorithm = evaluation["algorithm"]
     lines = [
         f"Run `{config.run}`: {start['game']}, {start['parameters']:,} parameters, "
         f"{start['flops_per_evaluation'] / 1e6:.1f} MFLOP per evaluation, {start['threads']} threads.",
@@ -53,12 +61,17 @@ def run(config: CurveConfig) -> None:
         f"{share['network']:.0%}, search bookkeeping {share['search']:.0%}, learner {share['learner']:.0%}, "
         f"evaluation {share['evaluation']:.0%}.",
         "",
-        f"Periodic evaluation, {training['eval_games']} games per opponent, seats alternated (score: win 1, draw "
-        f"0.5); `search` = {training['eval_simulations']} simulations of {algorithm}, `network` = no search:",
+        f"Periodic evaluation, {evaluation['games']} games per opponent, seats alternated (score: win 1, draw "
+        f"0.5); `search` = {evaluation['simulations']} simulations of {algorithm}, `network` = no search"
+        + ("; accuracy = share of optimal moves on the standard position sets (solver-scored):" if accuracies else ":"),
         "",
     ]
-    rows = [[r["step"], f"{r['elapsed_s'] / 60:.1f}", *(f"{r[k]:.2f}" for k in opponents)] for r in evaluations]
-    lines.append(table(["step", "minutes", *opponents], rows, left=0))
+    columns = [*accuracies, *opponents]
+    rows = [
+        [r["step"], f"{r['elapsed_s'] / 60:.1f}", *(f"{r.get(k, float('nan')):.3f}" for k in columns)]
+        for r in evaluations
+    ]
+    lines.append(table(["step", "minutes", *columns], rows, left=0))
     markdown = "\n".join(lines)
     name = result_name(config.name, quick=config.quick)
     if evaluations:
@@ -67,14 +80,21 @@ def run(config: CurveConfig) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        figure, axes = plt.subplots(figsize=(6, 3.5), dpi=100)
-        for key in opponents:
-            axes.plot([r["elapsed_s"] / 60 for r in evaluations], [r[key] for r in evaluations], marker="o", label=key)
-        axes.set_xlabel("training minutes")
-        axes.set_ylabel("score")
-        axes.set_ylim(0, 1.02)
-        axes.legend(fontsize=7)
-        axes.set_title(start["game"])
+        panels = [("score against the ladder", opponents)]
+        if accuracies:
+            shown = [k for k in accuracies if k in ("search_accuracy", "network_accuracy", "network_value_accuracy")]
+            panels.insert(0, ("accuracy against perfect play", shown or accuracies))
+        figure, axes_row = plt.subplots(1, len(panels), figsize=(6 * len(panels), 3.5), dpi=100, squeeze=False)
+        minutes = [r["elapsed_s"] / 60 for r in evaluations]
+        for axes, (label, panel_keys) in zip(axes_row[0], panels, strict=True):
+            for key in panel_keys:
+                axes.plot(minutes, [r.get(key, float("nan")) for r in evaluations], marker="o", label=key)
+            axes.set_xlabel("training minutes")
+            axes.set_ylabel(label)
+            axes.set_ylim(0, 1.02)
+            axes.grid(alpha=0.3)
+            axes.legend(fontsize=7)
+            axes.set_title(start["game"])
         figure.tight_layout()
         figure.savefig(results_dir(config.out) / f"{name}.png")
         plt.close(figure)

@@ -9,7 +9,8 @@ logged. Checkpoints hold the network, optimizer, every RNG, the replay buffer an
 games, so a run killed at any moment resumes from its last checkpoint and produces the same
 later checkpoints as a run never interrupted (with a `steps` budget; a `minutes` budget
 depends on the clock). Ctrl-C or SIGTERM finish the current iteration, checkpoint and exit.
-The run folder's layout is `boardzoo.agents.training.run_folder`'s.
+The run folder's layout is `boardzoo.agents.training.run_folder`'s. The network can change
+mid-run, by a growth schedule or an architecture migration (`expert_iteration.architecture`).
 """
 
 from __future__ import annotations

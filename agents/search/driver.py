@@ -1,6 +1,7 @@
 """The one simulation loop under every search (mctx style): a tree of arrays, node states kept
 as kernel rows in a store, one evaluator call per simulation for the whole batch, and selection
-by rule codes (`selection.py`), so PUCT, UCT and Gumbel differ only in how they choose.
+by rule codes (`selection.py`), so PUCT, UCT and Gumbel differ only in how they choose. All of
+a simulation but the evaluator call is one numba call (`simulation.py`).
 
     tree, store, active = new_tree(game, root, simulations)
     logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
@@ -18,8 +19,9 @@ import numpy as np
 
 from boardzoo.agents.search.evaluators import Evaluator
 from boardzoo.agents.search.policy import masked_softmax
-from boardzoo.agents.search.selection import PUCT, select_leaves
-from boardzoo.agents.search.tree import Tree, record_children, record_evaluations
+from boardzoo.agents.search.selection import PUCT
+from boardzoo.agents.search.simulation import Simulator, mix_keys
+from boardzoo.agents.search.tree import Tree
 from boardzoo.envs import Game, State
 
 
@@ -86,44 +88,16 @@ def simulate(
     simulations: int,
 ) -> None:
     """Run `simulations` simulations on every active row: select a leaf, expand it with the
-    game's kernel and evaluate it (one batched evaluator call), back the value up."""
-    batch, num_actions = active.shape[0], tree.children_index.shape[2]
-    node = np.empty(batch, dtype=np.int32)
-    action = np.empty(batch, dtype=np.int32)
-    gumbel = rules.gumbel if rules.gumbel is not None else np.zeros((batch, num_actions))
-    root_logits = rules.root_logits if rules.root_logits is not None else np.zeros((batch, num_actions))
-    no_targets = np.zeros(batch, dtype=np.int32)
+    game's kernel and evaluate it (one batched evaluator call), back the value up. All but
+    the evaluator call is one numba call per simulation (`simulation.py`)."""
+    simulator = Simulator(tree, game, store, keys, active, rules)
+    logits = values = None
     for simulation in range(simulations):
-        considered = rules.considered_visits[:, simulation] if rules.considered_visits is not None else no_targets
-        select_leaves(
-            tree.node_visits,
-            tree.node_terminal,
-            tree.node_raw_value,
-            tree.children_index,
-            tree.children_prior,
-            tree.children_visits,
-            tree.children_value_sum,
-            tree.children_legal,
-            tree.node_proven,
-            tree.node_player,
-            rules.solver,
-            active,
-            rules.root,
-            rules.interior,
-            rules.exploration,
-            rules.fpu_reduction,
-            rules.c_visit,
-            rules.c_scale,
-            gumbel,
-            root_logits,
-            np.ascontiguousarray(considered),
-            node,
-            action,
-        )
-        leaf, value = expand_and_evaluate(tree, game, store, evaluate, node, action, derive_keys(keys, simulation))
-        tree.backup(leaf, value)
-        if rules.solver:
-            tree.propagate_proofs(leaf)
+        leaves = simulator.step(simulation, logits, values)
+        logits = values = None
+        if leaves is not None:
+            logits, values = evaluate(*leaves)
+    simulator.finish(logits, values)
 
 
 def root_proofs(tree: Tree) -> np.ndarray:
@@ -153,13 +127,10 @@ def solver_action(action: np.ndarray, visits: np.ndarray, proofs: np.ndarray, le
 def derive_keys(keys: np.ndarray, index: int) -> np.ndarray:
     """uint64[B]: the index-th sub-key of each row's key (SplitMix64 of key ^ f(index)), so each
     simulation of each row draws from its own stream."""
-    x = keys.astype(np.uint64) ^ np.uint64((0xA0761D6478BD642F * (index + 2)) % 2**64)
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
+    out = np.empty(keys.shape, dtype=np.uint64)
+    salt = np.uint64((0xA0761D6478BD642F * (index + 2)) % 2**64)
+    mix_keys(np.ascontiguousarray(keys, dtype=np.uint64).reshape(-1), salt, out.reshape(-1))
+    return out
 
 
 def _write_rows(store: State, rows: np.ndarray, part: State) -> None:
@@ -205,7 +176,8 @@ def evaluate_roots(
     value = np.zeros(root.batch_size, dtype=np.float32)
     rows = np.flatnonzero(active)
     if rows.size:
-        logits[rows], value[rows] = evaluate(root.take(rows), derive_keys(keys[rows], -1))
+        live = root if rows.size == root.batch_size else root.take(rows)
+        logits[rows], value[rows] = evaluate(live, derive_keys(keys[rows], -1))
         prior[rows] = masked_softmax(logits[rows], root.legal_action_mask[rows])
         if noise is not None:
             prior[rows] = noise(prior[rows], root.legal_action_mask[rows], keys[rows])
@@ -214,68 +186,3 @@ def evaluate_roots(
     leaf = np.where(active, 0, -1).astype(np.int32)
     tree.backup(leaf, value)
     return logits, prior
-
-
-def expand_and_evaluate(
-    tree: Tree, game: Game, store: State, evaluate: Evaluator, node: np.ndarray, action: np.ndarray, keys: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    # Add the selected children, score terminal ones exactly and the others with one evaluator
-    # call; rows that reached a terminal node reuse its exact value.
-    batch = node.shape[0]
-    nodes = tree.node_visits.shape[1]
-    leaf = np.full(batch, -1, dtype=np.int32)
-    value = np.zeros(batch, dtype=np.float32)
-    reached_terminal = np.flatnonzero((node >= 0) & (action < 0))
-    leaf[reached_terminal] = node[reached_terminal]
-    value[reached_terminal] = tree.terminal_value[reached_terminal, node[reached_terminal]]
-    rows = np.flatnonzero(action >= 0)
-    if rows.size == 0:
-        return leaf, value
-    parent, move = node[rows], action[rows]
-    # The selected moves are legal by construction (selection only picks legal children) and
-    # `take` already copied the parents, so the in-place kernel runs without `step`'s
-    # validation and second copy.
-    child = store.take(rows * nodes + parent)
-    child.rewards.fill(0.0)
-    game.apply(child, move.astype(np.int64), np.ones(rows.size, dtype=np.bool_))
-    exact = child.rewards[np.arange(rows.size), child.current_player]
-    new = np.empty(rows.size, dtype=np.int32)
-    record_children(
-        tree.parents,
-        tree.action_from_parent,
-        tree.children_index,
-        tree.node_player,
-        tree.node_terminal,
-        tree.children_legal,
-        tree.terminal_value,
-        tree.node_proven,
-        tree.node_raw_value,
-        tree.num_nodes,
-        rows,
-        parent,
-        move,
-        child.current_player,
-        child.done,
-        child.legal_action_mask,
-        exact,
-        new,
-    )
-    _write_rows(store, rows * nodes + new, child)
-    leaf[rows] = new
-    value[rows] = exact
-    live = np.flatnonzero(~child.done)
-    if live.size:
-        evaluated = child if live.size == rows.size else child.take(live)
-        logits, leaf_value = evaluate(evaluated, keys[rows[live]])
-        leaf_value = np.asarray(leaf_value, dtype=np.float32)
-        record_evaluations(
-            tree.children_prior,
-            tree.node_raw_value,
-            rows[live],
-            new[live],
-            np.asarray(logits, dtype=np.float32),
-            evaluated.legal_action_mask,
-            leaf_value,
-        )
-        value[rows[live]] = leaf_value
-    return leaf, value

@@ -1,7 +1,8 @@
 """Evaluators: what the search asks at each new leaf, for a batch of K leaves at once.
 
 An evaluator is any callable `(state, keys) -> (logits, value)`:
-  state: a kernel `State` of K positions (none finished);
+  state: a kernel `State` of K positions (none finished), to read during the call only (the
+    search reuses its arrays for the next simulation's leaves: copy what you keep);
   keys: uint64[K], a random key per leaf (stochastic evaluators must draw only from it, so
     that batched and single searches agree);
   logits: float32[K, A], prior logits (illegal actions are masked by the search);

@@ -12,6 +12,7 @@ With as few as 2 simulations it still improves on the prior. Shapes: B batch, A 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -83,9 +84,13 @@ def considered_visit_sequence(num_considered: int, simulations: int) -> list[int
     return sequence[:simulations]
 
 
+@functools.lru_cache(maxsize=64)
 def considered_visit_table(max_considered: int, simulations: int) -> np.ndarray:
-    """int32[max_considered + 1, simulations]: the sequence for each number considered."""
-    return np.array([considered_visit_sequence(m, simulations) for m in range(max_considered + 1)], dtype=np.int32)
+    """int32[max_considered + 1, simulations]: the sequence for each number considered
+    (computed once per pair; read-only)."""
+    table = np.array([considered_visit_sequence(m, simulations) for m in range(max_considered + 1)], dtype=np.int32)
+    table.flags.writeable = False
+    return table
 
 
 def gumbel_noise(keys: np.ndarray, num_actions: int, scale: float) -> np.ndarray:

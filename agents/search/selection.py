@@ -1,4 +1,4 @@
-"""Selection rules as numba kernels: one descent (`select_leaves`) parameterised by the rule at
+"""Selection rules as numba kernels: one descent (`select_row`) parameterised by the rule at
 the root and the rule below it, so PUCT, UCT and Gumbel searches share one simulation loop.
 
 - PUCT (AlphaZero): Q + c · P · sqrt(N) / (1 + n); an unvisited action's Q is the node's mean
@@ -25,7 +25,7 @@ _NEGLIGIBLE = -1e9
 
 
 @numba.njit(cache=True)
-def select_leaves(
+def select_row(
     node_visits,
     node_terminal,
     node_raw_value,
@@ -37,65 +37,49 @@ def select_leaves(
     node_proven,
     node_player,
     solver,
-    active,
+    b,
     root_rule,
     interior_rule,
-    exploration,
-    fpu_reduction,
-    c_visit,
-    c_scale,
+    constants,
     gumbel,
     root_logits,
-    considered_visit,
-    out_node,
-    out_action,
+    target,
+    scratch,
 ):
-    # For each active row, descend from the root to a node whose chosen action is not expanded
-    # yet (out_action >= 0) or to a terminal node (out_action = -1); inactive rows get -1, -1.
-    num_actions = children_index.shape[2]
-    scratch = np.empty((2, num_actions))
-    stats = (children_visits, children_value_sum, children_prior, children_legal, node_raw_value)
-    constants = (exploration, fpu_reduction, c_visit, c_scale)
-    gumbel_root = (gumbel, root_logits, considered_visit)
-    for b in range(children_index.shape[0]):
-        out_node[b] = -1
-        out_action[b] = -1
-        if not active[b]:
-            continue
-        node = 0
-        while True:
-            if node_terminal[b, node] or (solver and node > 0 and node_proven[b, node] != UNPROVEN):
-                out_node[b] = node  # a terminal or proven node is a leaf with an exact value
-                break
-            best = _proven_choice(node_proven, node_player, children_index, children_legal, b, node) if solver else -1
-            if best < 0:
-                rule = root_rule if node == 0 else interior_rule
-                best = _rule_choice(rule, stats, node_visits, b, node, constants, gumbel_root, scratch)
-            if solver and best >= 0 and proven_for_mover(node_proven, node_player, children_index, b, node, best) == -1:
-                best = _avoid_proven_loss(
-                    node_proven, node_player, children_index, children_legal, children_visits, b, node, best
-                )
-            child = children_index[b, node, best]
-            if child < 0:
-                out_node[b] = node
-                out_action[b] = best
-                break
-            node = child
-
-
-@numba.njit(cache=True)
-def _rule_choice(rule, stats, node_visits, b, node, constants, gumbel_root, scratch):
-    # The action the selection rule picks at one node. constants: (exploration, fpu_reduction,
-    # c_visit, c_scale); gumbel_root: (gumbel, root_logits, considered_visit).
-    children_visits, _, children_prior, children_legal, _ = stats
+    # Descend row b from the root to a node whose chosen action is not expanded yet; returns
+    # (node, action), or (node, -1) at a terminal (or, with the solver, proven) node.
+    # constants: (exploration, fpu_reduction, c_visit, c_scale); gumbel, root_logits: [B, A]
+    # (Gumbel root only); target: this simulation's sequential-halving visit target at a
+    # Gumbel root; scratch: float64[2, A].
     exploration, fpu_reduction, c_visit, c_scale = constants
-    gumbel, root_logits, considered_visit = gumbel_root
-    if rule == GUMBEL:
-        _sigma_completed_q(stats, b, node, c_visit, c_scale, scratch[0])
-        if node == 0:
-            return _gumbel_root(children_visits, children_legal, gumbel, root_logits, considered_visit, b, scratch[0])
-        return _gumbel_interior(children_visits, children_prior, children_legal, b, node, scratch)
-    return _ucb(node_visits, stats, b, node, rule, exploration, fpu_reduction)
+    node = 0
+    while True:
+        if node_terminal[b, node] or (solver and node > 0 and node_proven[b, node] != UNPROVEN):
+            return node, -1  # a terminal or proven node is a leaf with an exact value
+        best = _proven_choice(node_proven, node_player, children_index, children_legal, b, node) if solver else -1
+        if best < 0:
+            visits = children_visits[b, node]
+            value_sum = children_value_sum[b, node]
+            prior = children_prior[b, node]
+            legal = children_legal[b, node]
+            rule = root_rule if node == 0 else interior_rule
+            if rule == GUMBEL:
+                sigma = scratch[0]
+                _sigma_completed_q(visits, value_sum, prior, legal, node_raw_value[b, node], c_visit, c_scale, sigma)
+                if node == 0:
+                    best = _gumbel_root(visits, legal, gumbel[b], root_logits[b], target, sigma)
+                else:
+                    best = _gumbel_interior(visits, prior, legal, sigma, scratch[1])
+            else:
+                best = _ucb(node_visits[b, node], visits, value_sum, prior, legal, rule, exploration, fpu_reduction)
+        if solver and best >= 0 and proven_for_mover(node_proven, node_player, children_index, b, node, best) == -1:
+            best = _avoid_proven_loss(
+                node_proven, node_player, children_index, children_legal, children_visits, b, node, best
+            )
+        child = children_index[b, node, best]
+        if child < 0:
+            return node, best
+        node = child
 
 
 @numba.njit(cache=True)
@@ -121,113 +105,114 @@ def _avoid_proven_loss(node_proven, node_player, children_index, children_legal,
     return best if choice < 0 else choice
 
 
-@numba.njit(cache=True)
-def _ucb(node_visits, stats, b, node, rule, exploration, fpu_reduction):
-    # The PUCT or UCT choice at one node.
-    children_visits, children_value_sum, children_prior, children_legal, _ = stats
-    num_actions = children_prior.shape[2]
-    parent_visits = max(node_visits[b, node], 1)
-    value_sum, visit_count, visited_prior = 0.0, 0, 0.0
-    for a in range(num_actions):
-        if children_visits[b, node, a] > 0:
-            value_sum += children_value_sum[b, node, a]
-            visit_count += children_visits[b, node, a]
-            visited_prior += children_prior[b, node, a]
-    fpu = 0.0
-    if visit_count > 0:
-        fpu = value_sum / visit_count - fpu_reduction * np.sqrt(visited_prior)
+@numba.njit(cache=True, inline="always")
+def _ucb(parent_visits, visits, value_sum, prior, legal, rule, exploration, fpu_reduction):
+    # The PUCT or UCT choice at one node, from its children's statistics [A]. Inlined: it
+    # runs at every node of every descent.
+    num_actions = prior.shape[0]
+    parent_visits = max(parent_visits, 1)
+    fpu, log_parent, sqrt_parent = 0.0, 0.0, 0.0
+    if rule == UCT:
+        log_parent = np.log(parent_visits)
+    else:
+        visited_sum, visit_count, visited_prior = 0.0, 0, 0.0
+        for a in range(num_actions):
+            if visits[a] > 0:
+                visited_sum += value_sum[a]
+                visit_count += visits[a]
+                visited_prior += prior[a]
+        if visit_count > 0:
+            fpu = visited_sum / visit_count - fpu_reduction * np.sqrt(visited_prior)
+        sqrt_parent = np.sqrt(parent_visits)
     best, best_score = -1, -np.inf
-    log_parent = np.log(parent_visits)
-    sqrt_parent = np.sqrt(parent_visits)
     for a in range(num_actions):
-        if not children_legal[b, node, a]:
+        if not legal[a]:
             continue
-        n = children_visits[b, node, a]
+        n = visits[a]
         if rule == UCT:
-            score = np.inf if n == 0 else children_value_sum[b, node, a] / n + exploration * np.sqrt(log_parent / n)
+            score = np.inf if n == 0 else value_sum[a] / n + exploration * np.sqrt(log_parent / n)
         else:
-            q = children_value_sum[b, node, a] / n if n > 0 else fpu
-            score = q + exploration * children_prior[b, node, a] * sqrt_parent / (1 + n)
+            q = value_sum[a] / n if n > 0 else fpu
+            score = q + exploration * prior[a] * sqrt_parent / (1 + n)
         if score > best_score:
             best, best_score = a, score
     return best
 
 
 @numba.njit(cache=True)
-def _gumbel_root(children_visits, children_legal, gumbel, root_logits, considered_visit, b, sigma):
-    # Sequential halving: among actions visited exactly considered_visit[b] times, the largest
+def _gumbel_root(visits, legal, gumbel, root_logits, target, sigma):
+    # Sequential halving: among actions visited exactly `target` times, the largest
     # g + logits + σ(q̂); if none (an inconsistent schedule), the least visited legal action.
     num_actions = sigma.shape[0]
     best, best_score = -1, -np.inf
     for a in range(num_actions):
-        if children_legal[b, 0, a] and children_visits[b, 0, a] == considered_visit[b]:
-            score = max(_NEGLIGIBLE, gumbel[b, a] + root_logits[b, a] + sigma[a])
+        if legal[a] and visits[a] == target:
+            score = max(_NEGLIGIBLE, gumbel[a] + root_logits[a] + sigma[a])
             if score > best_score:
                 best, best_score = a, score
     if best < 0:
         for a in range(num_actions):
-            if children_legal[b, 0, a] and (best < 0 or children_visits[b, 0, a] < children_visits[b, 0, best]):
+            if legal[a] and (best < 0 or visits[a] < visits[best]):
                 best = a
     return best
 
 
 @numba.njit(cache=True)
-def _gumbel_interior(children_visits, children_prior, children_legal, b, node, scratch):
-    # argmax of improved policy - visits / (1 + total visits); scratch[0] holds σ(q̂).
-    num_actions = scratch.shape[1]
-    sigma, improved = scratch[0], scratch[1]
+def _gumbel_interior(visits, prior, legal, sigma, improved):
+    # argmax of improved policy - visits / (1 + total visits), with sigma = σ(q̂); `improved`
+    # is scratch space [A].
+    num_actions = sigma.shape[0]
     top = -np.inf
     for a in range(num_actions):
         improved[a] = -np.inf
-        if children_legal[b, node, a]:
-            improved[a] = np.log(max(children_prior[b, node, a], 1e-12)) + sigma[a]
+        if legal[a]:
+            improved[a] = np.log(max(prior[a], 1e-12)) + sigma[a]
             top = max(top, improved[a])
     weights_total, visits_total = 0.0, 0
     for a in range(num_actions):
-        if children_legal[b, node, a]:
+        if legal[a]:
             improved[a] = np.exp(improved[a] - top)
             weights_total += improved[a]
-            visits_total += children_visits[b, node, a]
+            visits_total += visits[a]
     best, best_score = -1, -np.inf
     for a in range(num_actions):
-        if children_legal[b, node, a]:
-            score = improved[a] / weights_total - children_visits[b, node, a] / (1.0 + visits_total)
+        if legal[a]:
+            score = improved[a] / weights_total - visits[a] / (1.0 + visits_total)
             if score > best_score:
                 best, best_score = a, score
     return best
 
 
 @numba.njit(cache=True)
-def _sigma_completed_q(stats, b, node, c_visit, c_scale, out):
-    # out[a] = σ(q̂(a)) for the node's legal actions: Q completed by the mixed value, rescaled
-    # to [0, 1] over legal actions, times (c_visit + max visits) * c_scale. `stats` is
-    # (children_visits, children_value_sum, children_prior, children_legal, node_raw_value).
-    children_visits, children_value_sum, children_prior, children_legal, node_raw_value = stats
+def _sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, out):
+    # out[a] = σ(q̂(a)) for the node's legal actions, from its children's statistics [A] and
+    # its raw value: Q completed by the mixed value, rescaled to [0, 1] over legal actions,
+    # times (c_visit + max visits) * c_scale.
     num_actions = out.shape[0]
     total_visits, max_visits, visited_prior, weighted_q = 0, 0, 0.0, 0.0
     for a in range(num_actions):
-        n = children_visits[b, node, a]
+        n = visits[a]
         total_visits += n
         max_visits = max(max_visits, n)
         if n > 0:
-            p = max(children_prior[b, node, a], 1e-12)
+            p = max(prior[a], 1e-12)
             visited_prior += p
-            weighted_q += p * children_value_sum[b, node, a] / n
-    mixed = node_raw_value[b, node]
+            weighted_q += p * value_sum[a] / n
+    mixed = raw_value
     if total_visits > 0:
-        mixed = (node_raw_value[b, node] + total_visits * weighted_q / visited_prior) / (total_visits + 1)
+        mixed = (raw_value + total_visits * weighted_q / visited_prior) / (total_visits + 1)
     low, high = np.inf, -np.inf
     for a in range(num_actions):
-        n = children_visits[b, node, a]
-        q = children_value_sum[b, node, a] / n if n > 0 else mixed
+        n = visits[a]
+        q = value_sum[a] / n if n > 0 else mixed
         out[a] = q
-        if children_legal[b, node, a]:
+        if legal[a]:
             low = min(low, q)
             high = max(high, q)
     span = max(high - low, 1e-8)
     scale = (c_visit + max_visits) * c_scale
     for a in range(num_actions):
-        out[a] = (out[a] - low) / span * scale if children_legal[b, node, a] else 0.0
+        out[a] = (out[a] - low) / span * scale if legal[a] else 0.0
 
 
 @numba.njit(cache=True)
@@ -235,7 +220,15 @@ def root_sigma(
     children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit, c_scale, out
 ):
     # out[b] = σ(q̂) at the root of each active row.
-    stats = (children_visits, children_value_sum, children_prior, children_legal, node_raw_value)
     for b in range(out.shape[0]):
         if active[b]:
-            _sigma_completed_q(stats, b, 0, c_visit, c_scale, out[b])
+            _sigma_completed_q(
+                children_visits[b, 0],
+                children_value_sum[b, 0],
+                children_prior[b, 0],
+                children_legal[b, 0],
+                node_raw_value[b, 0],
+                c_visit,
+                c_scale,
+                out[b],
+            )

@@ -123,26 +123,51 @@ def backup(
     # Add value[b] (for the player to move at leaf[b]) along the path to the root; rows with
     # leaf < 0 are skipped.
     for b in range(leaf.shape[0]):
-        node = leaf[b]
-        if node < 0:
-            continue
-        v = value[b]
-        while True:
-            node_visits[b, node] += 1
-            node_value_sum[b, node] += v
-            parent = parents[b, node]
-            if parent < 0:
-                break
-            if node_player[b, parent] != node_player[b, node]:
-                v = -v
-            a = action_from_parent[b, node]
-            children_visits[b, parent, a] += 1
-            children_value_sum[b, parent, a] += v
-            node = parent
+        if leaf[b] >= 0:
+            backup_row(
+                node_visits,
+                node_value_sum,
+                node_player,
+                parents,
+                action_from_parent,
+                children_visits,
+                children_value_sum,
+                b,
+                leaf[b],
+                value[b],
+            )
 
 
 @numba.njit(cache=True)
-def record_children(
+def backup_row(
+    node_visits,
+    node_value_sum,
+    node_player,
+    parents,
+    action_from_parent,
+    children_visits,
+    children_value_sum,
+    b,
+    node,
+    v,
+):
+    # Add v (for the player to move at node) along row b's path from node to the root.
+    while True:
+        node_visits[b, node] += 1
+        node_value_sum[b, node] += v
+        parent = parents[b, node]
+        if parent < 0:
+            break
+        if node_player[b, parent] != node_player[b, node]:
+            v = -v
+        a = action_from_parent[b, node]
+        children_visits[b, parent, a] += 1
+        children_value_sum[b, parent, a] += v
+        node = parent
+
+
+@numba.njit(cache=True)
+def record_child(
     parents,
     action_from_parent,
     children_index,
@@ -153,52 +178,48 @@ def record_children(
     node_proven,
     node_raw_value,
     num_nodes,
-    rows,
+    b,
     parent,
     move,
     child_player,
     child_done,
     child_mask,
     child_exact,
-    out_new,
 ):
-    # Allocate a node per expanded row and record its place, player, legal moves and, for a
-    # finished child, its exact value.
-    for i in range(rows.shape[0]):
-        b = rows[i]
-        new = num_nodes[b]
-        num_nodes[b] += 1
-        out_new[i] = new
-        parents[b, new] = parent[i]
-        action_from_parent[b, new] = move[i]
-        children_index[b, parent[i], move[i]] = new
-        node_player[b, new] = child_player[i]
-        node_terminal[b, new] = child_done[i]
-        children_legal[b, new, :] = child_mask[i]
-        if child_done[i]:
-            terminal_value[b, new] = child_exact[i]
-            node_raw_value[b, new] = child_exact[i]
-            node_proven[b, new] = 1 if child_exact[i] > 0 else (-1 if child_exact[i] < 0 else 0)
+    # Allocate row b's next node as the child of parent by move and record its player, legal
+    # moves and, for a finished child, its exact value; returns the new node.
+    new = num_nodes[b]
+    num_nodes[b] += 1
+    parents[b, new] = parent
+    action_from_parent[b, new] = move
+    children_index[b, parent, move] = new
+    node_player[b, new] = child_player
+    node_terminal[b, new] = child_done
+    for a in range(child_mask.shape[0]):
+        children_legal[b, new, a] = child_mask[a]
+    if child_done:
+        terminal_value[b, new] = child_exact
+        node_raw_value[b, new] = child_exact
+        node_proven[b, new] = 1 if child_exact > 0 else (-1 if child_exact < 0 else 0)
+    return new
 
 
 @numba.njit(cache=True)
-def record_evaluations(children_prior, node_raw_value, rows, nodes, logits, mask, values):
-    # Write softmax(logits) over the legal actions as the nodes' priors, and their values.
-    num_actions = logits.shape[1]
-    for i in range(rows.shape[0]):
-        b, n = rows[i], nodes[i]
-        top = -np.inf
-        for a in range(num_actions):
-            if mask[i, a] and logits[i, a] > top:
-                top = logits[i, a]
-        total = 0.0
-        for a in range(num_actions):
-            weight = np.exp(logits[i, a] - top) if mask[i, a] else 0.0
-            children_prior[b, n, a] = weight
-            total += weight
-        for a in range(num_actions):
-            children_prior[b, n, a] = children_prior[b, n, a] / total if total > 0 else 0.0
-        node_raw_value[b, n] = values[i]
+def record_evaluation(children_prior, node_raw_value, children_legal, b, n, logits, value):
+    # Write softmax(logits[A]) over node n's legal actions as its prior, and its value.
+    num_actions = logits.shape[0]
+    top = -np.inf
+    for a in range(num_actions):
+        if children_legal[b, n, a] and logits[a] > top:
+            top = logits[a]
+    total = 0.0
+    for a in range(num_actions):
+        weight = np.exp(logits[a] - top) if children_legal[b, n, a] else 0.0
+        children_prior[b, n, a] = weight
+        total += weight
+    for a in range(num_actions):
+        children_prior[b, n, a] = children_prior[b, n, a] / total if total > 0 else 0.0
+    node_raw_value[b, n] = value
 
 
 @numba.njit(cache=True)
@@ -213,27 +234,32 @@ def proven_for_mover(node_proven, node_player, children_index, b, node, a):
 
 @numba.njit(cache=True)
 def propagate_proofs(node_proven, node_player, terminal_value, parents, children_index, children_legal, leaf):
-    # MCTS-solver (Winands et al. 2008): from each leaf's parent up, a node is a proven win for
+    # MCTS-solver: propagate_row for each row's new leaf (rows with leaf < 0 are skipped).
+    for b in range(leaf.shape[0]):
+        if leaf[b] >= 0:
+            propagate_row(node_proven, node_player, terminal_value, parents, children_index, children_legal, b, leaf[b])
+
+
+@numba.njit(cache=True)
+def propagate_row(node_proven, node_player, terminal_value, parents, children_index, children_legal, b, leaf):
+    # MCTS-solver (Winands et al. 2008): from the leaf's parent up, a node is a proven win for
     # its mover if one action is a proven win, and proven at the best value if every legal
     # action is proven; stop at the first node whose status does not change.
     num_actions = children_index.shape[2]
-    for b in range(leaf.shape[0]):
-        if leaf[b] < 0:
-            continue
-        node = parents[b, leaf[b]]
-        while node >= 0 and node_proven[b, node] == UNPROVEN:
-            best, complete = -2, True
-            for a in range(num_actions):
-                if not children_legal[b, node, a]:
-                    continue
-                value = proven_for_mover(node_proven, node_player, children_index, b, node, a)
-                if value == UNPROVEN:
-                    complete = False
-                elif value > best:
-                    best = value
-            if best == 1 or (complete and best > -2):
-                node_proven[b, node] = best
-                terminal_value[b, node] = best
-                node = parents[b, node]
-            else:
-                break
+    node = parents[b, leaf]
+    while node >= 0 and node_proven[b, node] == UNPROVEN:
+        best, complete = -2, True
+        for a in range(num_actions):
+            if not children_legal[b, node, a]:
+                continue
+            value = proven_for_mover(node_proven, node_player, children_index, b, node, a)
+            if value == UNPROVEN:
+                complete = False
+            elif value > best:
+                best = value
+        if best == 1 or (complete and best > -2):
+            node_proven[b, node] = best
+            terminal_value[b, node] = best
+            node = parents[b, node]
+        else:
+            break

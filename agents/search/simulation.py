@@ -1,0 +1,533 @@
+"""A simulation's bookkeeping in numba: everything but the evaluator call, over one workspace.
+
+Per simulation the driver makes one numba call, then the evaluator call:
+
+    step(workspace, simulation, logits, values)   # numba: the last simulation's results in,
+                                                  # select, expand, the new leaves out
+    logits, values = evaluate(leaves, keys)       # Python: the K live new leaves
+
+and the numba call does, for every batch row: write the last simulation's evaluations (priors,
+values) and back every leaf up (MCTS-solver proofs too), descend to a leaf with the selection
+rules (`selection.select_row`), gather the parent's node-state row into a B-row leaf buffer,
+step the game's in-place kernel on the rows that expand, record the new children (exact values
+of finished ones) and write their rows into the node-state store. The kernel call is bound per
+game (`specialise.with_kernel`), so the whole step is one compiled function for games whose
+`apply` is a numba `BoundKernel` (every registered game). Any other game takes the generic
+path: the same two numba halves around a Python call of `game.apply` on the leaf buffer, with
+the same results.
+
+The workspace is a numba structref holding the tree's arrays, the store, the leaf buffer and
+the selection rules, so a call passes one object however many arrays it holds.
+Shapes: B batch, N nodes, A actions, S simulations.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba import literal_unroll
+from numba.core import cgutils, types
+from numba.experimental import structref
+from numba.extending import intrinsic
+
+from boardzoo.agents.search.selection import GUMBEL, select_row
+from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
+from boardzoo.agents.search.tree import Tree, backup_row, propagate_row, record_child, record_evaluation
+from boardzoo.envs import Game, State
+from boardzoo.envs.core import BoundKernel
+
+if TYPE_CHECKING:
+    from boardzoo.agents.search.driver import Rules
+
+
+@structref.register
+class WorkspaceType(types.StructRef):
+    def preprocess_fields(self, fields: Any) -> tuple[tuple[str, Any], ...]:
+        return tuple((name, types.unliteral(kind)) for name, kind in fields)
+
+
+class Workspace(structref.StructRefProxy):
+    """The arrays and rules of one search, as numba sees them (read through `Simulator`)."""
+
+
+TREE_FIELDS = (
+    "node_visits",
+    "node_value_sum",
+    "node_player",
+    "node_terminal",
+    "node_raw_value",
+    "terminal_value",
+    "node_proven",
+    "parents",
+    "action_from_parent",
+    "children_index",
+    "children_prior",
+    "children_visits",
+    "children_value_sum",
+    "children_legal",
+    "num_nodes",
+)
+WORKSPACE_FIELDS = (
+    *TREE_FIELDS,
+    # node states: the store's and the leaf buffer's fields (held, so that the addresses stay
+    # valid), their addresses and bytes per row, the leaf fields in kernel order
+    "state_fields",
+    "store_addresses",
+    "leaf_addresses",
+    "row_sizes",
+    "kernel_arrays",
+    "constants",
+    "leaf_player",
+    "leaf_mask",
+    "leaf_rewards",
+    "leaf_terminated",
+    "leaf_truncated",
+    # rules
+    "active",
+    "solver",
+    "root_rule",
+    "interior_rule",
+    "rule_constants",
+    "gumbel",
+    "root_logits",
+    "considered",
+    "keys",
+    # per-simulation buffers
+    "node",
+    "action",
+    "expand",
+    "leaf",
+    "value",
+    "evaluated",
+    "evaluated_keys",
+    "pending",
+    "scratch",
+)
+structref.define_proxy(Workspace, WorkspaceType, list(WORKSPACE_FIELDS))
+
+
+@numba.njit(cache=True)
+def _new_workspace(
+    node_visits,
+    node_value_sum,
+    node_player,
+    node_terminal,
+    node_raw_value,
+    terminal_value,
+    node_proven,
+    parents,
+    action_from_parent,
+    children_index,
+    children_prior,
+    children_visits,
+    children_value_sum,
+    children_legal,
+    num_nodes,
+    state_fields,
+    store_addresses,
+    leaf_addresses,
+    row_sizes,
+    kernel_arrays,
+    constants,
+    leaf_player,
+    leaf_mask,
+    leaf_rewards,
+    leaf_terminated,
+    leaf_truncated,
+    active,
+    solver,
+    root_rule,
+    interior_rule,
+    rule_constants,
+    gumbel,
+    root_logits,
+    considered,
+    keys,
+    node,
+    action,
+    expand,
+    leaf,
+    value,
+    evaluated,
+    evaluated_keys,
+    pending,
+    scratch,
+):
+    return Workspace(
+        node_visits,
+        node_value_sum,
+        node_player,
+        node_terminal,
+        node_raw_value,
+        terminal_value,
+        node_proven,
+        parents,
+        action_from_parent,
+        children_index,
+        children_prior,
+        children_visits,
+        children_value_sum,
+        children_legal,
+        num_nodes,
+        state_fields,
+        store_addresses,
+        leaf_addresses,
+        row_sizes,
+        kernel_arrays,
+        constants,
+        leaf_player,
+        leaf_mask,
+        leaf_rewards,
+        leaf_terminated,
+        leaf_truncated,
+        active,
+        solver,
+        root_rule,
+        interior_rule,
+        rule_constants,
+        gumbel,
+        root_logits,
+        considered,
+        keys,
+        node,
+        action,
+        expand,
+        leaf,
+        value,
+        evaluated,
+        evaluated_keys,
+        pending,
+        scratch,
+    )
+
+
+_KEY_SALT = np.uint64(0xA0761D6478BD642F)
+
+
+@numba.njit(cache=True)
+def derive_key(key, index):
+    # The index-th sub-key of a row's key (index >= -2), as `driver.derive_keys`.
+    return _mix(key ^ (_KEY_SALT * np.uint64(index + 2)))
+
+
+@numba.njit(cache=True)
+def mix_keys(keys, salt, out):
+    # out[i] = the SplitMix64 finaliser of keys[i] ^ salt (`driver.derive_keys`).
+    for i in range(keys.shape[0]):
+        out[i] = _mix(keys[i] ^ salt)
+
+
+@numba.njit(cache=True)
+def _mix(x):
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+@intrinsic
+def _memcpy(typingctx, target, source, size):
+    # memcpy(target, source, size) on addresses held as intp.
+    def codegen(context, builder, signature, args):
+        target, source, size = args
+        pointer = ir.IntType(8).as_pointer()
+        cgutils.raw_memcpy(builder, builder.inttoptr(target, pointer), builder.inttoptr(source, pointer), size, 1)
+
+    return types.void(types.intp, types.intp, types.intp), codegen
+
+
+@numba.njit(cache=True, inline="always")
+def _copy_row(source_addresses, source, target_addresses, target, row_sizes):
+    # Node-state row `source` of one state to row `target` of another (the store or the leaf
+    # buffer), field by field; fields are C-contiguous, so a row is one block of each.
+    for f in range(row_sizes.shape[0]):
+        size = row_sizes[f]
+        _memcpy(target_addresses[f] + target * size, source_addresses[f] + source * size, size)
+
+
+def field_layout(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """(addresses, bytes per row), intp[F] each, of the fields of `state` (C-contiguous)."""
+    fields = tuple(state.__dict__.values())
+    for name, field in state.__dict__.items():
+        if not field.flags.c_contiguous:
+            raise ValueError(f"node states need C-contiguous fields; {name!r} is not")
+    addresses = np.empty(len(fields), dtype=np.intp)
+    sizes = np.empty(len(fields), dtype=np.intp)
+    _field_layout(fields, addresses, sizes)
+    return addresses, sizes
+
+
+@numba.njit(cache=True)
+def _field_layout(fields, addresses, sizes):
+    i = 0
+    for field in literal_unroll(fields):
+        addresses[i] = field.ctypes.data
+        sizes[i] = field.itemsize * (field.size // field.shape[0])
+        i += 1  # noqa: SIM113 - numba cannot enumerate literal_unroll
+
+
+@numba.njit(cache=True)
+def begin_simulation(ws, simulation, logits, values):
+    # Finish the last simulation (its evaluations, then each row's backup), then select and
+    # gather the leaves of `simulation` (< 0: finish only). Returns how many rows expand.
+    # One pass over the rows does all of a row's work, so the descent finds the path the
+    # backup just walked in cache. The fields are read once into locals: the row loop then
+    # passes plain arrays.
+    node_visits, node_value_sum, node_player = ws.node_visits, ws.node_value_sum, ws.node_player
+    node_terminal, node_raw_value, terminal_value = ws.node_terminal, ws.node_raw_value, ws.terminal_value
+    node_proven, parents, action_from_parent = ws.node_proven, ws.parents, ws.action_from_parent
+    children_index, children_prior, children_visits = ws.children_index, ws.children_prior, ws.children_visits
+    children_value_sum, children_legal = ws.children_value_sum, ws.children_legal
+    leaf, value, evaluated, pending = ws.leaf, ws.value, ws.evaluated, ws.pending
+    active, considered, root_rule, interior_rule = ws.active, ws.considered, ws.root_rule, ws.interior_rule
+    rule_constants, gumbel, root_logits, scratch = ws.rule_constants, ws.gumbel, ws.root_logits, ws.scratch
+    selected, action, expand = ws.node, ws.action, ws.expand
+    store_addresses, leaf_addresses, row_sizes = ws.store_addresses, ws.leaf_addresses, ws.row_sizes
+    leaf_rewards = ws.leaf_rewards
+    solver = ws.solver
+    nodes = node_visits.shape[1]
+    next_evaluated, num_evaluated = 0, pending[0]  # evaluated rows ascend
+    pending[0] = 0
+    expanding = 0
+    for b in range(leaf.shape[0]):
+        if next_evaluated < num_evaluated and evaluated[next_evaluated] == b:
+            i = next_evaluated
+            record_evaluation(children_prior, node_raw_value, children_legal, b, leaf[b], logits[i], values[i])
+            value[b] = values[i]
+            next_evaluated += 1
+        if leaf[b] >= 0:
+            backup_row(
+                node_visits,
+                node_value_sum,
+                node_player,
+                parents,
+                action_from_parent,
+                children_visits,
+                children_value_sum,
+                b,
+                leaf[b],
+                value[b],
+            )
+            if solver:
+                propagate_row(
+                    node_proven, node_player, terminal_value, parents, children_index, children_legal, b, leaf[b]
+                )
+            leaf[b] = -1
+        expand[b] = False
+        selected[b] = -1
+        if simulation < 0 or not active[b]:
+            continue
+        target = considered[b, simulation] if root_rule == GUMBEL else 0
+        node, move = select_row(
+            node_visits,
+            node_terminal,
+            node_raw_value,
+            children_index,
+            children_prior,
+            children_visits,
+            children_value_sum,
+            children_legal,
+            node_proven,
+            node_player,
+            solver,
+            b,
+            root_rule,
+            interior_rule,
+            rule_constants,
+            gumbel,
+            root_logits,
+            target,
+            scratch,
+        )
+        selected[b] = node
+        if move < 0:  # a terminal (or proven) node: its exact value
+            leaf[b] = node
+            value[b] = terminal_value[b, node]
+            continue
+        action[b] = move
+        expand[b] = True
+        _copy_row(store_addresses, b * nodes + node, leaf_addresses, b, row_sizes)
+        for p in range(leaf_rewards.shape[1]):
+            leaf_rewards[b, p] = 0.0
+        expanding += 1
+    return expanding
+
+
+@numba.njit(cache=True)
+def end_simulation(ws, simulation):
+    # After the kernel stepped the expanding rows of the leaf buffer: record the new children,
+    # store their rows, and list the live ones for the evaluator. Returns how many.
+    parents, action_from_parent, children_index = ws.parents, ws.action_from_parent, ws.children_index
+    node_player, node_terminal, children_legal = ws.node_player, ws.node_terminal, ws.children_legal
+    terminal_value, node_proven, node_raw_value = ws.terminal_value, ws.node_proven, ws.node_raw_value
+    num_nodes, selected, action, expand = ws.num_nodes, ws.node, ws.action, ws.expand
+    leaf_player, leaf_mask, leaf_rewards = ws.leaf_player, ws.leaf_mask, ws.leaf_rewards
+    leaf_terminated, leaf_truncated = ws.leaf_terminated, ws.leaf_truncated
+    store_addresses, leaf_addresses, row_sizes = ws.store_addresses, ws.leaf_addresses, ws.row_sizes
+    keys = ws.keys
+    leaf, value, evaluated, evaluated_keys = ws.leaf, ws.value, ws.evaluated, ws.evaluated_keys
+    nodes = ws.node_visits.shape[1]
+    count = 0
+    for b in range(leaf.shape[0]):
+        if not expand[b]:
+            continue
+        player = leaf_player[b]
+        done = leaf_terminated[b] or leaf_truncated[b]
+        exact = leaf_rewards[b, player]
+        new = record_child(
+            parents,
+            action_from_parent,
+            children_index,
+            node_player,
+            node_terminal,
+            children_legal,
+            terminal_value,
+            node_proven,
+            node_raw_value,
+            num_nodes,
+            b,
+            selected[b],
+            action[b],
+            player,
+            done,
+            leaf_mask[b],
+            exact,
+        )
+        _copy_row(leaf_addresses, b, store_addresses, b * nodes + new, row_sizes)
+        leaf[b] = new
+        value[b] = exact
+        if not done:  # to the evaluator: rows 0..count-1 of the buffer hold the live leaves
+            if count != b:
+                _copy_row(leaf_addresses, b, leaf_addresses, count, row_sizes)
+            evaluated[count] = b
+            evaluated_keys[count] = derive_key(keys[b], simulation)
+            count += 1
+    ws.pending[0] = count
+    return count
+
+
+def _fused_template(ws, simulation, logits, values):  # compiled per game kernel by `with_kernel`
+    if begin_simulation(ws, simulation, logits, values) > 0:
+        arrays = ws.kernel_arrays
+        constants = ws.constants
+        kernel(*arrays, ws.action, ws.expand, *constants)  # noqa: F821 - bound by with_kernel
+    return end_simulation(ws, simulation)
+
+
+class Simulator:
+    """The numba side of `driver.simulate` for one search: the workspace and its buffers.
+
+    `step(simulation, logits, values)` finishes the last simulation with the evaluator's
+    output for its leaves and runs the bookkeeping of `simulation`; it returns the live new
+    leaves (a `State` of K rows, valid until the next step) and their keys uint64[K], or
+    None when no row needs the evaluator. `finish(logits, values)` ends the last simulation.
+    """
+
+    def __init__(self, tree: Tree, game: Game, store: State, keys: np.ndarray, active: np.ndarray, rules: Rules):
+        batch, num_actions = active.shape[0], game.num_actions
+        self.game = game
+        self.batch = batch
+        self.num_actions = num_actions
+        self.leaves = game.init(batch)
+        apply = game.apply
+        self.fused = isinstance(apply, BoundKernel) and is_numba_kernel(apply.kernel)
+        self._step = with_kernel(_fused_template, apply.kernel) if self.fused else None
+        self.action = np.zeros(batch, np.int64)
+        self.expand = np.zeros(batch, np.bool_)
+        self.evaluated = np.zeros(batch, np.int32)
+        self.evaluated_keys = np.zeros(batch, np.uint64)
+        store_addresses, row_sizes = field_layout(store)
+        leaf_addresses, leaf_sizes = field_layout(self.leaves)
+        if list(store.__dict__) != list(self.leaves.__dict__) or not np.array_equal(row_sizes, leaf_sizes):
+            raise ValueError(f"{game!r}: the node-state store and init() disagree on the fields")
+        kernel_arrays = apply.arrays(self.leaves) if self.fused else ()
+        constants = apply.constants if self.fused else ()
+        leaves = self.leaves
+        gumbel = rules.gumbel if rules.gumbel is not None else np.zeros((batch, num_actions))
+        root_logits = rules.root_logits if rules.root_logits is not None else np.zeros((batch, num_actions))
+        considered = rules.considered_visits if rules.considered_visits is not None else np.zeros((batch, 1))
+        self.workspace = _new_workspace(
+            *(getattr(tree, name) for name in TREE_FIELDS),
+            (*store.__dict__.values(), *self.leaves.__dict__.values()),
+            store_addresses,
+            leaf_addresses,
+            row_sizes,
+            kernel_arrays,
+            constants,
+            leaves.current_player,
+            leaves.legal_action_mask,
+            leaves.rewards,
+            leaves.terminated,
+            leaves.truncated,
+            np.ascontiguousarray(active, dtype=np.bool_),
+            bool(rules.solver),
+            int(rules.root),
+            int(rules.interior),
+            (float(rules.exploration), float(rules.fpu_reduction), float(rules.c_visit), float(rules.c_scale)),
+            np.ascontiguousarray(gumbel, dtype=np.float64),
+            np.ascontiguousarray(root_logits, dtype=np.float64),
+            np.ascontiguousarray(considered, dtype=np.int32),
+            np.ascontiguousarray(keys, dtype=np.uint64),
+            np.full(batch, -1, np.int32),
+            self.action,
+            self.expand,
+            np.full(batch, -1, np.int32),
+            np.zeros(batch, np.float32),
+            self.evaluated,
+            self.evaluated_keys,
+            np.zeros(1, np.int64),
+            np.empty((2, num_actions)),
+        )
+        self._none_logits = np.zeros((0, num_actions), np.float32)
+        self._none_values = np.zeros(0, np.float32)
+        self._pending = 0
+        self._first_rows: dict[int, State] = {}  # views of the leaf buffer's first K rows
+
+    def step(
+        self, simulation: int, logits: np.ndarray | None, values: np.ndarray | None
+    ) -> tuple[State, np.ndarray] | None:
+        if self._pending:
+            logits, values = self._results(logits, values)
+        else:
+            logits, values = self._none_logits, self._none_values
+        if self.fused:
+            count = self._step(self.workspace, simulation, logits, values)
+        else:
+            if begin_simulation(self.workspace, simulation, logits, values) > 0:
+                self.game.apply(self.leaves, self.action, self.expand)
+            count = end_simulation(self.workspace, simulation)
+        self._pending = count
+        if count == 0:
+            return None
+        if count == self.batch:
+            return self.leaves, self.evaluated_keys
+        leaves = self._first_rows.get(count)
+        if leaves is None:
+            leaves = self._first_rows[count] = self.leaves._from_arrays(
+                {name: field[:count] for name, field in self.leaves.__dict__.items()}
+            )
+        return leaves, self.evaluated_keys[:count]
+
+    def finish(self, logits: np.ndarray | None, values: np.ndarray | None) -> None:
+        logits, values = self._results(logits, values)
+        begin_simulation(self.workspace, -1, logits, values)
+        self._pending = 0
+
+    def _results(self, logits: np.ndarray | None, values: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        # The evaluator's output for the pending leaves as float32 [K, A] and [K] (checked:
+        # numba reads them without bounds checks).
+        if self._pending == 0:
+            return self._none_logits, self._none_values
+        logits = np.ascontiguousarray(logits, dtype=np.float32)
+        values = np.ascontiguousarray(values, dtype=np.float32)
+        if logits.shape != (self._pending, self.num_actions) or values.shape != (self._pending,):
+            raise ValueError(
+                f"the evaluator returned logits {logits.shape} and values {values.shape} for "
+                f"{self._pending} leaves; expected ({self._pending}, {self.num_actions}) and ({self._pending},)"
+            )
+        return logits, values

@@ -1,0 +1,154 @@
+"""The fused simulation step (select, expand with the game's kernel, record, back up in one numba
+call) gives exactly the searches of the generic path (the same numba halves around a Python
+call of `game.apply`), for PUCT, UCT and Gumbel on several games."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from boardzoo.agents.search import (
+    GumbelConfig,
+    RolloutEvaluator,
+    SearchConfig,
+    SearchOutput,
+    gumbel_search,
+    search,
+)
+from boardzoo.agents.search.driver import Rules, derive_keys, new_tree
+from boardzoo.agents.search.simulation import Simulator, derive_key
+from boardzoo.envs import Game, State, make
+
+GAMES = [
+    ("connect_four", {}, 6),
+    ("hex", {"board_size": 5}, 4),
+    ("othello", {"board_size": 6}, 4),
+    ("go", {"board_size": 5}, 6),
+    ("tic_tac_toe", {}, 2),
+]
+
+
+def generic(game: Game) -> Game:
+    """The same game (its states are interchangeable) with a plain-Python `apply`, which the
+    search cannot fuse."""
+
+    def apply(state, action, active):
+        game.apply(state, action, active)
+
+    return type(game)(**{**game.__dict__, "apply": apply})
+
+
+def positions(game: Game, batch: int, plies: int, seed: int) -> State:
+    rng = np.random.default_rng(seed)
+    state = game.init(batch)
+    for _ in range(plies):
+        legal = state.legal_action_mask
+        state = game.step(state, np.array([rng.choice(np.flatnonzero(m)) if m.any() else 0 for m in legal]))
+    return state
+
+
+def keyed_evaluator(game: Game):
+    """Logits and values from the observation and the keys (so wrong keys would show)."""
+
+    def evaluate(state, keys):
+        flat = game.observe(state).reshape(state.batch_size, -1)
+        weights = np.sin(np.arange(flat.shape[1] * game.num_actions, dtype=np.float32)).reshape(flat.shape[1], -1)
+        logits = (flat @ weights).astype(np.float32)
+        value = np.tanh(flat.sum(axis=1) * 0.37 - 2.0 + (keys % np.uint64(7)).astype(np.float32) * 0.05)
+        return logits, value.astype(np.float32)
+
+    return evaluate
+
+
+def assert_same_search(a: SearchOutput, b: SearchOutput) -> None:
+    for name in ("action", "policy", "visits", "q", "prior", "root_value"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    if a.proofs is not None or b.proofs is not None:
+        np.testing.assert_array_equal(a.proofs, b.proofs)
+    for name, value in a.tree.__dict__.items():
+        np.testing.assert_array_equal(value, b.tree.__dict__[name], err_msg=f"tree.{name}")
+    for name, value in a.states.__dict__.items():
+        np.testing.assert_array_equal(value, b.states.__dict__[name], err_msg=f"states.{name}")
+
+
+@pytest.mark.parametrize(("game_id", "params", "plies"), GAMES)
+@pytest.mark.parametrize(
+    "variant", ["puct", "puct_noise_solver", "uct", "gumbel", "gumbel_solver"], ids=lambda variant: variant
+)
+def test_fused_search_equals_the_generic_path(game_id, params, plies, variant):
+    game = make(game_id, **params)
+    slow = generic(game)
+    roots = positions(game, 5, plies, seed=3)
+    keys = np.arange(5, dtype=np.uint64) * np.uint64(977) + np.uint64(12345)
+    if variant.startswith("gumbel"):
+        config = GumbelConfig(simulations=40, max_considered_actions=8, solver=variant.endswith("solver"))
+        run = gumbel_search
+        evaluator = keyed_evaluator(game)
+    elif variant == "uct":
+        config = SearchConfig(simulations=40, rule="uct", exploration=2.0)
+        run = search
+        evaluator = RolloutEvaluator(game)  # the same rollouts for both (its own kernel loop)
+    else:
+        fraction = 0.25 if "noise" in variant else 0.0
+        config = SearchConfig(simulations=40, dirichlet_fraction=fraction, solver=variant.endswith("solver"))
+        run = search
+        evaluator = keyed_evaluator(game)
+    fused = run(game, roots, evaluator, config, keys)
+    plain = run(slow, roots, evaluator, config, keys)
+    assert_same_search(fused, plain)
+    assert int(fused.tree.num_nodes.sum()) > 5 * 20  # the trees grew
+
+
+@pytest.mark.parametrize(("game_id", "params", "plies"), GAMES)
+def test_registered_games_take_the_fused_path(game_id, params, plies):
+    game = make(game_id, **params)
+    roots = positions(game, 2, plies, seed=1)
+    for which, fused in ((game, True), (generic(game), False)):
+        tree, store, active = new_tree(which, roots, 4)
+        assert Simulator(tree, which, store, np.zeros(2, np.uint64), active, Rules()).fused is fused
+
+
+def test_fused_search_with_finished_roots_and_terminal_leaves():
+    # Some roots finished, some one move from the end: rows skip, reach terminal nodes and
+    # send fewer leaves than B to the evaluator (the buffer's first rows).
+    game = make("tic_tac_toe")
+    rows = []
+    for moves in ([0, 3, 1, 4, 2], [0, 3, 1, 4], [4, 0, 8], []):  # row 0 is over (x won)
+        row = game.init(1)
+        for move in moves:
+            row = game.step(row, np.array([move]))
+        rows.append(row)
+    state = type(rows[0]).stack(rows)
+    keys = np.arange(4, dtype=np.uint64)
+    calls = []
+
+    def evaluate(leaves, leaf_keys):
+        calls.append(leaves.batch_size)
+        assert not leaves.done.any() and leaf_keys.shape == (leaves.batch_size,)
+        return keyed_evaluator(game)(leaves, leaf_keys)
+
+    config = SearchConfig(simulations=30)
+    fused = search(game, state, evaluate, config, keys)
+    assert_same_search(fused, search(generic(game), state, keyed_evaluator(game), config, keys))
+    assert fused.action[0] == -1 and fused.visits[0].sum() == 0
+    assert fused.q[1, 2] == 1.0  # the win, scored exactly
+    assert min(calls) < 3  # rows that reached terminal nodes were not evaluated
+
+
+def test_evaluator_output_of_the_wrong_shape_is_refused():
+    game = make("connect_four")
+
+    def evaluate(state, keys):
+        if state.batch_size == 2 and not state.step_count.any():  # the roots
+            return np.zeros((2, 7), np.float32), np.zeros(2, np.float32)
+        return np.zeros((state.batch_size + 1, 7), np.float32), np.zeros(state.batch_size + 1, np.float32)
+
+    with pytest.raises(ValueError, match="evaluator returned logits"):
+        search(game, game.init(2), evaluate, SearchConfig(simulations=4), np.zeros(2, np.uint64))
+
+
+def test_numba_key_derivation_equals_derive_keys():
+    keys = np.random.default_rng(0).integers(0, 2**63, 64, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    for index in (0, 1, 7, 511, 100_000):
+        expected = derive_keys(keys, index)
+        assert [derive_key(key, index) for key in keys] == expected.tolist()

@@ -73,10 +73,10 @@ TREE_FIELDS = (
 WORKSPACE_FIELDS = (
     *TREE_FIELDS,
     # node states: the store's and the leaf buffer's fields (held, so that the addresses stay
-    # valid), their addresses and bytes per row, the leaf fields in kernel order
+    # valid), their (address, row stride) and bytes per row, the leaf fields in kernel order
     "state_fields",
-    "store_addresses",
-    "leaf_addresses",
+    "store_layout",
+    "leaf_layout",
     "row_sizes",
     "kernel_arrays",
     "constants",
@@ -127,8 +127,8 @@ def _new_workspace(
     children_legal,
     num_nodes,
     state_fields,
-    store_addresses,
-    leaf_addresses,
+    store_layout,
+    leaf_layout,
     row_sizes,
     kernel_arrays,
     constants,
@@ -173,8 +173,8 @@ def _new_workspace(
         children_legal,
         num_nodes,
         state_fields,
-        store_addresses,
-        leaf_addresses,
+        store_layout,
+        leaf_layout,
         row_sizes,
         kernel_arrays,
         constants,
@@ -242,31 +242,36 @@ def _memcpy(typingctx, target, source, size):
 
 
 @numba.njit(cache=True, inline="always")
-def _copy_row(source_addresses, source, target_addresses, target, row_sizes):
+def _copy_row(source_layout, source, target_layout, target, row_sizes):
     # Node-state row `source` of one state to row `target` of another (the store or the leaf
-    # buffer), field by field; fields are C-contiguous, so a row is one block of each.
+    # buffer), a block of row_sizes[f] bytes per field f; layout[f] = (address, row stride).
     for f in range(row_sizes.shape[0]):
-        size = row_sizes[f]
-        _memcpy(target_addresses[f] + target * size, source_addresses[f] + source * size, size)
+        _memcpy(
+            target_layout[f, 0] + target * target_layout[f, 1],
+            source_layout[f, 0] + source * source_layout[f, 1],
+            row_sizes[f],
+        )
 
 
 def field_layout(state: State) -> tuple[np.ndarray, np.ndarray]:
-    """(addresses, bytes per row), intp[F] each, of the fields of `state` (C-contiguous)."""
+    """(layout intp[F, 2], row sizes intp[F]) of the fields of `state`: each field's address and
+    row stride, and the bytes of one row (each row of a field must be one contiguous block)."""
     fields = tuple(state.__dict__.values())
     for name, field in state.__dict__.items():
-        if not field.flags.c_contiguous:
-            raise ValueError(f"node states need C-contiguous fields; {name!r} is not")
-    addresses = np.empty(len(fields), dtype=np.intp)
+        if field.ndim > 1 and not field[0].flags.c_contiguous:
+            raise ValueError(f"node states need fields whose rows are contiguous; {name!r}'s are not")
+    layout = np.empty((len(fields), 2), dtype=np.intp)
     sizes = np.empty(len(fields), dtype=np.intp)
-    _field_layout(fields, addresses, sizes)
-    return addresses, sizes
+    _field_layout(fields, layout, sizes)
+    return layout, sizes
 
 
 @numba.njit(cache=True)
-def _field_layout(fields, addresses, sizes):
+def _field_layout(fields, layout, sizes):
     i = 0
     for field in literal_unroll(fields):
-        addresses[i] = field.ctypes.data
+        layout[i, 0] = field.ctypes.data
+        layout[i, 1] = field.strides[0]
         sizes[i] = field.itemsize * (field.size // field.shape[0])
         i += 1  # noqa: SIM113 - numba cannot enumerate literal_unroll
 
@@ -287,7 +292,7 @@ def begin_simulation(ws, simulation, logits, values):
     active, considered, root_rule, interior_rule = ws.active, ws.considered, ws.root_rule, ws.interior_rule
     rule_constants, gumbel, root_logits, scratch = ws.rule_constants, ws.gumbel, ws.root_logits, ws.scratch
     selected, action, expand = ws.node, ws.action, ws.expand
-    store_addresses, leaf_addresses, row_sizes = ws.store_addresses, ws.leaf_addresses, ws.row_sizes
+    store_layout, leaf_layout, row_sizes = ws.store_layout, ws.leaf_layout, ws.row_sizes
     leaf_rewards = ws.leaf_rewards
     solver = ws.solver
     nodes = node_visits.shape[1]
@@ -351,7 +356,7 @@ def begin_simulation(ws, simulation, logits, values):
             continue
         action[b] = move
         expand[b] = True
-        _copy_row(store_addresses, b * nodes + node, leaf_addresses, b, row_sizes)
+        _copy_row(store_layout, b * nodes + node, leaf_layout, b, row_sizes)
         for p in range(leaf_rewards.shape[1]):
             leaf_rewards[b, p] = 0.0
         expanding += 1
@@ -368,7 +373,7 @@ def end_simulation(ws, simulation):
     num_nodes, selected, action, expand = ws.num_nodes, ws.node, ws.action, ws.expand
     leaf_player, leaf_mask, leaf_rewards = ws.leaf_player, ws.leaf_mask, ws.leaf_rewards
     leaf_terminated, leaf_truncated = ws.leaf_terminated, ws.leaf_truncated
-    store_addresses, leaf_addresses, row_sizes = ws.store_addresses, ws.leaf_addresses, ws.row_sizes
+    store_layout, leaf_layout, row_sizes = ws.store_layout, ws.leaf_layout, ws.row_sizes
     keys = ws.keys
     leaf, value, evaluated, evaluated_keys = ws.leaf, ws.value, ws.evaluated, ws.evaluated_keys
     nodes = ws.node_visits.shape[1]
@@ -398,12 +403,12 @@ def end_simulation(ws, simulation):
             leaf_mask[b],
             exact,
         )
-        _copy_row(leaf_addresses, b, store_addresses, b * nodes + new, row_sizes)
+        _copy_row(leaf_layout, b, store_layout, b * nodes + new, row_sizes)
         leaf[b] = new
         value[b] = exact
         if not done:  # to the evaluator: rows 0..count-1 of the buffer hold the live leaves
             if count != b:
-                _copy_row(leaf_addresses, b, leaf_addresses, count, row_sizes)
+                _copy_row(leaf_layout, b, leaf_layout, count, row_sizes)
             evaluated[count] = b
             evaluated_keys[count] = derive_key(keys[b], simulation)
             count += 1
@@ -441,8 +446,8 @@ class Simulator:
         self.expand = np.zeros(batch, np.bool_)
         self.evaluated = np.zeros(batch, np.int32)
         self.evaluated_keys = np.zeros(batch, np.uint64)
-        store_addresses, row_sizes = field_layout(store)
-        leaf_addresses, leaf_sizes = field_layout(self.leaves)
+        store_layout, row_sizes = field_layout(store)
+        leaf_layout, leaf_sizes = field_layout(self.leaves)
         if list(store.__dict__) != list(self.leaves.__dict__) or not np.array_equal(row_sizes, leaf_sizes):
             raise ValueError(f"{game!r}: the node-state store and init() disagree on the fields")
         kernel_arrays = apply.arrays(self.leaves) if self.fused else ()
@@ -454,8 +459,8 @@ class Simulator:
         self.workspace = _new_workspace(
             *(getattr(tree, name) for name in TREE_FIELDS),
             (*store.__dict__.values(), *self.leaves.__dict__.values()),
-            store_addresses,
-            leaf_addresses,
+            store_layout,
+            leaf_layout,
             row_sizes,
             kernel_arrays,
             constants,

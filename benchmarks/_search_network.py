@@ -62,6 +62,21 @@ def network_summary(name: str) -> dict[str, Any]:
     return {"config": NETWORKS[name].to_dict(), "parameters": count_parameters(net), "flops_per_evaluation": flops}
 
 
+def null_evaluator(game: Game) -> Evaluator:
+    """The do-nothing evaluator (zero logits and values, no observation): what is left of a
+    search's time is its bookkeeping."""
+
+    def evaluate(state: State, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros((state.batch_size, game.num_actions), np.float32), np.zeros(state.batch_size, np.float32)
+
+    return evaluate
+
+
+def boardzoo_bookkeeping(variant: str, batch_size: int, simulations: int) -> Runner:
+    game = make(NETWORK_GAME)
+    return search_runner(game, null_evaluator(game), SEARCH_VARIANTS[variant], batch_size, simulations)
+
+
 def boardzoo_network(network: str, variant: str, batch_size: int, simulations: int) -> Runner:
     game = make(NETWORK_GAME)
     evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu")

@@ -31,6 +31,7 @@ OPENSPIEL_REFERENCE = {"connect_four": 132_000, "hex_7": 69_000}
 # The issue's targets.
 TARGET_ROLLOUT_VS_OPENSPIEL = 3.0  # boardzoo UCT at its best B / OpenSpiel MCTSBot
 TARGET_BOOKKEEPING_SHARE = 0.25  # at B = RATIO_BATCH, for every network / search / S
+TARGET_BOOKKEEPING_MICROSECONDS = 10.0  # per simulation at B = 1, do-nothing evaluator
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ def bookkeeping_share(r: Result[Case]) -> float | None:
     """Search bookkeeping's share: all but the network forward pass."""
     share = forward_share(r)
     return None if share is None else 1.0 - share
+
+
+def microseconds_per_simulation(r: Result[Case]) -> float | None:
+    """Bookkeeping section: microseconds per simulation of one tree (1e6 / sims/s)."""
+    if r.case.section != "bookkeeping" or not r.median:
+        return None
+    return 1e6 / r.median
 
 
 def rollout_summary(results: list[Result[Case]]) -> dict[str, dict[str, Any]]:
@@ -120,6 +128,18 @@ def evaluate_targets(summary: dict[str, dict[str, Any]], results: list[Result[Ca
         missing = f"not measured: {OPENSPIEL} unavailable ({s['openspiel_unavailable']})"
         targets.append(target(description, game, s["ratio_best"], TARGET_ROLLOUT_VS_OPENSPIEL, missing=missing))
     for r in results:
+        if r.case.section == "bookkeeping" and r.case.batch_size == 1:
+            micro = microseconds_per_simulation(r)
+            targets.append(
+                target(
+                    f"bookkeeping <= {TARGET_BOOKKEEPING_MICROSECONDS:g} us per simulation at B=1 (budget / measured)",
+                    f"{r.case.implementation} / S={r.case.simulations}"
+                    + (f" ({micro:.1f} us)" if micro is not None else ""),
+                    None if micro is None else TARGET_BOOKKEEPING_MICROSECONDS / micro,
+                    1.0,
+                    missing=f"not measured ({r.unavailable})",
+                )
+            )
         if r.case.section != "network" or r.case.batch_size != RATIO_BATCH:
             continue
         description = f"search bookkeeping <= {TARGET_BOOKKEEPING_SHARE:.0%} of the time at B={RATIO_BATCH}"
@@ -203,6 +223,34 @@ def network_table(results: list[Result[Case]]) -> str:
     return table(columns, rows, left=2)
 
 
+def bookkeeping_table(results: list[Result[Case]]) -> str:
+    """us per simulation, and the time per simulation relative to the same search and B at its
+    smallest S (1.00x = flat as the trees grow)."""
+    mine = [r for r in results if r.case.section == "bookkeeping"]
+    smallest: dict[tuple[str, int], float] = {}
+    for r in sorted(mine, key=lambda r: r.case.simulations):
+        micro = microseconds_per_simulation(r)
+        if micro is not None:
+            smallest.setdefault((r.case.implementation, r.case.batch_size), micro)
+    rows = []
+    for r in mine:
+        micro = microseconds_per_simulation(r)
+        base = smallest.get((r.case.implementation, r.case.batch_size))
+        rows.append(
+            [
+                r.case.implementation,
+                r.case.batch_size,
+                r.case.simulations,
+                format_rate(r.median, r.unavailable),
+                "n/a" if micro is None else f"{micro:.2f}",
+                "n/a" if micro is None else f"{micro * r.case.batch_size:.1f}",
+                format_ratio(ratio(micro, base)),
+            ]
+        )
+    columns = ["search", "B", "S", "sims/s (median)", "us / simulation", "us / simulation of all B", "vs smallest S"]
+    return table(columns, rows, left=1)
+
+
 def mctx_section(results: list[Result[Case]], mctx_missing: str | None) -> str:
     if mctx_missing is not None:
         return f"{MCTX}: unavailable ({mctx_missing})."
@@ -264,6 +312,15 @@ def markdown_report(
         ]
     if "network" in sections:
         parts += ["## Network-guided search", network_description(networks), network_table(results)]
+    if "bookkeeping" in sections:
+        parts += [
+            "## Bookkeeping alone",
+            f"The network-guided searches on {NETWORK_GAME} with a do-nothing evaluator (zero logits and "
+            "values, no observation): all the time is search bookkeeping (selection, expansion with the "
+            "game's kernel, backup; one numba call per simulation). vs smallest S = time per simulation "
+            "relative to the smallest S (above 1 = slower per simulation as the trees grow).",
+            bookkeeping_table(results),
+        ]
     if "mctx" in sections:
         parts += ["## Peer: mctx (JAX)", mctx_section(results, mctx_missing)]
     parts += ["## Targets", target_lines(targets)]

@@ -18,7 +18,11 @@ a few mid-game positions reached by seeded random play (`ROOT_PLIES`), cycled ov
    the network forward pass (`TorchEvaluator.forward_seconds` / total) and so the share of
    search bookkeeping (1 - that: selection, expansion, kernel steps, observations, backup).
    The target: bookkeeping <= 25% of the time at B = 256.
-3. Optional peer: mctx's `gumbel_muzero_policy` (JAX, jitted) with the same networks (the
+3. Bookkeeping alone (`--sections bookkeeping`): the same searches with a do-nothing evaluator
+   (zero logits and values, no observation) at B = 1 and 256, S = 32, 128, 512: microseconds
+   per simulation, and how the time per simulation grows with S. The target: <= 10 us per
+   simulation at B = 1.
+4. Optional peer: mctx's `gumbel_muzero_policy` (JAX, jitted) with the same networks (the
    torch modules ported to JAX, weights included) at B = 256, if `import jax, mctx` works; otherwise it is recorded
    as unavailable. mctx has no Connect Four rules, so its dynamics is the identity (each
    leaf re-evaluates the root observation): it times search plus network only.
@@ -63,6 +67,7 @@ from _search_network import (
     NETWORK_GAME,
     NETWORKS,
     SEARCH_VARIANTS,
+    boardzoo_bookkeeping,
     boardzoo_network,
     mctx_runner,
     mctx_unavailable,
@@ -78,6 +83,7 @@ from _search_results import (
     forward_share,
     markdown_report,
     mctx_ratios,
+    microseconds_per_simulation,
     network_implementation,
     rollout_summary,
 )
@@ -92,8 +98,9 @@ from _search_rollout import (
 NAME = "search"
 QUICK_ROLLOUT_SIMULATIONS = 50
 QUICK_NETWORK_SIMULATIONS = (32,)
+QUICK_BOOKKEEPING_SIMULATIONS = (32,)
 
-SECTIONS = ("rollout", "network", "mctx")
+SECTIONS = ("rollout", "network", "bookkeeping", "mctx")
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,12 @@ class SearchBenchConfig(TimedConfig):
     """Simulations per search in the network-guided section."""
     network_batch_sizes: tuple[int, ...] = (1, 64, 256)
     """Batch sizes of the network-guided section."""
+    bookkeeping_simulations: tuple[int, ...] = (32, 128, 512)
+    """Simulations per search in the bookkeeping section (do-nothing evaluator)."""
+    bookkeeping_batch_sizes: tuple[int, ...] = (1, 256)
+    """Batch sizes of the bookkeeping section."""
     sections: tuple[str, ...] = ()
-    """Sections to run, of "rollout", "network", "mctx" (default: all)."""
+    """Sections to run, of "rollout", "network", "bookkeeping", "mctx" (default: all)."""
     games: tuple[str, ...] = ()
     """Rollout game labels to measure (default: all of ROLLOUT_GAMES)."""
     networks: tuple[str, ...] = ()
@@ -120,7 +131,13 @@ class SearchBenchConfig(TimedConfig):
     def __post_init__(self) -> None:
         super().__post_init__()
         check_positive("rollout_simulations", (self.rollout_simulations,))
-        for name in ("network_simulations", "rollout_batch_sizes", "network_batch_sizes"):
+        for name in (
+            "network_simulations",
+            "rollout_batch_sizes",
+            "network_batch_sizes",
+            "bookkeeping_simulations",
+            "bookkeeping_batch_sizes",
+        ):
             check_positive(name, getattr(self, name))
         check_choices("sections", self.sections, SECTIONS)
         check_choices("games", self.games, ROLLOUT_GAMES)
@@ -134,6 +151,10 @@ class SearchBenchConfig(TimedConfig):
     @property
     def run_network_simulations(self) -> tuple[int, ...]:
         return QUICK_NETWORK_SIMULATIONS if self.quick else self.network_simulations
+
+    @property
+    def run_bookkeeping_simulations(self) -> tuple[int, ...]:
+        return QUICK_BOOKKEEPING_SIMULATIONS if self.quick else self.bookkeeping_simulations
 
     @property
     def run_sections(self) -> tuple[str, ...]:
@@ -166,6 +187,12 @@ def plan(config: SearchBenchConfig, mctx_missing: str | None) -> list[Measuremen
                     for batch in config.network_batch_sizes:
                         case = Case("network", NETWORK_GAME, network_implementation(variant), batch, sims, network)
                         measurements.append(Measurement(case, partial(boardzoo_network, network, variant, batch, sims)))
+    if "bookkeeping" in sections:
+        for variant in config.variants or tuple(SEARCH_VARIANTS):
+            for sims in config.run_bookkeeping_simulations:
+                for batch in config.bookkeeping_batch_sizes:
+                    case = Case("bookkeeping", NETWORK_GAME, network_implementation(variant), batch, sims)
+                    measurements.append(Measurement(case, partial(boardzoo_bookkeeping, variant, batch, sims)))
     if "mctx" in sections and mctx_missing is None:
         batch = max(config.network_batch_sizes)
         for network in networks:
@@ -190,10 +217,17 @@ def run(config: SearchBenchConfig) -> None:
         "run_repeats": config.run_repeats,
         "run_rollout_simulations": config.run_rollout_simulations,
         "run_network_simulations": list(config.run_network_simulations),
+        "run_bookkeeping_simulations": list(config.run_bookkeeping_simulations),
         "run_sections": list(config.run_sections),
     }
     records = [
-        {**r.record(), "forward_share": forward_share(r), "bookkeeping_share": bookkeeping_share(r)} for r in results
+        {
+            **r.record(),
+            "forward_share": forward_share(r),
+            "bookkeeping_share": bookkeeping_share(r),
+            "microseconds_per_simulation": microseconds_per_simulation(r),
+        }
+        for r in results
     ]
     payload = {
         "config": {**asdict(config), **run_settings},

@@ -446,6 +446,8 @@ class Simulator:
         self.expand = np.zeros(batch, np.bool_)
         self.evaluated = np.zeros(batch, np.int32)
         self.evaluated_keys = np.zeros(batch, np.uint64)
+        if store.batch_size != batch * tree.node_visits.shape[1] or tree.node_visits.shape[0] != batch:
+            raise ValueError(f"the store must hold B * N = {batch} * {tree.node_visits.shape[1]} node states")
         store_layout, row_sizes = field_layout(store)
         leaf_layout, leaf_sizes = field_layout(self.leaves)
         if list(store.__dict__) != list(self.leaves.__dict__) or not np.array_equal(row_sizes, leaf_sizes):

@@ -56,9 +56,9 @@ class TrainTestSettings:
     """solved boards: hex:N, connect_four:RxC"""
     steps: tuple[int, ...] = (300, 1200)
     """learner steps of each board's training runs (one per board)"""
-    sizes: tuple[str, ...] = ("1x8", "2x32")
+    sizes: tuple[str, ...] = ("1x8", "1x16", "2x32")
     """ResNet sizes, BLOCKSxCHANNELS"""
-    checkpoints: int = 4
+    checkpoints: int = 5
     """snapshots per run, at steps / 2**k for k = checkpoints - 1 … 0"""
     simulations: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
     """PUCT simulations each snapshot plays with"""
@@ -68,7 +68,7 @@ class TrainTestSettings:
     """training runs per board and size"""
     epsilons: tuple[float, ...] = (0.0, 0.1, 0.25, 0.5, 1.0)
     """the perfect:EPS ladder (0 = perfect play, the anchor; 1 = random play)"""
-    games: int = 24
+    games: int = 48
     """games of each player against each rung (seats alternated)"""
     ladder_games: int = 200
     """games between each pair of rungs"""

@@ -106,15 +106,20 @@ def _train_frontier(reference: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return frontier
 
 
-def _growth(boards: dict[str, Any]) -> float | None:
-    """Factor of train compute per added board row and column (side = √cells), fitted over the
-    boards that reached perfect play; None with fewer than two."""
-    points = [(math.sqrt(b["cells"]), b["reach"]["train_flops"]) for b in boards.values() if b["reach"]["train_flops"]]
-    if len({side for side, _ in points}) < 2:
-        return None
-    sides, flops = np.array(points).T
-    slope = np.polyfit(sides, np.log10(flops), 1)[0]
-    return float(10**slope)
+def _growth(boards: dict[str, Any]) -> dict[str, float]:
+    """Per game: the factor of train compute per added board row and column (side = √cells),
+    fitted over its boards that came near perfect play (games with fewer than two are left out)."""
+    growth = {}
+    for game in dict.fromkeys(board.partition(":")[0] for board in boards):
+        points = [
+            (math.sqrt(b["cells"]), b["reach"]["train_flops"])
+            for board, b in boards.items()
+            if board.partition(":")[0] == game and b["reach"]["train_flops"]
+        ]
+        if len({side for side, _ in points}) >= 2:
+            sides, flops = np.array(points).T
+            growth[game] = float(10 ** np.polyfit(sides, np.log10(flops), 1)[0])
+    return growth
 
 
 def _errorbar(axis: Any, points: list[dict[str, Any]], x: str, **style: Any) -> None:
@@ -218,7 +223,7 @@ def _flops(x: float | None) -> str:
     return "–" if x is None else f"{x:.2e}"
 
 
-def _markdown(study: TrainTestStudy, boards: dict[str, Any], growth: float | None) -> str:
+def _markdown(study: TrainTestStudy, boards: dict[str, Any], growth: dict[str, float]) -> str:
     s = study.s
     lines = [
         f"Boards {', '.join(s.boards)} (learner steps {', '.join(map(str, s.steps))}); ResNet sizes "
@@ -259,8 +264,13 @@ def _markdown(study: TrainTestStudy, boards: dict[str, Any], growth: float | Non
             f"| {board} | {data['cells']} | {_flops(reach['train_flops'])} | "
             f"[{_flops(reach['low'])}, {_flops(reach['high'])}] |"
         )
-    growth_text = "–" if growth is None else f"{growth:.1f}×"
-    lines += ["", f"Train compute per added row and column (side = √cells): {growth_text} (Jones: about 7×).", ""]
+    growth_text = ", ".join(f"{game} {factor:.1f}×" for game, factor in growth.items()) or "– (fewer than two boards)"
+    lines += [
+        "",
+        f"Train compute per added row and column (side = √cells, two or more boards of a game): {growth_text} "
+        "(Jones: about 7× on Hex).",
+        "",
+    ]
     for board, data in boards.items():
         lines += [f"## {board}: Elo by snapshot (rows) and simulations (columns)", ""]
         lines.append("| size | step | train FLOPs | " + " | ".join(f"n={n}" for n in s.simulations) + " |")

@@ -196,7 +196,9 @@ def write_report(
     out = Path(results_folder) if results_folder is not None else folder
     out.mkdir(parents=True, exist_ok=True)
     figure = out / f"study_{study.name}.png"
+    start = time.perf_counter()
     summary, body = study.report({key: record["result"] for key, record in records.items()}, figure)
+    report_seconds = time.perf_counter() - start
     environment = environment_info()
     cell_seconds = sum(record["seconds"] for record in records.values())
     payload = {
@@ -204,7 +206,7 @@ def write_report(
         "seed": seed,
         "settings": study.settings(),
         "summary": summary,
-        "seconds": {"cells": cell_seconds, "this_invocation": seconds},
+        "seconds": {"cells": cell_seconds, "report": report_seconds, "this_invocation": seconds + report_seconds},
         "environment": environment,
         "cells": {
             key: {**{k: v for k, v in record.items() if k != "result"}, "result": _public(record["result"])}
@@ -218,7 +220,8 @@ def write_report(
             "",
             body.strip(),
             "",
-            f"Wall clock: {cell_seconds / 60:.1f} minutes over {len(records)} cells "
+            f"Wall clock: {cell_seconds / 60:.1f} minutes over {len(records)} cells, then "
+            f"{report_seconds / 60:.1f} minutes for this report "
             f"(study seed {seed}; {environment['cpu']}, {environment['cores']} cores; "
             f"torch {environment['torch']}; commit {environment['commit'] or 'unknown'}).",
             "",

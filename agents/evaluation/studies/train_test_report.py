@@ -64,9 +64,8 @@ def _players(study: TrainTestStudy, results: dict[str, Any], board: str, ratings
                 }
             )
     players = []
-    for (size, snapshot, simulations), rows in sorted(
-        groups.items(), key=lambda item: (item[0][0], item[0][1], item[0][2])
-    ):
+    order = {size: i for i, size in enumerate(study.s.sizes)}
+    for (size, snapshot, simulations), rows in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], *kv[0][1:])):
         players.append(
             {
                 "size": size,
@@ -208,6 +207,7 @@ def _plot_fit(iso_axis: Any, check_axis: Any, board: str, data: dict[str, Any], 
         title=f"{board}: iso-Elo, m = {fit['m']:.2f} [{fit['m_low']:.2f}, {fit['m_high']:.2f}]",
     )
     iso_axis.legend(fontsize=7)
+    iso_axis.xaxis.set_minor_formatter(plt.NullFormatter())
     effective = np.log10(test) - fit["m"] * np.log10(train)
     _errorbar(check_axis, [{**p, "x": x} for p, x in zip(points, effective, strict=True)], "x", fmt="o")
     xs = np.linspace(effective.min(), effective.max(), 10)
@@ -278,7 +278,7 @@ def _markdown(study: TrainTestStudy, boards: dict[str, Any], growth: dict[str, f
         by_row: dict[tuple, dict[int, dict[str, Any]]] = defaultdict(dict)
         for p in data["players"]:
             by_row[(p["size"], p["snapshot"])][p["simulations"]] = p
-        for (size, _), row in sorted(by_row.items()):
+        for (size, _), row in by_row.items():
             first = next(iter(row.values()))
             cells = " | ".join(f"{row[n]['elo']:.0f}" for n in s.simulations)
             lines.append(f"| {size} | {first['step']:.0f} | {first['train_flops']:.2e} | {cells} |")

@@ -27,3 +27,22 @@ def test_unknown_sources_are_named():
         load_player("no_such_agent")
     with pytest.raises(CheckpointError, match="trained for connect_four"):
         load_player("connect_four", "hex")
+
+
+@pytest.mark.slow
+def test_the_pretrained_connect_four_agent_is_near_perfect_on_the_standard_sets():
+    # The shipped agent's strength, measured against perfect play (bitbully, `solvers` extra):
+    # issue 13's bar is >= 95% optimal moves with 64 simulations and >= 88% for the network
+    # alone, on both standard sets. It measured 95.0% / 94.8% (search) and 90.5% / 93.0% (network).
+    pytest.importorskip("bitbully")
+    from boardzoo.agents.ground_truth import KINDS, evaluate_player, standard_positions
+    from boardzoo.agents.solvers import solver_for
+
+    game = load_agent("connect_four").game
+    sets = [standard_positions(game, kind, solver=solver_for(game)) for kind in KINDS]
+    rng = np.random.default_rng(0)
+    search = evaluate_player(load_player("connect_four", simulations=64), sets, rng)
+    network = evaluate_player(load_player("connect_four", simulations=0), sets, rng)
+    for kind in KINDS:
+        assert search.row(f"{kind} play").accuracy >= 0.93, search.markdown()
+        assert network.row(f"{kind} play").accuracy >= 0.88, network.markdown()

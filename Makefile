@@ -1,5 +1,5 @@
 # Two commands on a fresh machine (each creates .venv and installs what it needs):
-#   make compare  # the main job: expert iteration vs PPO vs BC on Connect Four, rated by Elo (sized for ~20 min)
+#   make compare  # the main job: expert iteration vs PPO vs BC on Connect Four, scored against perfect play and rated by Elo
 #   make test     # lint, the test suite, and the wheel check
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch first, pinned to the CPU build on this disk; the project's range accepts it.
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[test,bench,solvers]"
+	$(PY) -m pip install --quiet -e ".[test,bench,solvers,ray]"
 	touch $(STAMP)
 
 compare: $(STAMP)
@@ -28,15 +28,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# loadgroup: tests marked with one xdist_group (the Ray tests) share a worker.
 pytest: $(STAMP)
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
-# The Ray tests (about a minute): `make test` does not install Ray, so there they are skipped.
+# The Ray tests alone (they are in the default suite too; `make` installs the ray extra).
 test-ray: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[ray]"
 	$(PY) -m pytest -q tests/agents/test_ray.py
 
 # Build the wheel and import boardzoo.envs from it, outside the repo (catches packages missing

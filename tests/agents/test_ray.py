@@ -14,6 +14,9 @@ import numpy as np
 import pytest
 
 ray = pytest.importorskip("ray")
+# One worker runs every Ray test (`pytest -n 2 --dist loadgroup`), so one local Ray instance
+# serves them all instead of one per xdist worker on the same two cores.
+pytestmark = pytest.mark.xdist_group("ray")
 
 from boardzoo.agents.cli.app import parse_args  # noqa: E402
 from boardzoo.agents.evaluation.arena import ArenaConfig, run_arena  # noqa: E402

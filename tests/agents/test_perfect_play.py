@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 import torch
 
-from boardzoo.agents.evaluation import positions as position_sets
 from boardzoo.agents.evaluation.evaluate import EvaluateConfig
+from boardzoo.agents.ground_truth import positions as position_sets
 from boardzoo.agents.ground_truth.perfect_play import evaluate_player, score_moves
 from boardzoo.agents.ground_truth.positions import PositionSet, generate_positions, standard_positions
 from boardzoo.agents.players import NetworkPlayer, PerfectPlayer, RandomPlayer, UCTPlayer, parse_spec, player_from_spec

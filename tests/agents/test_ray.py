@@ -106,7 +106,8 @@ def test_a_slow_learner_bounds_the_results_waiting_for_it(tmp_path):
 
     trainer.learner.train_step = slow_train_step
     trainer.run()
-    assert len(checks) == 3
+    # How many progress ticks land past step 5 depends on timing (a loaded CI machine gives fewer).
+    assert 1 <= len(checks) <= 3, checks
     # Tasks played and not yet consumed by the learner never exceed `outstanding` per actor.
     assert all(0 <= waiting <= outstanding for check in checks for waiting in check), checks
     assert any(waiting == outstanding for check in checks for waiting in check), "the learner never held actors back"

@@ -36,14 +36,16 @@ class _Counting:
         return {"size": 3}
 
     def cells(self) -> list[Cell]:
-        return [Cell("a"), Cell("b", {"x": 1}), Cell("total", cost=2.0)]
+        return [Cell("a"), Cell("b", {"x": 1}), Cell("total", cost=2.0, needs=("a", "b"))]
 
     def run_cell(self, cell: Cell, context: CellContext) -> dict:
         if cell.key == self.interrupt_at:
             raise KeyboardInterrupt
         self.executed.append(cell.key)
         if cell.key == "total":
+            assert set(context.results) == {"a", "b"}  # its needs, nothing else
             return {"value": context.results["a"]["value"] + context.results["b"]["value"]}
+        assert context.results == {}
         return {"value": float(np.random.default_rng(context.seed).random()), "_heavy": [1, 2, 3]}
 
     def report(self, results: dict, figure: Path) -> tuple[dict, str]:
@@ -139,3 +141,14 @@ def test_a_bad_study_setting_is_one_line_and_status_2(tmp_path, capsys):
     assert exit.value.code == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("boardzoo: error:") and "seeds" in error and "\n" not in error
+
+
+def test_a_cell_may_need_only_earlier_cells():
+    class Backwards(_Counting):
+        def cells(self) -> list[Cell]:
+            return [Cell("total", needs=("a",)), Cell("a")]
+
+    with pytest.raises(ValueError, match=r"cell 'total' needs \['a'\], which are not earlier cells"):
+        run_study(Backwards(), Path("unused"), progress_bar=False)
+    with pytest.raises(ValueError, match="needs must be a tuple"):
+        Cell("x", needs=["a"])  # type: ignore[arg-type]

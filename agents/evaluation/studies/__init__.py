@@ -33,7 +33,7 @@ from boardzoo.agents.evaluation.studies.train_test import (
     pareto_frontier,
 )
 from boardzoo.agents.evaluation.studies.training_curves import CURVE_STUDIES, CurveSettings, CurveStudy
-from boardzoo.agents.validation import check_ints
+from boardzoo.agents.validation import check_ints, check_ray_address
 
 StudyName = Literal["train_test", "prior", "value_target", "gumbel_vs_puct", "playout_cap", "methods"]
 
@@ -79,13 +79,18 @@ class StudyConfig:
     seed: int = 0
     """the study seed (every cell's seed derives from it and the cell's key)"""
     threads: int = 0
-    """torch threads (0 = every core)"""
+    """torch threads (0 = every core; with `ray`, threads and CPUs per cell, at least 1)"""
     progress_bar: bool = True
+    ray: str | None = None
+    """run the cells as Ray tasks, side by side: "local" (start Ray here), "auto" (join the running
+    cluster) or a cluster ADDRESS; None = one after another in this process (same results for
+    step budgets; needs the `ray` extra and the study folder on storage every node shares)"""
 
     def __post_init__(self) -> None:
         if self.name not in get_args(StudyName):
             raise ValueError(f"unknown study {self.name!r}; studies: {', '.join(get_args(StudyName))}")
         check_ints(self, ("seed", "threads"), minimum=0)
+        check_ray_address(self)
         if self.seeds is not None:
             check_ints(self, ("seeds",))
 
@@ -104,6 +109,7 @@ def run_study_command(config: StudyConfig) -> dict[str, Any]:
         results_folder=config.results or None,
         threads=config.threads,
         progress_bar=config.progress_bar,
+        ray=config.ray,
     )
     report = Path(config.results or config.folder) / f"study_{study.name}.md"
     print(report.read_text())

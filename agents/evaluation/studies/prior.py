@@ -110,7 +110,7 @@ class PriorStudy:
             for prior, counts in (("prior", s.prior_simulations), ("uniform", s.uniform_simulations)):
                 for n in counts:
                     params = {"kind": "search", "seed": seed, "prior": prior, "simulations": n}
-                    cells.append(Cell(f"{prior}-s{seed}-n{n}", params, cost=0.05 + n / 1000))
+                    cells.append(Cell(f"{prior}-s{seed}-n{n}", params, 0.05 + n / 1000, (f"train-s{seed}",)))
         return cells
 
     def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:

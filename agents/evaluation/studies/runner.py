@@ -14,10 +14,15 @@ Folder layout (`folder`):
   study_<name>.png    the study's figure (every plotted point with its interval)
 
 A cell's seed is derived from the study seed and the cell's key alone (`cell_seed`), so it does
-not depend on which other cells exist or in which order they run. A cell may read the results of
-the cells before it (`CellContext.results`): a study lists its training cells before the cells
-that play their checkpoints. Cells already in `cells/` are never run again, so an interrupted
-study, started again with the same settings, runs only what is missing.
+not depend on which other cells exist or in which order they run. A cell reads the results of the
+cells it names in `Cell.needs` (`CellContext.results`) and nothing else: a study lists its training
+cells before the cells that play their checkpoints. Cells already in `cells/` are never run again,
+so an interrupted study, started again with the same settings, runs only what is missing.
+
+With `ray` set, every cell whose needs are finished runs as a Ray task (`studies.on_ray`), so
+independent cells run side by side with `threads` torch threads each (at least 1); a cell's seed
+and inputs are the same as here, so a step-budget study at one thread gives the same results
+either way but for the seconds it records (wall-clock budgets depend on the machine).
 """
 
 from __future__ import annotations
@@ -52,17 +57,21 @@ class Cell:
       key: unique within the study, a file name (`KEY_PATTERN`); the cell's seed derives from it.
       params: what the cell does (JSON); stored with its result.
       cost: expected time relative to other cells (weights the progress bar, so its ETA is fair).
+      needs: keys of earlier cells whose results this one reads (it runs after them).
     """
 
     key: str
     params: dict[str, Any] = field(default_factory=dict)
     cost: float = 1.0
+    needs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not KEY_PATTERN.match(self.key):
             raise ValueError(f"a cell key must be a file name of letters, digits and _.=@+-, got {self.key!r}")
         if not self.cost > 0:
             raise ValueError(f"a cell's cost must be > 0, got {self.cost!r}")
+        if not isinstance(self.needs, tuple) or not all(isinstance(key, str) for key in self.needs):
+            raise ValueError(f"a cell's needs must be a tuple of cell keys, got {self.needs!r}")
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,7 @@ class CellContext:
     """the cell's own work folder (kept, so an interrupted cell resumes)"""
     study_folder: Path
     results: dict[str, Any]
-    """results of the cells finished so far, by key"""
+    """results of the cells named in `Cell.needs`, by key"""
     threads: int
     """torch threads (0 = every core)"""
 
@@ -90,7 +99,7 @@ class Study(Protocol):
         ...
 
     def cells(self) -> list[Cell]:
-        """Every cell, in the order they run (cells may read the results of earlier ones)."""
+        """Every cell, in an order that can run (a cell reads only the results of its `needs`)."""
         ...
 
     def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:
@@ -118,16 +127,17 @@ def run_study(
     results_folder: str | Path | None = None,
     threads: int = 0,
     progress_bar: bool = True,
+    ray: str | None = None,
 ) -> dict[str, Any]:
     """Run every missing cell of `study` in `folder`, then write the report (into `folder`, or
-    `results_folder`); returns the report's JSON."""
+    `results_folder`); returns the report's JSON. `ray`: run the cells as Ray tasks ("local",
+    "auto" or a cluster address; the folder must be shared by every node), each with `threads`
+    torch threads (at least 1) on as many CPUs."""
     folder = Path(folder)
     cells = study.cells()
+    check_cells(study.name, cells)
     keys = [cell.key for cell in cells]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"study {study.name}: cell keys must be unique")
     _claim_folder(folder, study, seed)
-    set_threads(threads)
     started = time.perf_counter()
     results = {key: record["result"] for key, record in _finished(folder).items() if key in keys}
     pending = [cell for cell in cells if cell.key not in results]
@@ -140,10 +150,18 @@ def run_study(
         disable=not progress_bar,
         bar_format="{l_bar}{bar}| [{elapsed}<{remaining}] {postfix}",
     ) as bar:
-        for cell in pending:
-            bar.set_postfix_str(cell.key)
-            results[cell.key] = _run_cell(study, cell, folder, seed, results, threads)
-            bar.update(cell.cost)
+        if ray is not None:
+            from boardzoo.agents.evaluation.studies.on_ray import run_cells_on_ray
+
+            run_cells_on_ray(study, pending, folder, seed, results, max(threads, 1), ray, bar)
+        else:
+            set_threads(threads)
+            for cell in pending:
+                bar.set_postfix_str(cell.key)
+                results[cell.key] = record_cell(
+                    folder, cell, seed, *run_cell(study, cell, folder, seed, results, threads)
+                )
+                bar.update(cell.cost)
     return write_report(study, folder, seed=seed, results_folder=results_folder, seconds=time.perf_counter() - started)
 
 
@@ -170,15 +188,36 @@ def _finished(folder: Path) -> dict[str, dict[str, Any]]:
     return {path.stem: json.loads(path.read_text()) for path in sorted(cells.glob("*.json"))}
 
 
-def _run_cell(study: Study, cell: Cell, folder: Path, seed: int, results: dict[str, Any], threads: int) -> Any:
-    context = CellContext(cell_seed(seed, cell.key), folder / "work" / cell.key, folder, dict(results), threads)
+def check_cells(name: str, cells: list[Cell]) -> None:
+    """Keys unique; every need the key of an earlier cell (so the listed order can run)."""
+    seen: set[str] = set()
+    for cell in cells:
+        if cell.key in seen:
+            raise ValueError(f"study {name}: cell keys must be unique, {cell.key!r} repeats")
+        unknown = [key for key in cell.needs if key not in seen]
+        if unknown:
+            raise ValueError(f"study {name}: cell {cell.key!r} needs {unknown}, which are not earlier cells")
+        seen.add(cell.key)
+
+
+def run_cell(
+    study: Study, cell: Cell, folder: Path, seed: int, results: dict[str, Any], threads: int
+) -> tuple[Any, float]:
+    """Run one cell with the results of its needs; (its result, seconds). Runs in a Ray task too."""
+    needed = {key: results[key] for key in cell.needs}
+    context = CellContext(cell_seed(seed, cell.key), folder / "work" / cell.key, folder, needed, threads)
     start = time.perf_counter()
     result = study.run_cell(cell, context)
+    return result, time.perf_counter() - start
+
+
+def record_cell(folder: Path, cell: Cell, seed: int, result: Any, seconds: float) -> Any:
+    """Write a finished cell's file (`seed`: the study's); its result as read back from JSON."""
     record = {
         "key": cell.key,
         "params": cell.params,
-        "seed": context.seed,
-        "seconds": time.perf_counter() - start,
+        "seed": cell_seed(seed, cell.key),
+        "seconds": seconds,
         "result": result,
     }
     write_atomically(folder / "cells" / f"{cell.key}.json", json.dumps(record, default=_json_default))

@@ -155,6 +155,7 @@ class TrainTestStudy:
                                 f"play-{run}-c{k}",
                                 {"kind": "play", "train": f"train-{run}", "snapshot": k, **params},
                                 cost=play_cost * scale,
+                                needs=(f"train-{run}",),
                             )
                         )
         return cells

@@ -207,7 +207,9 @@ class CurveStudy:
             for seed in range(s.seeds):
                 run = f"{_tag(name)}-s{seed}"
                 cells.append(Cell(f"train-{run}", {"kind": "train", "variant": name, "seed": seed}, cost=cost))
-                cells.append(Cell(f"score-{run}", {"kind": "score", "train": f"train-{run}"}, cost=cost / 4))
+                cells.append(
+                    Cell(f"score-{run}", {"kind": "score", "train": f"train-{run}"}, cost / 4, (f"train-{run}",))
+                )
         return cells
 
     def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:

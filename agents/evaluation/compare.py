@@ -25,6 +25,12 @@ under the same wall-clock budget on this machine, rated together by Elo.
 
 Every stage is skipped when its output exists, so an interrupted comparison resumes where it
 stopped (a method interrupted mid-training resumes from its own checkpoint).
+
+With `ray` set, the independent cells run as Ray tasks (`evaluation.distributed`): the four
+methods train side by side, each on `threads` CPUs (at least 1), each player is scored in its own
+task and every match of the round robin is a task. Scores and games are those of a local run on
+the same snapshots (each uses its own seed); training itself is budgeted in minutes, so its
+snapshots depend on the machine either way. The output folder must be on storage every node shares.
 """
 
 from __future__ import annotations
@@ -53,8 +59,6 @@ from boardzoo.agents.models import load_checkpoint, read_config, save_checkpoint
 from boardzoo.agents.players import (
     DEFAULT_SIMULATIONS,
     Player,
-    ladder,
-    load_player,
     parse_spec,
     player_from_spec,
     spec_name,
@@ -67,7 +71,7 @@ from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import train
 from boardzoo.agents.training.ppo import PPOConfig, train_ppo
 from boardzoo.agents.training.run import Progress, set_threads
-from boardzoo.agents.validation import check_ints, check_number, check_numbers
+from boardzoo.agents.validation import check_ints, check_number, check_numbers, check_ray_address
 from boardzoo.envs import Game, make
 
 METHODS = ("expert_iteration", "ppo", "bc", "bc_fixed_data")
@@ -105,6 +109,10 @@ class CompareConfig:
     bootstrap: int = 200
     """bootstrap resamples for the Elo intervals"""
     progress_bar: bool = True
+    ray: str | None = None
+    """run the methods, scorings and matches as Ray tasks: "local" (start Ray here), "auto" (join
+    the running cluster) or a cluster ADDRESS; None = one after another in this process (needs
+    the `ray` extra and the output folder on storage every node shares)"""
 
     def __post_init__(self) -> None:
         if self.game not in PRESETS:
@@ -120,6 +128,7 @@ class CompareConfig:
         for spec in self.ladder:
             parse_spec(spec, "ladder")
         parse_spec(self.bc_expert, "bc_expert")
+        check_ray_address(self)
 
     @property
     def folder(self) -> Path:
@@ -166,12 +175,41 @@ class _Snapshots:
 
 
 def train_methods(config: CompareConfig) -> dict[str, Any]:
-    """Stage 1: train every method (skipping finished ones); returns timing notes."""
+    """Stage 1: train every method (skipping finished ones; side by side as Ray tasks with
+    `ray`); returns BC's timing notes."""
+    if config.ray is None:
+        notes = [train_method(config, method) for method in METHODS]
+    else:
+        from boardzoo.agents.evaluation.distributed import map_on_ray
+
+        # Absolute paths: a task's working directory need not be this process's.
+        remote = dataclasses.replace(
+            config, out=str(config.folder.resolve()), threads=max(config.threads, 1), progress_bar=False
+        )
+        calls = [(remote, method) for method in METHODS]
+        notes = list(
+            map_on_ray(train_method, calls, cpus=remote.threads, desc="training", progress=config.progress_bar)
+        )
+    by_method = dict(zip(METHODS, notes, strict=True))
+    return {"bc": by_method["bc"], "bc_fixed_data": by_method["bc_fixed_data"]}
+
+
+def train_method(config: CompareConfig, method: str) -> dict[str, Any] | None:
+    """Train one of `METHODS` (nothing if it is finished); BC's timing notes, None for the others."""
+    set_threads(config.threads)
     _, preset = PRESETS[config.game]
     game = make(preset.game, **preset.game_params)
     folder = config.folder
-    snapshots = _Snapshots(folder, "expert_iteration", config.fractions, game, config.budget)
-    if snapshots.pending:
+    if method == "bc":
+        return _train_bc(config, game, folder)
+    if method == "bc_fixed_data":
+        return _train_bc_fixed(config, game, folder)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    snapshots = _Snapshots(folder, method, config.fractions, game, config.budget)
+    if not snapshots.pending:
+        return None
+    if method == "expert_iteration":
         train(
             dataclasses.replace(
                 preset,
@@ -185,8 +223,7 @@ def train_methods(config: CompareConfig) -> dict[str, Any]:
             ),
             callbacks=[snapshots],
         )
-    ppo_snapshots = _Snapshots(folder, "ppo", config.fractions, game, config.budget)
-    if ppo_snapshots.pending:
+    else:
         train_ppo(
             PPOConfig(
                 game=preset.game,
@@ -197,9 +234,9 @@ def train_methods(config: CompareConfig) -> dict[str, Any]:
                 threads=config.threads,
                 progress_bar=config.progress_bar,
             ),
-            callbacks=[ppo_snapshots],
+            callbacks=[snapshots],
         )
-    return {"bc": _train_bc(config, game, folder), "bc_fixed_data": _train_bc_fixed(config, game, folder)}
+    return None
 
 
 def _bc_config(config: CompareConfig, out: Path, minutes: float) -> BCConfig:
@@ -281,21 +318,27 @@ def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str
     return notes
 
 
-def contestants(config: CompareConfig, game: Game) -> dict[str, Player]:
-    """The ladder and every snapshot, by name ("ppo@0.5", "expert_iteration@1", "uct1000", ...)."""
-    players = ladder(game, config.ladder)
-    for path in sorted((config.folder / "snapshots").iterdir()):
-        method = path.name.split("@")[0]
-        if method == "expert_iteration":
-            players[path.name] = load_player(path, game, simulations=config.simulations)
+def contestant_specs(config: CompareConfig) -> dict[str, str]:
+    """Every player's spec by name ("ppo@0.5", "expert_iteration@1", "uct1000", ...): the ladder,
+    each snapshot (expert iteration with search, the others alone) and the final expert-iteration
+    network alone."""
+    specs = {spec_name(spec): spec for spec in config.ladder}
+    for path in sorted((config.folder.resolve() / "snapshots").iterdir()):  # absolute: specs go to Ray tasks
+        if path.name.split("@")[0] == "expert_iteration":
+            specs[path.name] = f"search:{path}:{config.simulations}"
             if path.name.endswith("@1"):
-                players["expert_iteration_network@1"] = load_player(path, game, simulations=0)
+                specs["expert_iteration_network@1"] = f"network:{path}"
         else:
-            players[path.name] = load_player(path, game, simulations=0)
-    return players
+            specs[path.name] = f"network:{path}"
+    return specs
 
 
-def perfect_play_table(config: CompareConfig, game: Game, players: dict[str, Player]) -> dict[str, dict[str, Any]]:
+def contestants(config: CompareConfig, game: Game) -> dict[str, Player]:
+    """The players of `contestant_specs`, by name."""
+    return {name: player_from_spec(game, spec) for name, spec in contestant_specs(config).items()}
+
+
+def perfect_play_table(config: CompareConfig, game: Game) -> dict[str, dict[str, Any]]:
     """Stage 2: each player's scores on the standard position sets ({} without a quick solver or
     with `perfect_play` off); players already in `accuracy.json` are not scored again."""
     solver = quick_solver_for(game) if config.perfect_play else None
@@ -304,27 +347,51 @@ def perfect_play_table(config: CompareConfig, game: Game, players: dict[str, Pla
     path = config.folder / "accuracy.json"
     table: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else {}
     sets: list[PositionSet] = [standard_positions(game, kind, solver=solver) for kind in KINDS]
-    for name, player in players.items():
-        if name in table:
-            continue
-        rng = np.random.default_rng([config.seed, len(name), *name.encode()])
-        report = evaluate_player(player, sets, rng, name=name)
-        overall = report.row("all")
-        table[name] = {
-            "accuracy": overall.accuracy,
-            **{f"accuracy_{kind}": report.row(f"{kind} play").accuracy for kind in KINDS},
-            "blunders": overall.blunders,
-            "value_accuracy": overall.value_accuracy,
-            "positions": overall.positions,
-        }
+    missing = {name: spec for name, spec in contestant_specs(config).items() if name not in table}
+    threads = max(config.threads, 1) if config.ray is not None else config.threads
+    calls = [(game.id, dict(game.params), spec, sets, name, config.seed, threads) for name, spec in missing.items()]
+    if config.ray is None:
+        scores = (score_spec(*call) for call in calls)
+    else:
+        from boardzoo.agents.evaluation.distributed import map_on_ray
+
+        scores = map_on_ray(score_spec, calls, cpus=threads, desc="perfect play", progress=config.progress_bar)
+    for name, score in zip(missing, scores, strict=True):
+        table[name] = score
         write_atomically(path, json.dumps(table, indent=2))
     return table
 
 
-def round_robin(config: CompareConfig, game: Game, players: dict[str, Player]) -> Arena:
-    """Stage 2: every pair plays `games_per_pair` games (pairs already in the log are skipped)."""
+def score_spec(
+    game_id: str, game_params: dict[str, int], spec: str, sets: list[PositionSet], name: str, seed: int, threads: int
+) -> dict[str, Any]:
+    """One player's perfect-play scores (overall and per set), its rng seeded by its name, with
+    `threads` torch threads (0 = every core)."""
+    set_threads(threads)
+    game = make(game_id, **game_params)
+    rng = np.random.default_rng([seed, len(name), *name.encode()])
+    report = evaluate_player(player_from_spec(game, spec), sets, rng, name=name)
+    overall = report.row("all")
+    return {
+        "accuracy": overall.accuracy,
+        **{f"accuracy_{kind}": report.row(f"{kind} play").accuracy for kind in KINDS},
+        "blunders": overall.blunders,
+        "value_accuracy": overall.value_accuracy,
+        "positions": overall.positions,
+    }
+
+
+def round_robin(config: CompareConfig, game: Game) -> Arena:
+    """Stage 3: every pair plays `games_per_pair` games (pairs already in the log are skipped)."""
     arena = Arena(game, config.folder / "matches.jsonl")
-    arena.round_robin(players, config.games_per_pair, np.random.default_rng(config.seed), config.progress_bar)
+    rng = np.random.default_rng(config.seed)
+    if config.ray is None:
+        arena.round_robin(contestants(config, game), config.games_per_pair, rng, config.progress_bar)
+    else:
+        from boardzoo.agents.evaluation.distributed import round_robin_on_ray
+
+        specs = contestant_specs(config)
+        round_robin_on_ray(arena, specs, config.games_per_pair, rng, address=config.ray, progress=config.progress_bar)
     return arena
 
 
@@ -336,17 +403,28 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     set_threads(config.threads)
     started = time.perf_counter()
-    notes = train_methods(config)
-    training_seconds = time.perf_counter() - started
-    players = contestants(config, game)
-    accuracy = perfect_play_table(config, game, players)
-    arena = round_robin(config, game, players)
+    connected = False
+    if config.ray is not None:
+        from boardzoo.agents.training.distributed import connect
+
+        connected = connect(config.ray)
+    try:
+        notes = train_methods(config)
+        training_seconds = time.perf_counter() - started
+        accuracy = perfect_play_table(config, game)
+        arena = round_robin(config, game)
+    finally:
+        if connected:
+            from boardzoo.agents.training.distributed import require_ray
+
+            require_ray().shutdown()
     ratings = arena.ratings(bootstrap=config.bootstrap, seed=config.seed)
     curves = accuracy_curves(method_curves(ratings, config.budget), accuracy)
     records = arena.records()
     beat = minutes_to_beat(records, curves, "uct1000") if "uct1000" in map(spec_name, config.ladder) else {}
     plot(curves, ratings, folder / "elo.png", f"{game!r}: {config.budget:g} min per method")
-    report = markdown_report(config, game, ratings, curves, beat, notes, accuracy)
+    snapshot_steps = {p.name: read_config(p).get("step") for p in sorted((folder / "snapshots").iterdir())}
+    report = markdown_report(config, game, ratings, curves, beat, notes, accuracy, snapshot_steps)
     write_atomically(folder / "report.md", report)
     payload = {
         "config": dataclasses.asdict(config),
@@ -355,7 +433,7 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
         "ppo_config": PPOConfig(
             game=preset.game, game_params=preset.game_params, minutes=config.budget, seed=config.seed
         ).to_dict(),
-        "snapshots": {p.name: read_config(p).get("step") for p in sorted((folder / "snapshots").iterdir())},
+        "snapshots": snapshot_steps,
         "ratings": ratings.as_dict(),
         "perfect_play": accuracy,
         "curves": curves,

@@ -112,7 +112,11 @@ def markdown_report(
     beat: dict[str, float | None],
     notes: dict[str, Any],
     accuracy: dict[str, dict[str, Any]] | None = None,
+    snapshot_steps: dict[str, int | None] | None = None,
 ) -> str:
+    """The comparison's Markdown report; `snapshot_steps` (snapshot -> learner steps) flags the
+    snapshots saved before their method learned anything."""
+    untrained = sorted(name for name, step in (snapshot_steps or {}).items() if step == 0)
     lines = [
         f"# {game!r}: expert iteration vs PPO vs BC, {config.budget:g} training minutes each",
         "",
@@ -124,6 +128,16 @@ def markdown_report(
         ratings.markdown(),
         "",
         *_accuracy_lines(ratings, accuracy or {}),
+        *(
+            [
+                f"**Untrained snapshots:** {', '.join(untrained)} were saved before their method's first "
+                "learner step (too little budget for this machine's speed or load): they rate an untrained "
+                "network.",
+                "",
+            ]
+            if untrained
+            else []
+        ),
         "Training minutes to score ≥ 75% against UCT with 1,000 rollouts (first snapshot that did):",
         "",
     ]

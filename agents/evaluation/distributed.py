@@ -1,6 +1,8 @@
-"""An arena's round robin on a Ray cluster: every match of `Arena.missing_matches` is a Ray task
-(one CPU) that builds its two players from their specs and plays with the match's own seed, so
-the log and the Elo table are those of a local `Arena.round_robin` with the same rng.
+"""Evaluation cells as Ray tasks. `map_on_ray` runs independent calls (compare's trainings and
+scorings) side by side. `round_robin_on_ray` is an arena's round robin on a Ray cluster: every
+match of `Arena.missing_matches` is a Ray task (one CPU) that builds its two players from their
+specs and plays with the match's own seed, so the log and the Elo table are those of a local
+`Arena.round_robin` with the same rng.
 
     boardzoo arena connect_four --players random uct:100 uct:1000 --ray local
     boardzoo arena connect_four --players uct:100 search:runs/c4:64 --ray auto   # on a cluster
@@ -10,6 +12,9 @@ in match order as soon as every earlier match has finished.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -71,3 +76,22 @@ def round_robin_on_ray(
     finally:
         if started:
             ray.shutdown()
+
+
+def map_on_ray(
+    function: Callable[..., Any],
+    calls: Sequence[tuple[Any, ...]],
+    *,
+    cpus: int = 1,
+    desc: str = "",
+    progress: bool = False,
+) -> Iterator[Any]:
+    """`function(*call)` for every call, as Ray tasks of `cpus` CPUs each (all submitted at once,
+    so they run side by side as the cluster allows); yields the results in call order, each as
+    soon as it and those before it are done (so a caller can save them as they come). Ray must
+    be connected (`training.distributed.connect`)."""
+    ray = require_ray()
+    task = ray.remote(num_cpus=cpus)(function)
+    refs = [task.remote(*call) for call in calls]
+    for ref in tqdm(refs, desc=desc, disable=not progress):
+        yield ray.get(ref)

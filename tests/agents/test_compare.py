@@ -34,6 +34,9 @@ def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
     assert payload["games_played"] == 2 * players * (players - 1) // 2
     assert (folder / "elo.png").stat().st_size > 1000
     assert "| uct10 |" in (folder / "report.md").read_text()
+    # Snapshots saved before their method's first learner step are flagged in the report.
+    untrained = any(step == 0 for step in payload["snapshots"].values())
+    assert ("**Untrained snapshots:**" in (folder / "report.md").read_text()) == untrained
     # Tic-tac-toe has a solver: every player is scored against perfect play, and random play is
     # far from perfect while UCT with search is better than random.
     accuracy = payload["perfect_play"]

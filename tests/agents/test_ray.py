@@ -1,11 +1,14 @@
-"""Expert iteration and the arena on Ray (skipped without the `ray` extra): a 2-actor run
-learns and resumes, a killed actor is replaced, a slow learner keeps the actors' queue bounded,
-and the arena over Ray logs the same games as a local one."""
+"""Expert iteration, the arena, compare and studies on Ray (skipped without the `ray` extra): a
+2-actor run learns and resumes, a killed actor is replaced, a slow learner keeps the actors' queue
+bounded, and the arena, compare's scoring and round robin, and a step-budget study give over Ray
+what they give locally."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -20,6 +23,8 @@ pytestmark = pytest.mark.xdist_group("ray")
 
 from boardzoo.agents.cli.app import parse_args  # noqa: E402
 from boardzoo.agents.evaluation.arena import ArenaConfig, run_arena  # noqa: E402
+from boardzoo.agents.evaluation.compare import CompareConfig, run_compare  # noqa: E402
+from boardzoo.agents.evaluation.studies import make_study, run_study  # noqa: E402
 from boardzoo.agents.models.checkpoint import read_config  # noqa: E402
 from boardzoo.agents.players import RandomPlayer  # noqa: E402
 from boardzoo.agents.players.loading import load_player  # noqa: E402
@@ -123,3 +128,56 @@ def test_the_arena_over_ray_logs_the_same_games_as_locally(tmp_path, capsys):
     distributed = run_arena(ArenaConfig(**{**config.__dict__, "log": str(tmp_path / "ray.jsonl"), "ray": "local"}))
     assert (tmp_path / "local.jsonl").read_text() == (tmp_path / "ray.jsonl").read_text()
     assert local.markdown() == distributed.markdown()
+
+
+def without_seconds(value):
+    if isinstance(value, dict):
+        return {k: without_seconds(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [without_seconds(v) for v in value]
+    return value
+
+
+def test_a_study_over_ray_writes_the_same_cells_as_locally(tmp_path):
+    # The prior study's quick form: a step-budget training cell, then search cells that need it.
+    local = run_study(make_study("prior", quick=True), tmp_path / "local", seed=2, threads=1, progress_bar=False)
+    distributed = run_study(
+        make_study("prior", quick=True), tmp_path / "ray", seed=2, threads=1, progress_bar=False, ray="local"
+    )
+    assert local["cells"].keys() == distributed["cells"].keys()
+    # Equal but for the training seconds recorded; compared as JSON text, since results may hold
+    # NaN (the summary does where no match was found), which is not equal to itself.
+    for key, cell in local["cells"].items():
+        assert json.dumps(without_seconds(distributed["cells"][key]["result"])) == json.dumps(
+            without_seconds(cell["result"])
+        ), key
+    assert json.dumps(without_seconds(distributed["summary"])) == json.dumps(without_seconds(local["summary"]))
+
+
+def test_compare_over_ray_scores_and_plays_the_snapshots_as_locally(tmp_path):
+    config = CompareConfig(
+        game="tic_tac_toe",
+        budget=0.05,
+        fractions=(0.5, 1.0),
+        out=str(tmp_path / "ray"),
+        ladder=("random", "uct:10"),
+        games_per_pair=2,
+        simulations=4,
+        bc_expert="uct:10",
+        fixed_dataset_games=8,
+        bootstrap=5,
+        threads=1,
+        progress_bar=False,
+        ray="local",
+    )
+    distributed = run_compare(config)  # the four methods train side by side as tasks
+    snapshots = {p.name for p in (tmp_path / "ray" / "snapshots").iterdir()}
+    assert {"expert_iteration@1", "ppo@1", "bc@1", "bc_fixed_data@1", "ppo@0.5"} <= snapshots
+    # The same snapshots scored and played in this process: the same scores and the same games.
+    shutil.copytree(tmp_path / "ray", tmp_path / "local")
+    for name in ("accuracy.json", "matches.jsonl", "report.json", "report.md"):
+        (tmp_path / "local" / name).unlink()
+    local = run_compare(dataclasses.replace(config, out=str(tmp_path / "local"), ray=None))
+    assert local["perfect_play"] == distributed["perfect_play"]
+    assert (tmp_path / "local" / "matches.jsonl").read_text() == (tmp_path / "ray" / "matches.jsonl").read_text()
+    assert local["ratings"] == distributed["ratings"]

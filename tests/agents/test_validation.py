@@ -44,6 +44,7 @@ BAD = [
     (BCConfig, "value_weight", -1.0),
     (CompareConfig, "fractions", (0.0, 1.0)),
     (CompareConfig, "ladder", ("uct:x",)),
+    (CompareConfig, "ray", " "),
     (ArenaConfig, "players", ("random",)),
     (ArenaConfig, "games", -1),
     (ArenaConfig, "ray", 5),

@@ -79,7 +79,8 @@ def boardzoo_bookkeeping(variant: str, batch_size: int, simulations: int) -> Run
 
 def boardzoo_network(network: str, variant: str, batch_size: int, simulations: int) -> Runner:
     game = make(NETWORK_GAME)
-    evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu")
+    # The play path: a traced, frozen module (an MLP runs as `LeanMLP`, one numba call per batch).
+    evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu", frozen=True)
     return search_runner(game, evaluator, SEARCH_VARIANTS[variant], batch_size, simulations)
 
 

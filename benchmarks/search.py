@@ -14,7 +14,8 @@ a few mid-game positions reached by seeded random play (`ROOT_PLIES`), cycled ov
 2. Network-guided search on Connect Four (`_search_network.py`): each search in
    `SEARCH_VARIANTS` (PUCT and Gumbel) at B = 1, 64, 256 and S = 32, 128, with a small MLP and
    a small ResNet from `boardzoo.agents.models` (`NETWORKS`; torch, CPU, float32, eval mode,
-   seeded random weights) behind `TorchEvaluator`. Besides sims/s it reports the share of the time spent in
+   seeded random weights) behind `TorchEvaluator(frozen=True)`, the path players use (a traced,
+   frozen module; an MLP runs as `models.lean.LeanMLP`). Besides sims/s it reports the share of the time spent in
    the network forward pass (`TorchEvaluator.forward_seconds` / total) and so the share of
    search bookkeeping (1 - that: selection, expansion, kernel steps, observations, backup).
    The target: bookkeeping <= 25% of the time at B = 256.

@@ -38,3 +38,30 @@ def test_frozen_evaluator_matches_the_eager_one(game_id, params, config):
         frozen = TorchEvaluator(game, network, frozen=True)(state, keys)
         for a, b in zip(eager, frozen, strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("blocks", [0, 1, 3])
+@pytest.mark.parametrize(("game_id", "params"), [("connect_four", {}), ("hex", {"board_size": 4})])
+def test_a_frozen_mlp_runs_lean_and_matches_the_eager_network(game_id, params, blocks):
+    from boardzoo.agents.models.lean import LeanMLP
+
+    game = make(game_id, **params)
+    torch.manual_seed(blocks)
+    network = build_network(
+        NetworkConfig(kind="mlp", blocks=blocks, channels=24), game.observation_shape, game.num_actions
+    )
+    frozen = TorchEvaluator(game, network, frozen=True)
+    assert isinstance(frozen._lean, LeanMLP)  # the numba path, not the traced module
+    state = game.step(game.init(7), sample_legal_actions(game.init(7).legal_action_mask, np.random.default_rng(1)))
+    keys = np.zeros(7, np.uint64)
+    expected = TorchEvaluator(game, network)(state, keys)
+    for a, b in zip(expected, frozen(state, keys), strict=True):
+        assert b.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with torch.no_grad():  # frozen: later changes to the weights are not seen
+        network.policy_head.bias.add_(1.0)
+    np.testing.assert_allclose(frozen(state, keys)[0], expected[0], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="kind 'mlp'"):
+        LeanMLP(
+            build_network(NetworkConfig(kind="resnet", blocks=1, channels=8), game.observation_shape, game.num_actions)
+        )

@@ -56,3 +56,19 @@ def test_a_bfloat16_evaluator_is_close_to_float32_and_refuses_bad_settings():
         TorchEvaluator(game, network, precision="float16")
     with pytest.raises(ValueError, match="frozen evaluator runs in float32"):
         TorchEvaluator(game, network, frozen=True, precision="bfloat16")
+
+
+def test_auto_precision_is_bfloat16_only_where_the_cpu_does_it_natively(monkeypatch):
+    from boardzoo.agents.models import evaluator as module
+
+    for native, expected in ((True, "bfloat16"), (False, "float32")):
+        monkeypatch.setattr(module, "cpu_has_native_bf16", lambda native=native: native)
+        assert module.resolve_precision("auto", "cpu") == expected
+        game = make("tic_tac_toe")
+        network = build_network(NetworkConfig(blocks=1, channels=8), game.observation_shape, game.num_actions)
+        assert module.TorchEvaluator(game, network, precision="auto").precision == expected
+        assert module.TorchEvaluator(game, network, precision="auto", frozen=True).precision == "float32"
+    assert module.resolve_precision("float32", "cpu") == "float32"
+    assert module.resolve_precision("bfloat16", "cpu") == "bfloat16"
+    with pytest.raises(ValueError, match="precision must be one of"):
+        module.resolve_precision("fp8", "cpu")

@@ -62,8 +62,10 @@ class SelfPlayConfig:
     temperature_moves: int = 8
     """PUCT: plies of each game sampled from visit counts (T = 1) before playing greedily"""
     precision: str = "float32"
-    """arithmetic of the network in self-play: "float32", or "bfloat16" (autocast; about 1.8x the
-    positions/s on CPUs with native bf16 at batch 256; the learner always trains in float32)"""
+    """arithmetic of the network in self-play: "float32", "bfloat16" (autocast; about 1.8x the
+    positions/s on CPUs with native bf16 at batch 256; the learner always trains in float32) or
+    "auto" (bfloat16 where the device does it natively, else float32; the run's start record
+    says which)"""
     reuse_tree: bool = False
     """PUCT: start each move's search from the subtree below the move played (noise re-applied
     at the new root); the tree is dropped at every checkpoint, so resumes stay exact"""

@@ -533,6 +533,7 @@ class Trainer:
                 "flops_per_evaluation": flops_per_evaluation(self.network),
                 "threads": torch.get_num_threads(),
                 "device": str(self.device),
+                "selfplay_precision": self.evaluator.precision,
                 **self._metadata(),
             }
         )

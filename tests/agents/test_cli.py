@@ -26,7 +26,7 @@ def boardzoo(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
 def test_help_lists_every_subcommand():
     result = boardzoo("--help")
     assert result.returncode == 0
-    for command in ("train", "ppo", "bc", "play", "arena", "compare", "demo"):
+    for command in ("train", "ppo", "bc", "distill", "play", "arena", "compare", "evaluate", "study", "demo"):
         assert command in result.stdout
 
 

@@ -1,8 +1,9 @@
-"""Fault tests for the three trainers, run as a user runs them (the `boardzoo` command in a
-subprocess): SIGKILL at a random moment after the first checkpoint, and once in the middle of
-writing one, then the same command again; the resumed run must end in byte-identical
-checkpoints to a run never interrupted. A full disk (a file-size limit) must fail with one line
-naming the file, leave no damaged checkpoint, and resume once space is back."""
+"""Fault tests for the four trainers (expert iteration, PPO, BC, distillation), run as a user
+runs them (the `boardzoo` command in a subprocess): SIGKILL at a random moment after the first
+checkpoint, and once in the middle of writing one, then the same command again; the resumed run
+must end in byte-identical checkpoints to a run never interrupted. A full disk (a file-size
+limit) must fail with one line naming the file, leave no damaged checkpoint, and resume once
+space is back."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
-from boardzoo.agents.models import load_arrays, read_config
+from boardzoo.agents.models import NetworkConfig, build_network, load_arrays, read_config, save_checkpoint
+from boardzoo.envs import make
 from tests.reliability._cli import TINY_TRAIN
 
 EXPERT_ITERATION = [*TINY_TRAIN, "--steps", "120"]
@@ -57,8 +60,25 @@ BC = [
     "--steps",
     "300",
 ]
+DISTILL = [
+    "distill",
+    "tic_tac_toe",
+    "--student.blocks",
+    "1",
+    "--student.channels",
+    "8",
+    "--learner.batch-size",
+    "32",
+    "--checkpoint-interval",
+    "10",
+    "--eval-interval",
+    "-1",
+    "--no-tensorboard",
+    "--steps",
+    "200",
+]
 COMMON = ["--minutes", "None", "--threads", "1", "--no-progress-bar"]
-TRAINERS = {"expert_iteration": EXPERT_ITERATION, "ppo": PPO, "bc": BC}
+TRAINERS = {"expert_iteration": EXPERT_ITERATION, "ppo": PPO, "bc": BC, "distill": DISTILL}
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +88,21 @@ def bc_dataset(tmp_path_factory) -> Path:
     return path
 
 
-def command(trainer: str, out: Path, dataset: Path | None = None) -> list[str]:
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory) -> Path:
+    # An untrained network is teacher enough: the test is about resuming, not learning.
+    game = make("tic_tac_toe")
+    torch.manual_seed(0)
+    network = build_network(NetworkConfig(blocks=1, channels=8), game.observation_shape, game.num_actions)
+    return save_checkpoint(tmp_path_factory.mktemp("teacher") / "checkpoint", game, network)
+
+
+def command(trainer: str, out: Path, dataset: Path | None = None, teacher: Path | None = None) -> list[str]:
     args = [*TRAINERS[trainer], *COMMON, "--out", str(out)]
     if trainer == "bc":
         args += ["--dataset", str(dataset), "--expert", "uct:8", "--expert-games", "16"]
+    if trainer == "distill":
+        args += ["--teacher", str(teacher), "--source", f"dataset:{dataset}"]
     return [sys.executable, "-m", "boardzoo.agents.cli", *args]
 
 
@@ -111,15 +142,16 @@ def kill_midway(args: list[str], out: Path, *, during_save: bool, rng: np.random
 
 
 @pytest.mark.parametrize("trainer", sorted(TRAINERS))
-def test_sigkill_at_random_moments_and_mid_save_then_resume_is_byte_identical(trainer, tmp_path, bc_dataset):
+def test_sigkill_at_random_moments_and_mid_save_then_resume_is_byte_identical(trainer, tmp_path, bc_dataset, teacher):
     whole = tmp_path / "whole"
-    subprocess.run(command(trainer, whole, bc_dataset), check=True, capture_output=True)
-    rng = np.random.default_rng(abs(hash(trainer)) % 2**32)
+    subprocess.run(command(trainer, whole, bc_dataset, teacher), check=True, capture_output=True)
+    rng = np.random.default_rng(sorted(TRAINERS).index(trainer))  # str hashes vary per process
     outcomes = []
     for attempt, during_save in enumerate((False, True)):
         out = tmp_path / f"killed{attempt}"
-        outcomes.append(kill_midway(command(trainer, out, bc_dataset), out, during_save=during_save, rng=rng))
-        resumed = subprocess.run(command(trainer, out, bc_dataset), capture_output=True, text=True)
+        args = command(trainer, out, bc_dataset, teacher)
+        outcomes.append(kill_midway(args, out, during_save=during_save, rng=rng))
+        resumed = subprocess.run(args, capture_output=True, text=True)
         assert resumed.returncode == 0, resumed.stderr[-2000:]
         assert not any(p.name.startswith(".staging-") for p in (out / "checkpoints").iterdir())
         assert_identical(final_checkpoint(whole), final_checkpoint(out))

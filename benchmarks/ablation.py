@@ -1,0 +1,119 @@
+"""The levers of an expert-iteration run side by side: runs that differ in one setting, read from
+their run folders, as accuracy against perfect play (search and network alone, each standard
+set) at the last periodic evaluation before each of `minutes`, with positions/s and the time
+split. Reads metrics.jsonl only; trains nothing.
+
+    .venv/bin/python benchmarks/ablation.py --runs "overlap + bf16=runs/c4_60" "bf16=runs/c4_bf16" \
+        --name ablation_connect_four
+"""
+
+from __future__ import annotations
+
+# ruff: noqa: E402 - `setup_process()` must run before numpy, numba and torch are imported
+from _harness import DEFAULT_OUT, publish, result_name, setup_process, table
+
+setup_process(threads=None)
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tyro
+
+COLUMNS = ("search_accuracy_random", "search_accuracy_strong", "network_accuracy_random", "network_accuracy_strong")
+"""the accuracies shown at each time point (the keys of the runs' evaluation records)"""
+
+
+@dataclass(frozen=True)
+class AblationConfig:
+    """Compare runs that differ in one lever."""
+
+    runs: tuple[str, ...] = ()
+    """LABEL=RUN_FOLDER for each run (the label names its lever settings)"""
+    minutes: tuple[float, ...] = (15.0, 30.0, 60.0)
+    """time points: each run's evaluation nearest to the point (its minute is shown)"""
+    name: str = "ablation_connect_four"
+    """result file name"""
+    quick: bool = False
+    """save as <name>_quick"""
+    out: str = DEFAULT_OUT
+
+
+def read_run(label: str, folder: Path, minutes: tuple[float, ...]) -> dict[str, Any]:
+    """One run's settings, throughput and the accuracies at each time point."""
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    start = next(r for r in records if r["kind"] == "start")
+    trains = [r for r in records if r["kind"] == "train"]
+    evaluations = [r for r in records if r["kind"] == "evaluation"]
+    if not trains or not evaluations:
+        raise SystemExit(f"{folder}: the run has no train or evaluation records yet")
+    last = trains[-1]
+    points = {}
+    for point in minutes:
+        chosen = min(evaluations, key=lambda r: abs(r["elapsed_s"] - 60 * point))
+        points[f"{point:g}"] = {"minutes": chosen["elapsed_s"] / 60, **{k: chosen.get(k) for k in COLUMNS}}
+    time_split = {key: last[f"time_{key}_s"] / last["elapsed_s"] for key in ("network", "search", "learner")}
+    return {
+        "label": label,
+        "run": str(folder),
+        "game": start["game"],
+        "parameters": start["parameters"],
+        "minutes": last["elapsed_s"] / 60,
+        "positions": last["positions"],
+        "positions_per_s": last["positions"] / last["elapsed_s"],
+        "learner_steps": last["step"],
+        "time_split": time_split,
+        "points": points,
+    }
+
+
+def markdown(runs: list[dict[str, Any]], minutes: tuple[float, ...]) -> str:
+    lines = [
+        "Accuracy = share of optimal moves against perfect play on the standard sets (random / strong play), "
+        "at each run's periodic evaluation nearest to the time point; search = the run's evaluation "
+        "search (its `evaluation` config), network = the network alone. positions/s = training positions "
+        "over the whole run.",
+        "",
+    ]
+    rows = []
+    for run in runs:
+        split = run["time_split"]
+        rows.append(
+            [
+                run["label"],
+                f"{run['positions_per_s']:.0f}",
+                f"{run['positions']:,}",
+                f"{run['learner_steps']:,}",
+                f"{split['network']:.0%} / {split['learner']:.0%}",
+            ]
+        )
+    lines += [table(["run", "positions/s", "positions", "learner steps", "time: network / learner"], rows), ""]
+    rows = []
+    for run in runs:
+        for point in minutes:
+            p = run["points"].get(f"{point:g}")
+            if p is None:
+                continue
+            cells = [f"{100 * p[k]:.1f}%" if p[k] is not None else "n/a" for k in COLUMNS]
+            rows.append([run["label"], f"{point:g} ({p['minutes']:.1f})", *cells])
+    headers = ["run", "minutes (evaluated at)", "search random", "search strong", "network random", "network strong"]
+    lines += [table(headers, rows), ""]
+    return "\n".join(lines)
+
+
+def main(config: AblationConfig) -> None:
+    if not config.runs:
+        raise SystemExit("give at least one --runs LABEL=RUN_FOLDER")
+    runs = []
+    for entry in config.runs:
+        label, separator, folder = entry.partition("=")
+        if not separator or not label or not folder:
+            raise SystemExit(f"--runs takes LABEL=RUN_FOLDER, got {entry!r}")
+        runs.append(read_run(label, Path(folder), config.minutes))
+    payload = {"minutes": config.minutes, "runs": runs}
+    publish(result_name(config.name, quick=config.quick), payload, markdown(runs, config.minutes), out=config.out)
+
+
+if __name__ == "__main__":
+    main(tyro.cli(AblationConfig))

@@ -20,7 +20,13 @@ Five questions (issue 14), each on runs of this script's own:
    growth run (`minutes_per_run`) then a small student distilled from it on its replay buffer
    (`distill_minutes`), against one small expert-iteration run of `minutes_per_run` +
    `distill_minutes`.
-The teacher of 1 and 4 is the fixed-large run of 2. Wall clock on a shared machine is noisy,
+The teacher of 1 and 4 is the fixed-large run of 2, or with `--teacher RUN` an existing
+expert-iteration run (its latest network and its replay buffer), e.g. the 60-minute 7 × 6 run:
+
+    .venv/bin/python benchmarks/distill.py --columns 7 --rows 6 --teacher runs/c4 \
+        --experiments kd deep_wide --distill-steps 3000 --positions 0
+
+Wall clock on a shared machine is noisy,
 and each cell is one seed: differences of a few points of accuracy are within the noise.
 
 The board is 6 columns × 5 rows by default: 7 × 6 needs far more than a few minutes per run to
@@ -94,7 +100,10 @@ class Options:
     kd_alpha: float = 0.5
     """α of the mixed KD student of 1 (α = 1 and α = 0 are always run)"""
     positions: int = 500
-    """positions per standard set (random and strong play) in each score"""
+    """positions per standard set (random and strong play) in each score (0 = the game's standard sets)"""
+    teacher: str = ""
+    """an existing expert-iteration run of this board to teach 1 and 4 (its latest network and
+    replay buffer) instead of the fixed-large run of 2"""
     threads: int = 0
     """torch threads of every run (0 = every core)"""
     seed: int = 0
@@ -128,7 +137,8 @@ class Bench:
         solver = quick_solver_for(self.game)
         if solver is None:
             raise SystemExit(f"no quick solver for {self.game!r}: accuracy cannot be measured")
-        self.sets = tuple(standard_positions(self.game, k, count=options.positions, solver=solver) for k in KINDS)
+        count = options.positions or None
+        self.sets = tuple(standard_positions(self.game, k, count=count, solver=solver) for k in KINDS)
         self.work = Path(options.work + ("_quick" if options.quick else ""))
         shutil.rmtree(self.work, ignore_errors=True)
         self.runs: dict[str, dict[str, Any]] = {}
@@ -261,8 +271,26 @@ class Bench:
         o = self.options
         return self.expert_iteration("growth", size(o.small), o.minutes_per_run, growth=o.growth)
 
+    def teacher(self) -> dict[str, Any]:
+        """The teacher of 1 and 4: `--teacher`'s run, scored as it is, or the fixed-large run."""
+        if not self.options.teacher:
+            return self.large()
+        if "teacher" not in self.runs:
+            network = load_agent(self.options.teacher, self.game).network
+            self.runs["teacher"] = {
+                "name": "teacher",
+                "path": self.options.teacher,
+                "network": describe(network.config),
+                "flops_per_evaluation": flops_per_evaluation(network),
+                "latency_us": self.latency_us(network),
+                "minutes": None,
+                "curve": [],
+                **self.score(network),
+            }
+        return self.runs["teacher"]
+
     def kd(self) -> dict[str, Any]:
-        o, teacher = self.options, self.large()
+        o, teacher = self.options, self.teacher()
         small = size(o.small)
         rows = [
             self.student(f"kd_alpha{a:g}", teacher["path"], small, a, steps=o.distill_steps, minutes=None)
@@ -284,7 +312,7 @@ class Bench:
         return {"without": _strip(self.large()), "with": _strip(helped), "teacher": _strip(self.small())}
 
     def deep_wide(self) -> dict[str, Any]:
-        o, teacher = self.options, self.large()
+        o, teacher = self.options, self.teacher()
         deep = size(o.deep)
         wide = _matching_width(self.game, deep, o.wide_blocks)
         rows = [
@@ -336,14 +364,22 @@ def _accuracies(row: dict[str, Any]) -> list[str]:
 
 def _markdown(options: Options, game: Game, results: dict[str, Any]) -> str:
     o = options
+    runs = (
+        ""
+        if o.teacher and not {"growth", "reverse", "grow_distill"} & set(results)
+        else f" each expert-iteration run {o.minutes_per_run:g} min of wall clock from scratch (Gumbel "
+        f"{'8/4' if o.quick else '32/8'} simulations),"
+    )
     lines = [
-        f"{game!r}, each expert-iteration run {o.minutes_per_run:g} min of wall clock from scratch (Gumbel "
-        f"{'8/4' if o.quick else '32/8'} simulations), students {o.distill_steps} steps on the teacher's replay "
+        f"{game!r},{runs} students {o.distill_steps} steps on the teacher's replay "
         f"buffer; {torch.get_num_threads()} torch threads, seed {o.seed}, one run per cell. Accuracy = the network "
-        f"alone's optimal-move rate on {o.positions} + {o.positions} solver-labelled positions (random and strong "
+        f"alone's optimal-move rate on {f'{o.positions} + {o.positions}' if o.positions else 'the standard'} "
+        "solver-labelled positions (random and strong "
         "play); value = its value head's win/draw/loss accuracy.",
         "",
     ]
+    if o.teacher:
+        lines += [f"Teacher of 1 and 4: the existing run `{o.teacher}` (not trained here).", ""]
     if "kd" in results:
         r = results["kd"]
         t = r["teacher"]

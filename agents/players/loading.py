@@ -33,7 +33,7 @@ DEFAULT_SIMULATIONS = 64
 """simulations per move of a network player that searches, wherever a caller gives none"""
 ALGORITHMS = ("puct", "gumbel")
 """root choice of a searching network player"""
-PRETRAINED = {"connect_four": "connect_four", "hex": "hex7"}
+PRETRAINED = {"connect_four": "connect_four", "connect_four_small": "connect_four_small", "hex": "hex7"}
 """pretrained agent name -> folder under boardzoo/agents/pretrained"""
 
 

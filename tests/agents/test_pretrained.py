@@ -16,7 +16,7 @@ def test_pretrained_agent_loads_and_beats_random(name):
     checkpoint = load_agent(name)
     assert (resolve_checkpoint(name) / "model.safetensors").stat().st_size < 5_000_000
     game = checkpoint.game
-    assert game.id == name
+    assert name == game.id or name.startswith(f"{game.id}_")  # e.g. connect_four_small
     for player in (load_player(name, simulations=16), load_player(name, simulations=0)):
         result = play_match(game, player, RandomPlayer(), 20, np.random.default_rng(0))
         assert result.score >= 0.9, (name, result.wins, result.draws, result.losses)

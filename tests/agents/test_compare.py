@@ -7,12 +7,13 @@ import json
 from boardzoo.agents.evaluation.compare import CompareConfig, run_compare
 
 
-def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
-    config = CompareConfig(
+def tiny_config(out, **changes) -> CompareConfig:
+    """A comparison on tic-tac-toe in seconds (3 s per method, tiny ladder and round robin)."""
+    settings = dict(
         game="tic_tac_toe",
         budget=0.05,
         fractions=(0.5, 1.0),
-        out=str(tmp_path / "cmp"),
+        out=str(out),
         ladder=("random", "uct:10"),
         games_per_pair=2,
         simulations=4,
@@ -22,6 +23,11 @@ def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
         threads=1,
         progress_bar=False,
     )
+    return CompareConfig(**{**settings, **changes})
+
+
+def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
+    config = tiny_config(tmp_path / "cmp")
     payload = run_compare(config)
     folder = tmp_path / "cmp"
     snapshots = sorted(p.name for p in (folder / "snapshots").iterdir())

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.xdist_group("ray")
 
 from boardzoo.agents.cli.app import parse_args  # noqa: E402
 from boardzoo.agents.evaluation.arena import ArenaConfig, run_arena  # noqa: E402
-from boardzoo.agents.evaluation.compare import CompareConfig, run_compare  # noqa: E402
+from boardzoo.agents.evaluation.compare import run_compare  # noqa: E402
 from boardzoo.agents.evaluation.studies import make_study, run_study  # noqa: E402
 from boardzoo.agents.models.checkpoint import read_config  # noqa: E402
 from boardzoo.agents.players import RandomPlayer  # noqa: E402
@@ -33,6 +33,7 @@ from boardzoo.agents.training.distributed import DistributedTrainer  # noqa: E40
 from boardzoo.agents.training.expert_iteration.train import train  # noqa: E402
 from boardzoo.envs import make  # noqa: E402
 
+from .test_compare import tiny_config  # noqa: E402
 from .test_train import TINY  # noqa: E402
 
 
@@ -157,21 +158,7 @@ def test_a_study_over_ray_writes_the_same_cells_as_locally(tmp_path):
 
 
 def test_compare_over_ray_scores_and_plays_the_snapshots_as_locally(tmp_path):
-    config = CompareConfig(
-        game="tic_tac_toe",
-        budget=0.05,
-        fractions=(0.5, 1.0),
-        out=str(tmp_path / "ray"),
-        ladder=("random", "uct:10"),
-        games_per_pair=2,
-        simulations=4,
-        bc_expert="uct:10",
-        fixed_dataset_games=8,
-        bootstrap=5,
-        threads=1,
-        progress_bar=False,
-        ray="local",
-    )
+    config = tiny_config(tmp_path / "ray", ray="local")
     distributed = run_compare(config)  # the four methods train side by side as tasks
     snapshots = {p.name for p in (tmp_path / "ray" / "snapshots").iterdir()}
     assert {"expert_iteration@1", "ppo@1", "bc@1", "bc_fixed_data@1", "ppo@0.5"} <= snapshots

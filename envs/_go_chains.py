@@ -39,18 +39,34 @@ def neighbour_table(size: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def remember(bloom, value):
-    # Add a position hash to the game's Bloom filter (uint64[W], one bit per hash).
-    bit = value & np.uint64(bloom.shape[0] * 64 - 1)
-    bloom[bit >> np.uint64(6)] |= np.uint64(1) << (bit & np.uint64(63))
+def _filter_bits(bloom, value):
+    # The two Bloom filter bits of a position hash: two disjoint slices of it (Zobrist hashes
+    # are uniform, so the slices act as independent hash functions).
+    bits = np.uint64(bloom.shape[0] * 64 - 1)
+    return value & bits, (value >> np.uint64(32)) & bits
 
 
 @numba.njit(cache=True)
-def seen_before(bloom, history, count, value):
-    # True if `value` is among history[:count]; the Bloom filter answers most misses.
-    bit = value & np.uint64(bloom.shape[0] * 64 - 1)
-    if not (bloom[bit >> np.uint64(6)] >> (bit & np.uint64(63))) & np.uint64(1):
-        return False
+def remember(bloom, value):
+    # Add a position hash to the game's Bloom filter (uint64[W], two bits per hash).
+    first, second = _filter_bits(bloom, value)
+    bloom[first >> np.uint64(6)] |= np.uint64(1) << (first & np.uint64(63))
+    bloom[second >> np.uint64(6)] |= np.uint64(1) << (second & np.uint64(63))
+
+
+@numba.njit(cache=True)
+def maybe_seen(bloom, value):
+    # False if `value` was never remembered; True if it may have been (both of its bits set).
+    first, second = _filter_bits(bloom, value)
+    both = (bloom[first >> np.uint64(6)] >> (first & np.uint64(63))) & (
+        bloom[second >> np.uint64(6)] >> (second & np.uint64(63))
+    )
+    return (both & np.uint64(1)) != 0
+
+
+@numba.njit(cache=True)
+def in_history(history, count, value):
+    # True if `value` is among history[:count].
     for i in range(count):  # noqa: SIM110 (numba compiles loops, not generator expressions)
         if history[i] == value:
             return True
@@ -172,7 +188,6 @@ def legal_moves(
     cells = board.shape[0]
     enemy = 3 - colour
     root = chains[ROOT]
-    filter_bits = np.uint64(bloom.shape[0] * 64 - 1)
     for cell in range(cells):
         libs = np.int64(chains[LIBS, cell])
         total = np.int64(moments[LIB_SUM, cell])
@@ -197,10 +212,8 @@ def legal_moves(
                 other = neighbours[cell, k]
                 if other != NO_CELL and board[other] == colour and safe[root[other]]:
                     legal = True
-        bit = new_hash & filter_bits
-        maybe_seen = (bloom[bit >> np.uint64(6)] >> (bit & np.uint64(63))) & np.uint64(1)
-        if legal & (maybe_seen != 0):
-            legal = not seen_before(bloom, history, count, new_hash)
+        if legal & maybe_seen(bloom, new_hash):
+            legal = not in_history(history, count, new_hash)
         mask[cell] = legal
     mask[cells] = True
 

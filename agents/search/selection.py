@@ -160,18 +160,18 @@ def _gumbel_root(visits, legal, gumbel, root_logits, target, sigma):
 @numba.njit(cache=True)
 def _gumbel_interior(visits, prior, legal, sigma, improved):
     # argmax of improved policy - visits / (1 + total visits), with sigma = σ(q̂); `improved`
-    # is scratch space [A].
+    # is scratch space [A]. The improved policy softmax(log prior + σ) is computed as
+    # prior · exp(σ - max σ), normalised: the same numbers without a logarithm per action.
     num_actions = sigma.shape[0]
     top = -np.inf
     for a in range(num_actions):
-        improved[a] = -np.inf
         if legal[a]:
-            improved[a] = np.log(max(prior[a], 1e-12)) + sigma[a]
-            top = max(top, improved[a])
+            top = max(top, sigma[a])
     weights_total, visits_total = 0.0, 0
     for a in range(num_actions):
+        improved[a] = 0.0
         if legal[a]:
-            improved[a] = np.exp(improved[a] - top)
+            improved[a] = max(prior[a], 1e-12) * np.exp(sigma[a] - top)
             weights_total += improved[a]
             visits_total += visits[a]
     best, best_score = -1, -np.inf

@@ -83,35 +83,39 @@ def _kth_legal_words(words: np.ndarray, random_bits: np.uint64, count: int) -> i
 
 
 @numba.njit(cache=True)
-def _pick_uniform_legal(mask: np.ndarray, words: np.ndarray, uniform: np.ndarray) -> np.ndarray:
-    # One uniform u per row seeds a SplitMix64 stream; rejection-sample actions uniform over
-    # 0..A-1 until one is legal (uniform over the legal set). After a few misses, count the
-    # legal actions: none gives -1 (finished rows cost almost nothing); a sparse mask draws
-    # the k-th legal action directly; a dense one keeps rejecting.
-    batch, num_actions = mask.shape
-    out = np.full(batch, -1, dtype=np.int64)
+def _pick_row(mask: np.ndarray, words: np.ndarray, b: int, uniform: float) -> int:
+    # Row b's action from one uniform u: u seeds a SplitMix64 stream; rejection-sample actions
+    # uniform over 0..A-1 until one is legal (uniform over the legal set). After a few misses,
+    # count the legal actions: none gives -1 (finished rows cost almost nothing); a sparse mask
+    # draws the k-th legal action directly; a dense one keeps rejecting.
+    num_actions = mask.shape[1]
     golden = np.uint64(0x9E3779B97F4A7C15)
-    for b in range(batch):
-        seed = np.uint64(uniform[b] * 9007199254740992.0)  # u * 2**53
-        count = -1
-        for attempt in range(_MAX_REJECTION_TRIES):
-            if attempt == _TRIES_BEFORE_COUNTING:
-                count = _count_legal(mask[b])
-                if count == 0 or count * _SPARSE_RATIO < num_actions:
-                    break
-            seed += golden
-            action = int((_splitmix64(seed) >> np.uint64(11)) * (num_actions / 9007199254740992.0))
-            if mask[b, action]:
-                out[b] = action
-                break
-        if out[b] >= 0:
-            continue
-        if count < 0:
+    seed = np.uint64(uniform * 9007199254740992.0)  # u * 2**53
+    count = -1
+    for attempt in range(_MAX_REJECTION_TRIES):
+        if attempt == _TRIES_BEFORE_COUNTING:
             count = _count_legal(mask[b])
-        if count > 0 and words.shape[0] == batch:
-            out[b] = _kth_legal_words(words[b], _splitmix64(seed + golden), count)
-        elif count > 0:
-            out[b] = _kth_legal(mask[b], _splitmix64(seed + golden), count)
+            if count == 0 or count * _SPARSE_RATIO < num_actions:
+                break
+        seed += golden
+        action = int((_splitmix64(seed) >> np.uint64(11)) * (num_actions / 9007199254740992.0))
+        if mask[b, action]:
+            return action
+    if count < 0:
+        count = _count_legal(mask[b])
+    if count > 0 and words.shape[0] == mask.shape[0]:
+        return _kth_legal_words(words[b], _splitmix64(seed + golden), count)
+    if count > 0:
+        return _kth_legal(mask[b], _splitmix64(seed + golden), count)
+    return -1
+
+
+@numba.njit(cache=True)
+def _pick_uniform_legal(mask: np.ndarray, words: np.ndarray, uniform: np.ndarray) -> np.ndarray:
+    # int64[B]: each row's action from its uniform (`_pick_row`), -1 for rows with no legal action.
+    out = np.empty(mask.shape[0], dtype=np.int64)
+    for b in range(mask.shape[0]):
+        out[b] = _pick_row(mask, words, b, uniform[b])
     return out
 
 
@@ -146,12 +150,18 @@ def sample_legal_actions(mask: np.ndarray, rng: np.random.Generator) -> np.ndarr
 
 
 @numba.njit(cache=True)
-def _keyed_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
-    # One uniform in [0, 1) per row from the row's key and a counter (SplitMix64).
-    out = np.empty(keys.shape[0], dtype=np.float64)
+def _keyed_uniform(key: np.uint64, counter: int) -> float:
+    # One uniform in [0, 1) from a row's key and a counter (SplitMix64).
     offset = np.uint64(counter) * np.uint64(0xD1B54A32D192ED03)
+    return (_splitmix64(key ^ offset) >> np.uint64(11)) / 9007199254740992.0
+
+
+@numba.njit(cache=True)
+def _keyed_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
+    # One uniform in [0, 1) per row from the row's key and a counter.
+    out = np.empty(keys.shape[0], dtype=np.float64)
     for b in range(keys.shape[0]):
-        out[b] = (_splitmix64(keys[b] ^ offset) >> np.uint64(11)) / 9007199254740992.0
+        out[b] = _keyed_uniform(keys[b], counter)
     return out
 
 
@@ -179,13 +189,15 @@ def sample_legal_actions_keyed(mask: np.ndarray, keys: np.ndarray, counter: Any)
 
 
 @numba.njit(cache=True)
-def pick_legal_keyed(mask: np.ndarray, words: np.ndarray, keys: np.ndarray, counter: int) -> np.ndarray:
-    """`sample_legal_actions_keyed` for numba loops that own their masks (no checks): mask is the
-    uint8 view of bool[B, A], words its uint64 view when A % 8 == 0 (else an empty array)."""
-    return _pick_uniform_legal(mask, words, _keyed_uniforms(keys, counter))
+def keyed_pick_row(mask: np.ndarray, words: np.ndarray, keys: np.ndarray, counter: int, row: int, key: int) -> int:
+    """The action `sample_legal_actions_keyed` draws for a row with mask row `row` and key
+    keys[key], for numba loops that own their masks (no checks) and visit only some rows (or
+    keep a row's mask elsewhere): mask is the uint8 view of bool[R, A], words its uint64 view
+    when A % 8 == 0 (else an empty array; the draw is the same)."""
+    return _pick_row(mask, words, row, _keyed_uniform(keys[key], counter))
 
 
 def legal_mask_views(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(uint8 view, uint64 word view or empty) of a C-contiguous bool[B, A] mask, for
-    `pick_legal_keyed`; both share the mask's memory."""
+    `keyed_pick_row`; both share the mask's memory."""
     return mask.view(np.uint8), _as_words(mask)

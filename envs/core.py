@@ -72,6 +72,7 @@ ObserveFn = Callable[[State, np.ndarray], np.ndarray]
 RenderFn = Callable[[State, int], str]
 CellsFn = Callable[[State], np.ndarray]
 ActionNameFn = Callable[[int], str]
+PlayoutFn = Callable[[State, np.ndarray], np.ndarray]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +96,11 @@ class Game:
       render_fn: `render_fn(state, row) -> str`, an ASCII board.
       cells_fn: `cells_fn(state) -> int8[B, H, W]`, 0 empty, 1 + owner's player index.
       action_name: `action_name(action) -> str`, e.g. "c3" (checked: an int in 0..A-1).
+      playout_fn: optional `playout_fn(state, keys) -> float32[B]`, the outcome for each row's
+        player to move of uniformly random play to the end, row b's move at ply p of the
+        playout drawn exactly as `sample_legal_actions_keyed(mask, keys, p)` draws it. A game
+        provides it only when it has a faster way than stepping `apply` (Hex fills the board);
+        rollout evaluators use it when present (rows must not be finished; `state` is read only).
 
     `apply` and the `*_fn` hooks are unchecked (they trust their input); the methods check.
     """
@@ -115,6 +121,7 @@ class Game:
     cells_fn: CellsFn
     action_name: ActionNameFn
     num_players: int = NUM_PLAYERS
+    playout_fn: PlayoutFn | None = None
     # The owner key of this game's states (see `_state.owner_key`), set by __post_init__. A slot,
     # so `game.__dict__` holds the fields only: `type(game)(**game.__dict__)` rebuilds a game.
     __slots__ = ("__dict__", "__weakref__", "_owner")

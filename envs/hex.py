@@ -14,6 +14,10 @@ Rewards: +1 / -1 to winner / loser.
 Symmetries: identity and the 180° rotation (which keeps both players' edges).
 Win detection is incremental: a union-find over cells whose roots carry the edges the chain
 touches, updated for the six neighbours of each new stone.
+Random playouts (`playout_fn`, without the swap rule) fill the board instead of stepping: a
+full Hex board has exactly one winner and a chain, once connected, stays connected, so placing
+every remaining stone with the same draws and then finding who connects gives the winner of
+the playout that stops at the first connection, without a win check per move.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import numba
 import numpy as np
 
 from boardzoo.envs._board import cell_name, draw_grid, end_game, stone_planes
+from boardzoo.envs._sampling import keyed_pick_row
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
     Game,
@@ -109,6 +114,58 @@ def _apply(board, parent, edges, current_player, mask, rewards, terminated, step
             end_game(terminated, rewards, mask, b, player)
 
 
+@numba.njit(cache=True)
+def _connects_top_to_bottom(board, size, stack, seen):
+    # Whether player 0's stones (1) join row 0 to row size - 1 on int8[N*N] `board`; stack
+    # (int64[N*N]) and seen (bool[N*N]) are scratch space.
+    seen[:] = False
+    top = 0
+    for cell in range(size):
+        if board[cell] == 1:
+            seen[cell] = True
+            stack[top] = cell
+            top += 1
+    while top > 0:
+        top -= 1
+        cell = stack[top]
+        row, col = cell // size, cell % size
+        if row == size - 1:
+            return True
+        for dr, dc in _NEIGHBOURS:
+            r, c = row + dr, col + dc
+            if 0 <= r < size and 0 <= c < size:
+                other = r * size + c
+                if board[other] == 1 and not seen[other]:
+                    seen[other] = True
+                    stack[top] = other
+                    top += 1
+    return False
+
+
+@numba.njit(cache=True)
+def _fill_playouts(board, mask, current_player, keys, size, outcome):
+    # outcome[b] = the result for row b's player to move of a random playout, by filling the
+    # board (see the module docstring). mask is the uint8 view of the legal mask (the empty
+    # cells, no swap action); the stone of ply p is drawn as the keyed sampler draws it.
+    cells = size * size
+    empty = np.empty((1, cells), dtype=np.uint8)
+    no_words = np.empty((0, 0), dtype=np.uint64)
+    filled = np.empty(cells, dtype=np.int8)
+    stack = np.empty(cells, dtype=np.int64)
+    seen = np.empty(cells, dtype=np.bool_)
+    for b in range(board.shape[0]):
+        empty[0, :] = mask[b, :]
+        filled[:] = board[b, :]
+        mover = current_player[b]
+        for ply in range(cells - np.count_nonzero(board[b])):
+            cell = keyed_pick_row(empty, no_words, keys, ply, 0, b)
+            empty[0, cell] = 0
+            filled[cell] = mover + 1
+            mover = 1 - mover
+        winner = 0 if _connects_top_to_bottom(filled, size, stack, seen) else 1
+        outcome[b] = 1.0 if winner == current_player[b] else -1.0
+
+
 def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
     """Hex on a `board_size` × `board_size` board (2..19), optionally with the swap rule."""
     size = check_int_param(ID, "board_size", board_size, 2, 19)
@@ -130,6 +187,12 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
     def observe(state: HexState, player: np.ndarray) -> np.ndarray:
         return stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True)
 
+    def fill_playouts(state: HexState, keys: np.ndarray) -> np.ndarray:
+        outcome = np.empty(state.batch_size, dtype=np.float32)
+        mask = state.legal_action_mask.view(np.uint8)
+        _fill_playouts(state.board, mask, state.current_player, np.ascontiguousarray(keys, np.uint64), size, outcome)
+        return outcome
+
     return Game(
         id=ID,
         version=0,
@@ -146,4 +209,5 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
         render_fn=lambda state, row: draw_grid(state.board[row].reshape(size, size), hex_offset=True),
         cells_fn=lambda state: state.board.reshape(-1, size, size),
         action_name=lambda action: "swap" if action == cells else cell_name(action, size),
+        playout_fn=None if swap else fill_playouts,
     )

@@ -19,7 +19,7 @@ import numpy as np
 
 from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
 from boardzoo.envs import Game, State, sample_legal_actions_keyed
-from boardzoo.envs._sampling import legal_mask_views, pick_legal_keyed
+from boardzoo.envs._sampling import keyed_pick_row, legal_mask_views
 from boardzoo.envs.core import BoundKernel
 
 Evaluator = Callable[[State, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -28,7 +28,8 @@ Evaluator = Callable[[State, np.ndarray], tuple[np.ndarray, np.ndarray]]
 class RolloutEvaluator:
     """Uniform prior and the mean outcome of `num_rollouts` uniformly random playouts (UCT).
 
-    All K playouts run together on the batched kernel, one `step` per ply.
+    The game's own `playout_fn` plays them where it has one; otherwise all K playouts run
+    together on the batched kernel, one `step` per ply.
     """
 
     def __init__(self, game: Game, num_rollouts: int = 1) -> None:
@@ -51,6 +52,8 @@ class RolloutEvaluator:
         # the playout owns. With a numba kernel (every registered game) the whole playout is one
         # numba call; row i's draws depend on keys[i] and the ply only, so batched and single
         # playouts agree.
+        if self.game.playout_fn is not None:
+            return self.game.playout_fn(state, keys)
         current = state.copy()
         outcome = np.zeros(state.batch_size, dtype=np.float32)
         player = current.current_player.copy()
@@ -84,22 +87,38 @@ class RolloutEvaluator:
 
 def _playouts(arrays, constants, mask, words, terminated, truncated, rewards, player, keys, max_plies, outcome):
     # Uniformly random legal moves until every row is over (at most max_plies), adding each
-    # transition's reward for the row's player to outcome. Compiled per game kernel
+    # transition's reward for the row's player to outcome. Only the rows still playing are
+    # visited (a list compacted after every ply): playout lengths vary widely, and sweeping
+    # the finished rows every ply cost as much as the playing ones. Compiled per game kernel
     # (`specialise.with_kernel` binds `kernel`).
     batch = keys.shape[0]
     active = np.empty(batch, dtype=np.bool_)
+    actions = np.full(batch, -1, dtype=np.int64)
+    live = np.empty(batch, dtype=np.int64)
+    playing = 0
     for b in range(batch):
         active[b] = not (terminated[b] or truncated[b])
+        if active[b]:
+            live[playing] = b
+            playing += 1
     for ply in range(max_plies):
-        if not active.any():
+        if playing == 0:
             break
-        actions = pick_legal_keyed(mask, words, keys, ply)
-        rewards[:] = 0.0
+        for i in range(playing):
+            b = live[i]
+            actions[b] = keyed_pick_row(mask, words, keys, ply, b, b)
+            rewards[b, :] = 0.0
         kernel(*arrays, actions, active, *constants)  # noqa: F821 - bound by with_kernel
-        for b in range(batch):
-            if active[b]:
-                outcome[b] += rewards[b, player[b]]
-                active[b] = not (terminated[b] or truncated[b])
+        still = 0
+        for i in range(playing):
+            b = live[i]
+            outcome[b] += rewards[b, player[b]]
+            if terminated[b] or truncated[b]:
+                active[b] = False
+            else:
+                live[still] = b
+                still += 1
+        playing = still
 
 
 class FunctionEvaluator:

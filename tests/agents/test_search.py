@@ -3,6 +3,8 @@ tic-tac-toe, and batch-equals-single."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -135,6 +137,29 @@ def test_batched_search_equals_single_searches(config):
         single = search(game, state.take(np.array([i])), evaluator, config, keys[i : i + 1])
         np.testing.assert_array_equal(batched.visits[i], single.visits[0])
         np.testing.assert_allclose(batched.q[i], single.q[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("game_id", "params"), [("connect_four", {}), ("hex", {"board_size": 5}), ("hex", {}), ("go", {"board_size": 5})]
+)
+def test_every_playout_path_gives_the_outcomes_of_the_public_step(game_id, params):
+    # RolloutEvaluator plays a game's own `playout_fn` where it has one (Hex fills the board),
+    # else a numba kernel's playouts in one compiled loop over the rows still playing, else it
+    # steps the batch through `sample_legal_actions_keyed`. All must give every row the same
+    # outcome (games end at different plies).
+    game = make(game_id, **params)
+    rng = np.random.default_rng(3)
+    state = game.init(48)
+    for _ in range(4):
+        state = game.step(state, RandomPlayer().act(state, rng))
+    keys = keys_for(48, seed=11)
+    kernel_game = dataclasses.replace(game, playout_fn=None)
+    python_game = dataclasses.replace(kernel_game, apply=lambda s, action, active: game.apply(s, action, active))
+    outcomes = [RolloutEvaluator(g, num_rollouts=3)(state, keys)[1] for g in (game, kernel_game, python_game)]
+    np.testing.assert_array_equal(outcomes[0], outcomes[2])
+    np.testing.assert_array_equal(outcomes[1], outcomes[2])
+    assert len(np.unique(outcomes[0])) > 1
+    assert (game.playout_fn is not None) == (game_id == "hex")
 
 
 def test_puct_follows_the_prior_and_the_value():

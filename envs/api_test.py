@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from boardzoo.envs._checks import check_int, describe
-from boardzoo.envs.core import Game, State, sample_legal_actions
+from boardzoo.envs.core import Game, State, sample_legal_actions, sample_legal_actions_keyed
 
 
 def api_test(game: Game, *, batch_size: int = 32, seed: int = 0, max_steps: int | None = None) -> None:
@@ -17,7 +17,8 @@ def api_test(game: Game, *, batch_size: int = 32, seed: int = 0, max_steps: int 
     unchanged with zero rewards and an all-False mask; live rows have a legal action;
     rewards are zero-sum, in {-1, 0, 1} and non-zero only on the final transition;
     observations are float32 in [0, 1] with `game.observation_shape`; symmetries map legal
-    masks to legal masks.
+    masks to legal masks; a `playout_fn`, if the game has one, gives the outcomes of stepping
+    random keyed moves to the end and leaves its input unchanged.
 
     Raises:
       AssertionError: naming the first violated invariant.
@@ -31,10 +32,12 @@ def api_test(game: Game, *, batch_size: int = 32, seed: int = 0, max_steps: int 
     state = game.init(batch_size)
     _check_shapes(game, state)
     limit = max_steps if max_steps is not None else game.max_game_length + 1
-    for _ in range(limit):
+    for ply in range(limit):
         if state.done.all():
             break
         _check_live_rows(game, state)
+        if ply in (0, 3) and game.playout_fn is not None:
+            _check_playouts(game, state.take(np.flatnonzero(~state.done)), rng)
         actions = sample_legal_actions(state.legal_action_mask, rng)
         before = state.copy()
         new = game.step(state, actions)
@@ -45,6 +48,26 @@ def api_test(game: Game, *, batch_size: int = 32, seed: int = 0, max_steps: int 
     again = game.step(state, np.zeros(batch_size, dtype=np.int64))
     _assert_same(state, _without_rewards(again, state), "finished rows changed")
     assert not again.rewards.any(), "finished rows got non-zero rewards"
+
+
+def _check_playouts(game: Game, state: State, rng: np.random.Generator) -> None:
+    # game.playout_fn against random keyed play through `step`, on the live rows of `state`.
+    keys = rng.integers(0, 2**63, size=state.batch_size, dtype=np.uint64)
+    before = state.copy()
+    outcome = np.asarray(game.playout_fn(state, keys))
+    _assert_same(before, state, "playout_fn() mutated its input state")
+    expected_shape = (state.batch_size,)
+    assert outcome.shape == expected_shape, f"playout_fn gave shape {outcome.shape}, expected {expected_shape}"
+    player = state.current_player.copy()
+    expected = np.zeros(state.batch_size)
+    current = state.copy()
+    for ply in range(game.max_game_length + 1):
+        if current.done.all():
+            break
+        actions = sample_legal_actions_keyed(current.legal_action_mask, keys, ply)
+        current = game.step(current, actions, in_place=True)
+        expected += current.rewards[np.arange(state.batch_size), player]
+    np.testing.assert_array_equal(outcome, expected, err_msg="playout_fn disagrees with keyed random play")
 
 
 def _check_shapes(game: Game, state: State) -> None:

@@ -33,6 +33,20 @@ def test_api_test_catches_a_kernel_that_rewards_finished_rows():
         api_test(broken, batch_size=16)
 
 
+def test_api_test_catches_a_playout_fn_that_disagrees_with_stepping():
+    game = make("hex", board_size=5)
+    real_playouts = game.playout_fn
+    assert real_playouts is not None
+    api_test(game, batch_size=16)
+
+    def off_by_one_ply(state, keys):  # draws every move from the neighbouring key
+        return real_playouts(state, keys + np.uint64(1))
+
+    broken = type(game)(**{**game.__dict__, "playout_fn": off_by_one_ply})
+    with pytest.raises(AssertionError, match="playout_fn disagrees"):
+        api_test(broken, batch_size=16)
+
+
 @pytest.mark.parametrize("bad_id", ["chess", "Connect_Four", ""])
 def test_unknown_game_id_names_the_id_and_the_choices(bad_id):
     available = "breakthrough, connect_four, go, gomoku, hex, othello, tic_tac_toe"

@@ -44,16 +44,19 @@ def network_player(
     simulations: int = DEFAULT_SIMULATIONS,
     algorithm: str = "puct",
     device: str | torch.device = "cpu",
+    average_symmetries: bool = False,
 ) -> Player:
     """The network as a deterministic player: alone (`simulations` = 0) or with search (its
-    evaluator traced and frozen for speed: the player sees the weights as they are now)."""
+    evaluator traced and frozen for speed: the player sees the weights as they are now);
+    `average_symmetries` evaluates every position under each board symmetry and averages
+    (`TorchEvaluator`)."""
     if isinstance(simulations, bool) or not isinstance(simulations, int) or simulations < 0:
         raise ValueError(f"simulations must be an int >= 0 (0 = network alone), got {simulations!r}")
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     if simulations == 0:
-        return NetworkPlayer(game, network, device, frozen=True)
-    evaluator = TorchEvaluator(game, network, device, frozen=True)
+        return NetworkPlayer(game, network, device, frozen=True, average_symmetries=average_symmetries)
+    evaluator = TorchEvaluator(game, network, device, frozen=True, average_symmetries=average_symmetries)
     if algorithm == "gumbel":
         config: SearchConfig | GumbelConfig = GumbelConfig(simulations=simulations, gumbel_scale=0.0)
     else:
@@ -94,11 +97,18 @@ def load_player(
     simulations: int = DEFAULT_SIMULATIONS,
     algorithm: str = "puct",
     device: str | torch.device = "cpu",
+    average_symmetries: bool = False,
 ) -> Player:
-    """A player from a checkpoint source: its network with `simulations` of search (0 = alone)."""
+    """A player from a checkpoint source: its network with `simulations` of search (0 = alone),
+    optionally averaged over the board symmetries (`network_player`)."""
     checkpoint = load_agent(source, game, device)
     return network_player(
-        checkpoint.game, checkpoint.network, simulations=simulations, algorithm=algorithm, device=device
+        checkpoint.game,
+        checkpoint.network,
+        simulations=simulations,
+        algorithm=algorithm,
+        device=device,
+        average_symmetries=average_symmetries,
     )
 
 

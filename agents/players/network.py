@@ -13,7 +13,8 @@ from boardzoo.envs import Game, State
 class NetworkPlayer:
     """Plays the network's policy without search: the most probable legal action
     (`temperature` 0) or a sample from softmax(logits / T) over the legal actions. `frozen`
-    traces the network once for speed (see `TorchEvaluator`)."""
+    traces the network once for speed, `average_symmetries` averages its outputs over the
+    board symmetries (see `TorchEvaluator`)."""
 
     def __init__(
         self,
@@ -23,10 +24,11 @@ class NetworkPlayer:
         temperature: float = 0.0,
         *,
         frozen: bool = False,
+        average_symmetries: bool = False,
     ) -> None:
         if temperature < 0:
             raise ValueError(f"temperature must be >= 0, got {temperature}")
-        self.evaluator = TorchEvaluator(game, model, device, frozen=frozen)
+        self.evaluator = TorchEvaluator(game, model, device, frozen=frozen, average_symmetries=average_symmetries)
         self.temperature = temperature
 
     def act(self, state: State, rng: np.random.Generator) -> np.ndarray:

@@ -6,6 +6,9 @@ player_from_spec(game, "perfect:0.1")         "perfect" (a solver's best moves),
 player_from_spec(game, "search:runs/c4:64")   "search:<checkpoint>[:<simulations>]",
 player_from_spec(game, "network:hex")         "network:<checkpoint>" (checkpoint = folder,
                                               run folder or pretrained name)
+player_from_spec(game, "search-sym:c4:64")    "search-sym:..." and "network-sym:...": the same
+                                              with the network averaged over the board
+                                              symmetries (`TorchEvaluator`)
 ladder(game, ("random", "uct:100"))           {"random": ..., "uct100": ...}
 """
 
@@ -20,8 +23,8 @@ from boardzoo.agents.players.search import UCTPlayer
 from boardzoo.envs import Game
 
 SPEC_HELP = (
-    "random, uct:<simulations>, perfect, perfect:<eps in [0, 1]>, search:<checkpoint>[:<simulations>] "
-    "or network:<checkpoint>"
+    "random, uct:<simulations>, perfect, perfect:<eps in [0, 1]>, search:<checkpoint>[:<simulations>], "
+    "network:<checkpoint>, or search-sym:/network-sym: (the network averaged over the board symmetries)"
 )
 DEFAULT_LADDER = ("random", "uct:100", "uct:1000")
 """the opponents an agent is measured against unless a caller names others"""
@@ -42,9 +45,9 @@ def parse_spec(spec: str, field: str = "") -> tuple[str, str, int]:
         return kind, "0", 0
     if kind == "perfect":
         return kind, str(_epsilon(spec, rest, field)), 0
-    if kind == "network" and rest:
+    if kind in ("network", "network-sym") and rest:
         return kind, rest, 0
-    if kind == "search" and rest:
+    if kind in ("search", "search-sym") and rest:
         source, _, tail = rest.rpartition(":")
         if source and tail.isdigit() and int(tail) > 0:
             return kind, source, int(tail)
@@ -79,7 +82,7 @@ def player_from_spec(game: Game, spec: str) -> Player:
         return UCTPlayer(game, simulations=simulations)
     if kind == "perfect":
         return PerfectPlayer(game, epsilon=float(source))
-    return load_player(source, game, simulations=simulations)
+    return load_player(source, game, simulations=simulations, average_symmetries=kind.endswith("-sym"))
 
 
 def ladder(game: Game, specs: Iterable[str] = DEFAULT_LADDER) -> dict[str, Player]:

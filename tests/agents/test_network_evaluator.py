@@ -8,7 +8,7 @@ import torch
 
 from boardzoo.agents.models import NetworkConfig, TorchEvaluator, build_network
 from boardzoo.agents.search import SearchConfig, search
-from boardzoo.envs import make
+from boardzoo.envs import make, sample_legal_actions
 
 
 class TinyNet(torch.nn.Module):
@@ -72,3 +72,66 @@ def test_auto_precision_is_bfloat16_only_where_the_cpu_does_it_natively(monkeypa
     assert module.resolve_precision("bfloat16", "cpu") == "bfloat16"
     with pytest.raises(ValueError, match="precision must be one of"):
         module.resolve_precision("fp8", "cpu")
+
+
+def _random_positions(game, batch, plies, seed):
+    rng = np.random.default_rng(seed)
+    state = game.init(batch)
+    for _ in range(plies):
+        state = game.step(state, sample_legal_actions(state.legal_action_mask, rng))
+    return state
+
+
+@pytest.mark.parametrize(
+    ("game_id", "params", "kind", "frozen"),
+    [
+        ("connect_four", {}, "resnet", False),
+        ("go", {"board_size": 5}, "mlp", True),
+        ("hex", {"board_size": 4}, "resnet", True),
+    ],
+)
+def test_symmetry_averaging_is_the_mean_over_each_symmetry_mapped_back(game_id, params, kind, frozen):
+    game = make(game_id, **params)
+    torch.manual_seed(0)
+    network = build_network(NetworkConfig(kind=kind, blocks=1, channels=8), game.observation_shape, game.num_actions)
+    state = _random_positions(game, 6, 3, seed=1)
+    evaluator = TorchEvaluator(game, network, frozen=frozen, average_symmetries=True)
+    logits, value = evaluator(state, np.zeros(6, np.uint64))
+    observation = game.observe(state)
+    expected_logits, expected_values = [], []
+    for symmetry in game.symmetries:
+        with torch.inference_mode():
+            seen_logits, seen_value = network.eval()(torch.from_numpy(symmetry.observation(observation)))
+        expected_logits.append(seen_logits.numpy()[:, symmetry.action(np.arange(game.num_actions))])
+        expected_values.append(seen_value.numpy().reshape(-1))
+    assert len(game.symmetries) > 1 and evaluator.calls == 1
+    np.testing.assert_allclose(logits, np.mean(expected_logits, axis=0), atol=1e-5)
+    np.testing.assert_allclose(value, np.mean(expected_values, axis=0), atol=1e-5)
+    assert not np.allclose(logits, expected_logits[0], atol=1e-3)  # the symmetries did differ
+
+
+def test_a_symmetry_averaged_network_sees_mirrored_positions_as_mirror_images():
+    # Play the same Connect Four games and their mirror images (column c <-> 6 - c): the averaged
+    # network must give mirrored policies and equal values, whatever its weights.
+    game = make("connect_four")
+    torch.manual_seed(2)
+    network = build_network(NetworkConfig(blocks=1, channels=8), game.observation_shape, game.num_actions)
+    rng = np.random.default_rng(4)
+    state, mirrored = game.init(8), game.init(8)
+    for _ in range(5):
+        actions = sample_legal_actions(state.legal_action_mask, rng)
+        state, mirrored = game.step(state, actions), game.step(mirrored, 6 - actions)
+    averaged = TorchEvaluator(game, network, average_symmetries=True)
+    logits, value = averaged(state, np.zeros(8, np.uint64))
+    mirror_logits, mirror_value = averaged(mirrored, np.zeros(8, np.uint64))
+    np.testing.assert_allclose(mirror_logits, logits[:, ::-1], atol=1e-5)
+    np.testing.assert_allclose(mirror_value, value, atol=1e-5)
+    plain_logits, _ = TorchEvaluator(game, network)(state, np.zeros(8, np.uint64))
+    plain_mirror, _ = TorchEvaluator(game, network)(mirrored, np.zeros(8, np.uint64))
+    assert not np.allclose(plain_mirror, plain_logits[:, ::-1], atol=1e-3)  # not so without averaging
+
+
+def test_symmetry_averaging_must_be_a_bool():
+    game = make("tic_tac_toe")
+    with pytest.raises(ValueError, match="average_symmetries must be True or False, got 1"):
+        TorchEvaluator(game, TinyNet(3, 9, 9), average_symmetries=1)

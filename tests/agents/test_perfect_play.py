@@ -178,6 +178,20 @@ def test_perfect_player_specs():
         player_from_spec(make("othello"), "perfect")
 
 
+def test_symmetry_averaged_player_specs():
+    assert parse_spec("search-sym:connect_four:32") == ("search-sym", "connect_four", 32)
+    assert parse_spec("network-sym:runs/c4") == ("network-sym", "runs/c4", 0)
+    game = make("connect_four")
+    network = player_from_spec(game, "network-sym:connect_four")
+    searched = player_from_spec(game, "search-sym:connect_four:8")
+    assert isinstance(network, NetworkPlayer) and network.evaluator.average_symmetries
+    assert searched.evaluator.average_symmetries and searched.config.simulations == 8
+    assert not player_from_spec(game, "search:connect_four:8").evaluator.average_symmetries
+    for bad in ("search-sym", "network-sym:", "sym:connect_four"):
+        with pytest.raises(ValueError, match="bad player spec"):
+            parse_spec(bad, "players")
+
+
 def test_perfect_with_epsilon_one_plays_uniformly_and_zero_only_best_moves():
     game = make("tic_tac_toe")
     state = game.init(400)

@@ -29,7 +29,7 @@ from boardzoo.agents.players import (
 )
 from boardzoo.agents.players.loading import ALGORITHMS
 from boardzoo.agents.solvers import quick_solver_for
-from boardzoo.agents.validation import check_choice, check_ints
+from boardzoo.agents.validation import check_bools, check_choice, check_ints
 from boardzoo.envs import Game
 
 
@@ -45,6 +45,8 @@ class EvaluationConfig:
     """simulations per move of the evaluated search player (the network alone is evaluated too)"""
     algorithm: str = "puct"
     """root choice of the evaluated search player: "puct" (most visited move) or "gumbel" (no noise)"""
+    average_symmetries: bool = False
+    """evaluate the network (alone and in search) averaged over the board symmetries"""
     ladder: tuple[str, ...] = DEFAULT_LADDER
     """opponent specs: random, uct:<simulations>, search:<checkpoint>[:<simulations>], network:<checkpoint>"""
     perfect_play: int | None = None
@@ -57,6 +59,7 @@ class EvaluationConfig:
         if self.perfect_play is not None:
             check_ints(self, ("perfect_play",), minimum=0)
         check_choice(self, "algorithm", ALGORITHMS)
+        check_bools(self, ("average_symmetries",))
         for spec in self.ladder:
             parse_spec(spec, "ladder")
 
@@ -85,9 +88,16 @@ def evaluate_network(
     rng = np.random.default_rng(seed)
     agents = {
         "search": network_player(
-            game, network, simulations=config.simulations, algorithm=config.algorithm, device=device
+            game,
+            network,
+            simulations=config.simulations,
+            algorithm=config.algorithm,
+            device=device,
+            average_symmetries=config.average_symmetries,
         ),
-        "network": network_player(game, network, simulations=0, device=device),
+        "network": network_player(
+            game, network, simulations=0, device=device, average_symmetries=config.average_symmetries
+        ),
     }
     scores = {}
     for agent_name, agent in agents.items():

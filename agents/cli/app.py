@@ -143,7 +143,8 @@ class EvaluateCommand(EvaluateConfig):
     """Score a player against perfect play on the game's standard position sets."""
 
     player: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="PLAYER")] = "perfect"
-    """player spec: random, uct:<sims>, perfect[:<eps>], search:<checkpoint>[:<sims>], network:<checkpoint>"""
+    """player spec: random, uct:<sims>, perfect[:<eps>], search:<checkpoint>[:<sims>], network:<checkpoint>,
+    search-sym:/network-sym: (averaged over the board symmetries)"""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ class EvaluateConfig:
     """Score a player against perfect play on the game's standard position sets."""
 
     player: str = "perfect"
-    """player spec: random, uct:<sims>, perfect[:<eps>], search:<checkpoint>[:<sims>], network:<checkpoint>"""
+    """player spec: random, uct:<sims>, perfect[:<eps>], search:<checkpoint>[:<sims>], network:<checkpoint>,
+    search-sym:/network-sym: (averaged over the board symmetries)"""
     game: str = "connect_four"
     """game id (a solved game: connect_four, hex, tic_tac_toe)"""
     game_params: dict[str, int] = field(default_factory=dict)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,32 @@ def test_selfplay_records_full_search_positions_with_outcomes_from_each_movers_v
         np.testing.assert_allclose(positions.policy.sum(axis=1), 1.0, rtol=1e-5)
         assert not np.any(positions.policy[~positions.legal] > 0)
         assert np.all(np.abs(positions.q) <= 1)
+
+
+def test_random_openings_start_games_at_varied_plies_and_are_not_recorded():
+    game = make("tic_tac_toe")
+    config = SelfPlayConfig(batch_size=64, simulations=4, cheap_simulations=2, full_search_fraction=1.0)
+    plain = SelfPlay(game, uniform_evaluator(game), config, np.random.default_rng(0))
+    assert (plain.state.step_count == 0).all()
+    opened = SelfPlay(
+        game,
+        uniform_evaluator(game),
+        dataclasses.replace(config, random_opening_moves=4),
+        np.random.default_rng(0),
+    )
+    assert set(opened.state.step_count.tolist()) == {0, 1, 2, 3, 4} and not opened.state.done.any()
+    games = []
+    while len(games) < 200:
+        games += opened.play_move()
+    for positions in games:
+        stones = positions.observation[:, :2].sum(axis=(1, 2, 3))
+        # Every recorded game is a run of consecutive plies, each position searched; its first
+        # recorded ply is where its opening ended (0 to 4 random stones on the board).
+        np.testing.assert_array_equal(np.diff(stones), 1)
+        assert 0 <= stones[0] <= 4
+    assert len({int(p.observation[0, :2].sum()) for p in games}) == 5
+
+
+def test_random_openings_must_be_a_count():
+    with pytest.raises(ValueError, match="random_opening_moves"):
+        SelfPlayConfig(random_opening_moves=-1)

@@ -32,7 +32,7 @@ from boardzoo.agents.search import (
 from boardzoo.agents.training.positions import Positions
 from boardzoo.agents.training.targets import outcome_targets
 from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
-from boardzoo.envs import Game, State, reset_finished
+from boardzoo.envs import Game, State, reset_finished, sample_legal_actions
 
 ALGORITHMS = ("gumbel", "puct")
 
@@ -69,6 +69,11 @@ class SelfPlayConfig:
     reuse_tree: bool = False
     """PUCT: start each move's search from the subtree below the move played (noise re-applied
     at the new root); the tree is dropped at every checkpoint, so resumes stay exact"""
+    random_opening_moves: int = 0
+    """each game opens with k uniformly random moves, k drawn uniformly from 0..this per game
+    (0 = off), played without search and not recorded: the network then also sees the odd
+    positions that random moves lead to, which its own near-optimal games never reach (a game
+    that a random opening ends starts again without one)"""
 
     def __post_init__(self) -> None:
         check_choice(self, "algorithm", ALGORITHMS)
@@ -77,7 +82,7 @@ class SelfPlayConfig:
         if self.reuse_tree and self.algorithm != "puct":
             raise ValueError("reuse_tree needs algorithm 'puct' (Gumbel search starts from an unvisited root)")
         check_ints(self, ("batch_size", "simulations", "cheap_simulations", "max_considered_actions"))
-        check_ints(self, ("temperature_moves",), minimum=0)
+        check_ints(self, ("temperature_moves", "random_opening_moves"), minimum=0)
         check_numbers(self, ("full_search_fraction",), low=0, high=1, low_open=True)
         check_numbers(self, ("dirichlet_fraction",), low=0, high=1)
         check_numbers(self, ("exploration",), low=0)
@@ -129,6 +134,7 @@ class SelfPlay:
         self.full_moves = 0
         self.search_seconds = 0.0
         self._reuse: Reuse | None = None
+        self._open(np.arange(config.batch_size))
 
     def forget_tree(self) -> None:
         """Drop the tree kept for reuse (at checkpoints: a resumed run has none either)."""
@@ -157,8 +163,27 @@ class SelfPlay:
             nodes = np.where(state.done, -1, next_root_nodes(output, actions))
             self._reuse = Reuse(output, np.arange(state.batch_size), nodes.astype(np.int32))
         finished = self._finish_games(state)
+        restarted = np.flatnonzero(state.done)
         reset_finished(self.game, state, self.template, in_place=True)
+        self._open(restarted)
         return finished
+
+    def _open(self, rows: np.ndarray) -> None:
+        # Play the random openings of the new games in `rows` (`random_opening_moves`), in place.
+        # Only called when no game is finished.
+        limit = self.config.random_opening_moves
+        if limit == 0 or rows.size == 0:
+            return
+        state = self.state
+        plies = np.zeros(state.batch_size, np.int64)
+        plies[rows] = self.rng.integers(0, limit + 1, size=rows.size)
+        for ply in range(limit):
+            moving = (plies > ply) & ~state.done
+            if not moving.any():
+                break
+            actions = sample_legal_actions(state.legal_action_mask, self.rng)
+            self.game.step(state, actions, where=moving, in_place=True)
+        reset_finished(self.game, state, self.template, in_place=True)  # openings that ended a game
 
     def _puct_actions(self, state: State, visits: np.ndarray) -> np.ndarray:
         # Self-play rows are never finished (they restart at once), so every row has visits.

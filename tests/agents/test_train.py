@@ -79,9 +79,14 @@ def assert_same_checkpoint(a: Path, b: Path) -> None:
             np.testing.assert_array_equal(x[key], y[key], err_msg=f"{stem}/{key}")
 
 
-@pytest.mark.parametrize("extra", [(), ("--overlap",)], ids=["alternating", "overlapped"])
+@pytest.mark.parametrize(
+    "extra",
+    [(), ("--overlap",), ("--selfplay.random-opening-moves", "3")],
+    ids=["alternating", "overlapped", "random-openings"],
+)
 def test_a_run_killed_and_resumed_gives_the_same_checkpoints_as_an_uninterrupted_one(tmp_path, extra):
-    # Overlapped learning (a learner thread beside self-play) is as reproducible as alternating.
+    # Overlapped learning (a learner thread beside self-play) is as reproducible as alternating,
+    # and so are random openings (drawn from the self-play generator, whose state is saved).
     steps = 150
     subprocess.run(train_command(tmp_path / "whole", steps, *extra), check=True, capture_output=True)
     killed = tmp_path / "killed"

@@ -16,6 +16,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from boardzoo.agents.search.driver import (
@@ -30,7 +31,7 @@ from boardzoo.agents.search.driver import (
     solver_action,
 )
 from boardzoo.agents.search.evaluators import Evaluator
-from boardzoo.agents.search.selection import GUMBEL, root_sigma
+from boardzoo.agents.search.selection import GUMBEL, sigma_completed_q
 from boardzoo.agents.search.tree import Tree
 from boardzoo.agents.validation import check_bools, check_ints, check_numbers
 from boardzoo.envs import Game, State
@@ -151,42 +152,89 @@ def _root_output(
 ) -> GumbelOutput:
     batch, num_actions = root_logits.shape
     legal = root.legal_action_mask
-    sigma = np.zeros((batch, num_actions))
-    root_sigma(
+    policy = np.zeros((batch, num_actions), np.float32)
+    completed = np.zeros((batch, num_actions), np.float32)
+    action = np.full(batch, -1, np.int64)
+    root_results(
         tree.children_visits,
         tree.children_value_sum,
         tree.children_prior,
         tree.children_legal,
         tree.node_raw_value,
-        ~root.done,
+        root.done,
+        np.ascontiguousarray(root_logits, dtype=np.float64),
+        gumbel,
         config.c_visit,
         config.c_scale,
-        sigma,
+        policy,
+        completed,
+        action,
     )
-    completed = _completed_root_q(tree)
-    scores = np.where(legal, root_logits + sigma, -np.inf)
-    top = np.where(np.isfinite(scores.max(axis=1, initial=-np.inf)), scores.max(axis=1, initial=-np.inf), 0.0)
-    weights = np.where(legal, np.exp(scores - top[:, None]), 0.0)
-    improved = weights / np.maximum(weights.sum(axis=1, keepdims=True), 1e-30)
-    visits = tree.root_visits()
-    most = visits.max(axis=1, keepdims=True)
-    final = np.where(legal & (visits == most), gumbel + root_logits + sigma, -np.inf)
-    action = np.where(root.done, -1, final.argmax(axis=1)).astype(np.int64)
+    visits = tree.root_visits().copy()
     proofs = root_proofs(tree) if config.solver else None
     if proofs is not None:
         action = solver_action(action, visits, proofs, legal)
-    policy = improved.astype(np.float32)
-    return GumbelOutput(action, policy, visits.copy(), completed, prior, tree.root_value(), tree, proofs, states)
+    return GumbelOutput(action, policy, visits, completed, prior, tree.root_value(), tree, proofs, states)
 
 
-def _completed_root_q(tree: Tree) -> np.ndarray:
-    # float32[B, A]: root Q with unvisited actions completed by the mixed value (not rescaled).
-    visits = tree.children_visits[:, 0]
-    q = tree.children_value_sum[:, 0] / np.maximum(visits, 1)
-    prior = np.maximum(tree.children_prior[:, 0], 1e-12)
-    visited = visits > 0
-    total = visits.sum(axis=1)
-    prior_visited = np.where(visited, prior, 0.0).sum(axis=1)
-    weighted_q = np.where(visited, prior * q, 0.0).sum(axis=1) / np.maximum(prior_visited, 1e-30)
-    mixed = (tree.node_raw_value[:, 0] + total * weighted_q) / (total + 1)
-    return np.where(visited, q, mixed[:, None]).astype(np.float32)
+@numba.njit(cache=True)
+def root_results(
+    children_visits,
+    children_value_sum,
+    children_prior,
+    children_legal,
+    node_raw_value,
+    done,
+    root_logits,
+    gumbel,
+    c_visit,
+    c_scale,
+    policy,
+    completed,
+    action,
+):
+    # Per root b (one pass, the arrays of `_root_output`): completed[b] = root Q with unvisited
+    # actions completed by the mixed value (not rescaled); policy[b] = the improved policy
+    # softmax(logits + σ(q̂)) over legal actions; action[b] = among the most visited legal
+    # actions, the largest g + logits + σ(q̂) (lowest index on ties; -1 for a finished root).
+    num_actions = root_logits.shape[1]
+    sigma = np.zeros(num_actions)
+    for b in range(root_logits.shape[0]):
+        visits, value_sum, legal = children_visits[b, 0], children_value_sum[b, 0], children_legal[b, 0]
+        sigma[:] = 0.0
+        if not done[b]:
+            sigma_completed_q(
+                visits, value_sum, children_prior[b, 0], legal, node_raw_value[b, 0], c_visit, c_scale, sigma
+            )
+        total, prior_visited, weighted_q = 0, 0.0, 0.0
+        for a in range(num_actions):
+            n = visits[a]
+            total += n
+            if n > 0:
+                p = max(children_prior[b, 0, a], np.float32(1e-12))
+                prior_visited += p
+                weighted_q += p * (value_sum[a] / n)
+        mixed = (node_raw_value[b, 0] + total * (weighted_q / max(prior_visited, 1e-30))) / (total + 1)
+        top, most = -np.inf, 0
+        for a in range(num_actions):
+            n = visits[a]
+            completed[b, a] = value_sum[a] / n if n > 0 else mixed
+            most = max(most, n)
+            if legal[a]:
+                top = max(top, root_logits[b, a] + sigma[a])
+        if top == -np.inf:
+            top = 0.0
+        weights_total = 0.0
+        for a in range(num_actions):
+            if legal[a]:
+                weights_total += np.exp(root_logits[b, a] + sigma[a] - top)
+        weights_total = max(weights_total, 1e-30)
+        best, best_score = 0, -np.inf
+        for a in range(num_actions):
+            if legal[a]:
+                policy[b, a] = np.exp(root_logits[b, a] + sigma[a] - top) / weights_total
+                if visits[a] == most:
+                    score = gumbel[b, a] + root_logits[b, a] + sigma[a]
+                    if score > best_score:
+                        best, best_score = a, score
+        action[b] = -1 if done[b] else best

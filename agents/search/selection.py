@@ -65,7 +65,7 @@ def select_row(
             rule = root_rule if node == 0 else interior_rule
             if rule == GUMBEL:
                 sigma = scratch[0]
-                _sigma_completed_q(visits, value_sum, prior, legal, node_raw_value[b, node], c_visit, c_scale, sigma)
+                sigma_completed_q(visits, value_sum, prior, legal, node_raw_value[b, node], c_visit, c_scale, sigma)
                 if node == 0:
                     best = _gumbel_root(visits, legal, gumbel[b], root_logits[b], target, sigma)
                 else:
@@ -184,7 +184,7 @@ def _gumbel_interior(visits, prior, legal, sigma, improved):
 
 
 @numba.njit(cache=True)
-def _sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, out):
+def sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, out):
     # out[a] = σ(q̂(a)) for the node's legal actions, from its children's statistics [A] and
     # its raw value: Q completed by the mixed value, rescaled to [0, 1] over legal actions,
     # times (c_visit + max visits) * c_scale.
@@ -213,22 +213,3 @@ def _sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_sc
     scale = (c_visit + max_visits) * c_scale
     for a in range(num_actions):
         out[a] = (out[a] - low) / span * scale if legal[a] else 0.0
-
-
-@numba.njit(cache=True)
-def root_sigma(
-    children_visits, children_value_sum, children_prior, children_legal, node_raw_value, active, c_visit, c_scale, out
-):
-    # out[b] = σ(q̂) at the root of each active row.
-    for b in range(out.shape[0]):
-        if active[b]:
-            _sigma_completed_q(
-                children_visits[b, 0],
-                children_value_sum[b, 0],
-                children_prior[b, 0],
-                children_legal[b, 0],
-                node_raw_value[b, 0],
-                c_visit,
-                c_scale,
-                out[b],
-            )

@@ -101,6 +101,7 @@ class Game:
         playout drawn exactly as `sample_legal_actions_keyed(mask, keys, p)` draws it. A game
         provides it only when it has a faster way than stepping `apply` (Hex fills the board);
         rollout evaluators use it when present (rows must not be finished; `state` is read only).
+        A `bind_playout` numba loop also runs inside the search's fused rollouts.
 
     `apply` and the `*_fn` hooks are unchecked (they trust their input); the methods check.
     """
@@ -343,6 +344,44 @@ def bind_kernel(kernel: Callable[..., None], fields: tuple[str, ...], *constants
     return BoundKernel(kernel, tuple(fields), tuple(constants))
 
 
+def bind_playout(kernel: Callable[..., None], fields: tuple[str, ...], *constants: Any) -> BoundPlayout:
+    """A `Game.playout_fn` that runs a numba playout loop on the state's arrays.
+
+    Args:
+      kernel: `kernel(*arrays, keys, outcome, rows, *constants)`: for rows 0..rows-1, the
+        outcome of one random playout into outcome float32[≥ rows], keys uint64[≥ rows]; the
+        arrays are only read.
+      fields: the names of the state arrays it takes, in order.
+      *constants: the game's fixed parameters, passed last.
+    """
+    return BoundPlayout(kernel, tuple(fields), tuple(constants))
+
+
+class BoundPlayout:
+    """A game's numba playout loop with the state fields and constants it takes: callable as
+    `playout_fn(state, keys) -> float32[B]`, and open to other numba loops (the search's fused
+    rollouts), which call `kernel(*arrays(state), keys, outcome, rows, *constants)`."""
+
+    __slots__ = ("_arrays", "constants", "fields", "kernel")
+
+    def __init__(self, kernel: Callable[..., None], fields: tuple[str, ...], constants: tuple[Any, ...]) -> None:
+        self.kernel = kernel
+        self.fields = fields
+        self.constants = constants
+        self._arrays = operator.attrgetter(*fields)
+
+    def arrays(self, state: State) -> tuple[np.ndarray, ...]:
+        """The state's arrays in the kernel's order (the arrays themselves, not copies)."""
+        arrays = self._arrays(state)
+        return arrays if isinstance(arrays, tuple) else (arrays,)
+
+    def __call__(self, state: State, keys: np.ndarray) -> np.ndarray:
+        outcome = np.empty(state.batch_size, dtype=np.float32)
+        keys = np.ascontiguousarray(keys, dtype=np.uint64)
+        self.kernel(*self.arrays(state), keys, outcome, state.batch_size, *self.constants)
+        return outcome
+
+
 class BoundKernel:
     """A game's in-place numba kernel with the state fields and constants it takes: callable as
     `apply(state, action, active)`, and open to other numba loops (search rollouts), which call
@@ -369,11 +408,13 @@ __all__ = [
     "NUM_PLAYERS",
     "SQUARE_SYMMETRIES",
     "BoundKernel",
+    "BoundPlayout",
     "Game",
     "IllegalActionError",
     "State",
     "Symmetry",
     "bind_kernel",
+    "bind_playout",
     "cell_symmetries",
     "check_bool_param",
     "check_int_param",

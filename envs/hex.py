@@ -34,6 +34,7 @@ from boardzoo.envs.core import (
     Game,
     State,
     bind_kernel,
+    bind_playout,
     cell_symmetries,
     check_bool_param,
     check_int_param,
@@ -41,6 +42,7 @@ from boardzoo.envs.core import (
 )
 
 ID = "hex"
+_PLAYOUT_FIELDS = ("board", "legal_action_mask", "current_player")
 _TOP, _BOTTOM, _LEFT, _RIGHT = 1, 2, 4, 8
 _NEIGHBOURS = ((-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0))
 
@@ -143,18 +145,18 @@ def _connects_top_to_bottom(board, size, stack, seen):
 
 
 @numba.njit(cache=True)
-def _fill_playouts(board, mask, current_player, keys, size, outcome):
-    # outcome[b] = the result for row b's player to move of a random playout, by filling the
-    # board (see the module docstring). mask is the uint8 view of the legal mask (the empty
-    # cells, no swap action); the stone of ply p is drawn as the keyed sampler draws it.
+def _fill_playouts(board, legal, current_player, keys, outcome, rows, size):
+    # outcome[b] = the result for row b < rows's player to move of a random playout, by
+    # filling the board (see the module docstring). legal: the legal mask (the empty cells, no
+    # swap action); the stone of ply p is drawn as the keyed sampler draws it.
     cells = size * size
     empty = np.empty((1, cells), dtype=np.uint8)
     no_words = np.empty((0, 0), dtype=np.uint64)
     filled = np.empty(cells, dtype=np.int8)
     stack = np.empty(cells, dtype=np.int64)
     seen = np.empty(cells, dtype=np.bool_)
-    for b in range(board.shape[0]):
-        empty[0, :] = mask[b, :]
+    for b in range(rows):
+        empty[0, :] = legal[b, :]
         filled[:] = board[b, :]
         mover = current_player[b]
         for ply in range(cells - np.count_nonzero(board[b])):
@@ -187,12 +189,6 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
     def observe(state: HexState, player: np.ndarray) -> np.ndarray:
         return stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True)
 
-    def fill_playouts(state: HexState, keys: np.ndarray) -> np.ndarray:
-        outcome = np.empty(state.batch_size, dtype=np.float32)
-        mask = state.legal_action_mask.view(np.uint8)
-        _fill_playouts(state.board, mask, state.current_player, np.ascontiguousarray(keys, np.uint64), size, outcome)
-        return outcome
-
     return Game(
         id=ID,
         version=0,
@@ -209,5 +205,5 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
         render_fn=lambda state, row: draw_grid(state.board[row].reshape(size, size), hex_offset=True),
         cells_fn=lambda state: state.board.reshape(-1, size, size),
         action_name=lambda action: "swap" if action == cells else cell_name(action, size),
-        playout_fn=None if swap else fill_playouts,
+        playout_fn=None if swap else bind_playout(_fill_playouts, _PLAYOUT_FIELDS, size),
     )

@@ -12,17 +12,20 @@ Shapes: B batch, N nodes (simulations + 1), A actions.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from boardzoo.agents.search.evaluators import Evaluator
+from boardzoo.agents.search.evaluators import Evaluator, RolloutEvaluator
 from boardzoo.agents.search.policy import masked_softmax
 from boardzoo.agents.search.selection import PUCT
 from boardzoo.agents.search.simulation import Simulator, mix_keys
+from boardzoo.agents.search.specialise import is_numba_kernel
 from boardzoo.agents.search.tree import Tree
 from boardzoo.envs import Game, State
+from boardzoo.envs.core import BoundPlayout
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,13 @@ class Rules:
     solver: bool = False  # MCTS-solver: propagate proven values, take proven wins, avoid proven losses
 
 
+BLOCK_BYTES = 12 * 2**20
+"""Tree and node-state bytes per block of rows when the evaluator gains nothing from wide
+batches: every simulation sweeps all rows of a block, so a block that fits the last-level
+cache keeps the sweep out of main memory (benchmarks/results/search.md: rollout UCT at
+B = 1,024 ran at 0.77x (Connect Four) and 0.79x (Hex 7x7) of its best batch before blocking)."""
+
+
 def simulate(
     tree: Tree,
     game: Game,
@@ -89,15 +99,73 @@ def simulate(
 ) -> None:
     """Run `simulations` simulations on every active row: select a leaf, expand it with the
     game's kernel and evaluate it (one batched evaluator call), back the value up. All but
-    the evaluator call is one numba call per simulation (`simulation.py`)."""
-    simulator = Simulator(tree, game, store, keys, active, rules)
-    logits = values = None
-    for simulation in range(simulations):
-        leaves = simulator.step(simulation, logits, values)
+    the evaluator call is one numba call per simulation (`simulation.py`).
+
+    Rows are independent, so an evaluator that sets `wide_batches_help = False` (rollouts)
+    has the rows simulated in cache-sized blocks (`BLOCK_BYTES`), each block's S simulations
+    before the next's, with results equal to one pass over all rows. A `RolloutEvaluator`
+    with one playout per leaf on a game without its own `playout_fn` runs inside the numba
+    loop: a block's whole search is one call (`Simulator.run_with_playouts`)."""
+    batch = tree.num_nodes.shape[0]
+    block = batch if getattr(evaluate, "wide_batches_help", True) else block_rows(tree, store)
+    for start in range(0, batch, block):
+        rows = slice(start, min(start + block, batch))
+        if block < batch:
+            tree_part, store_part, keys_part, active_part, rules_part = _rows_of(tree, store, keys, active, rules, rows)
+        else:
+            tree_part, store_part, keys_part, active_part, rules_part = tree, store, keys, active, rules
+        simulator = Simulator(tree_part, game, store_part, keys_part, active_part, rules_part)
+        if simulator.fused and _plays_out_in_numba(evaluate, game):
+            simulator.run_with_playouts(simulations, game.max_game_length + 1)
+            continue
         logits = values = None
-        if leaves is not None:
-            logits, values = evaluate(*leaves)
-    simulator.finish(logits, values)
+        for simulation in range(simulations):
+            leaves = simulator.step(simulation, logits, values)
+            logits = values = None
+            if leaves is not None:
+                logits, values = evaluate(*leaves)
+        simulator.finish(logits, values)
+
+
+def _plays_out_in_numba(evaluate: Evaluator, game: Game) -> bool:
+    # Whether `evaluate` is exactly what `Simulator.run_with_playouts` computes in numba.
+    own = game.playout_fn
+    numba_playouts = own is None or (isinstance(own, BoundPlayout) and is_numba_kernel(own.kernel))
+    one_playout = type(evaluate) is RolloutEvaluator and evaluate.num_rollouts == 1
+    return one_playout and evaluate.game is game and numba_playouts
+
+
+def block_rows(tree: Tree, store: State) -> int:
+    """Rows per block: as many as fit `BLOCK_BYTES` of tree arrays and node states (at least 1)."""
+    batch = tree.num_nodes.shape[0]
+    row_bytes = sum(value.nbytes for value in tree.__dict__.values()) + sum(
+        value.nbytes for value in store.__dict__.values()
+    )
+    return max(1, min(batch, BLOCK_BYTES * batch // max(row_bytes, 1)))
+
+
+def _rows_of(
+    tree: Tree, store: State, keys: np.ndarray, active: np.ndarray, rules: Rules, rows: slice
+) -> tuple[Tree, State, np.ndarray, np.ndarray, Rules]:
+    # Views of rows [start, stop) of a search: the trees, their node states (row b * N + n)
+    # and the per-row rule arrays, written in place by the block's simulations.
+    nodes = tree.node_visits.shape[1]
+    store_rows = slice(rows.start * nodes, rows.stop * nodes)
+    part_rules = dataclasses.replace(
+        rules,
+        **{
+            name: getattr(rules, name)[rows]
+            for name in ("gumbel", "root_logits", "considered_visits")
+            if getattr(rules, name) is not None
+        },
+    )
+    return (
+        Tree(**{name: value[rows] for name, value in tree.__dict__.items()}),
+        store._from_arrays({name: value[store_rows] for name, value in store.__dict__.items()}),
+        keys[rows],
+        active[rows],
+        part_rules,
+    )
 
 
 def root_proofs(tree: Tree) -> np.ndarray:

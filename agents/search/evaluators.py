@@ -7,6 +7,8 @@ An evaluator is any callable `(state, keys) -> (logits, value)`:
     that batched and single searches agree);
   logits: float32[K, A], prior logits (illegal actions are masked by the search);
   value: float32[K], the expected outcome for the player to move, in [-1, 1].
+An evaluator whose cost per leaf does not fall with wider batches (random playouts) may set
+`wide_batches_help = False`: the search then simulates its rows in cache-sized blocks.
 The network bridge (`boardzoo.agents.models.evaluator`) lives outside `search`, which never
 imports torch.
 """
@@ -25,12 +27,21 @@ from boardzoo.envs.core import BoundKernel
 Evaluator = Callable[[State, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
+ROLLOUT_SALT = np.uint64(0x9E3779B97F4A7C15)
+"""The first rollout's keys are the leaf keys ^ ROLLOUT_SALT (rollout r: ^ (r + 1) * salt)."""
+
+
 class RolloutEvaluator:
     """Uniform prior and the mean outcome of `num_rollouts` uniformly random playouts (UCT).
 
     The game's own `playout_fn` plays them where it has one; otherwise all K playouts run
-    together on the batched kernel, one `step` per ply.
+    together on the batched kernel, one `step` per ply. With one rollout, no `playout_fn` and
+    a numba kernel, the search runs its simulations and these playouts in one numba call
+    (`Simulator.run_withplayout_loop`), with the same results.
     """
+
+    wide_batches_help = False
+    """Playouts cost the same per row in any batch, so the search runs cache-sized blocks."""
 
     def __init__(self, game: Game, num_rollouts: int = 1) -> None:
         if isinstance(num_rollouts, bool) or not isinstance(num_rollouts, int) or num_rollouts < 1:
@@ -42,7 +53,7 @@ class RolloutEvaluator:
         batch = state.batch_size
         total = np.zeros(batch, dtype=np.float32)
         for rollout in range(self.num_rollouts):
-            salt = np.uint64(0x9E3779B97F4A7C15 * (rollout + 1) % 2**64)
+            salt = np.uint64(int(ROLLOUT_SALT) * (rollout + 1) % 2**64)
             total += self._playout(state, keys ^ salt)
         logits = np.zeros((batch, self.game.num_actions), dtype=np.float32)
         return logits, total / self.num_rollouts
@@ -60,7 +71,7 @@ class RolloutEvaluator:
         apply = self.game.apply
         if isinstance(apply, BoundKernel) and is_numba_kernel(apply.kernel):
             mask, words = legal_mask_views(current.legal_action_mask)
-            with_kernel(_playouts, apply.kernel)(
+            with_kernel(playout_loop, apply.kernel)(
                 apply.arrays(current),
                 apply.constants,
                 mask,
@@ -72,6 +83,7 @@ class RolloutEvaluator:
                 np.ascontiguousarray(keys, dtype=np.uint64),
                 self.game.max_game_length + 1,
                 outcome,
+                state.batch_size,
             )
             return outcome
         ply = 0
@@ -85,18 +97,20 @@ class RolloutEvaluator:
         return outcome
 
 
-def _playouts(arrays, constants, mask, words, terminated, truncated, rewards, player, keys, max_plies, outcome):
-    # Uniformly random legal moves until every row is over (at most max_plies), adding each
-    # transition's reward for the row's player to outcome. Only the rows still playing are
-    # visited (a list compacted after every ply): playout lengths vary widely, and sweeping
-    # the finished rows every ply cost as much as the playing ones. Compiled per game kernel
-    # (`specialise.with_kernel` binds `kernel`).
-    batch = keys.shape[0]
-    active = np.empty(batch, dtype=np.bool_)
+def playout_loop(
+    arrays, constants, mask, words, terminated, truncated, rewards, player, keys, max_plies, outcome, rows
+):
+    # Uniformly random legal moves in rows 0..rows-1 until each is over (at most max_plies),
+    # adding each transition's reward for the row's player to outcome; the kernel's other rows
+    # are left alone. Only the rows still playing are visited (a list compacted after every
+    # ply): playout lengths vary widely, and sweeping the finished rows every ply cost as much
+    # as the playing ones. Compiled per game kernel (`specialise.with_kernel` binds `kernel`).
+    batch = terminated.shape[0]
+    active = np.zeros(batch, dtype=np.bool_)
     actions = np.full(batch, -1, dtype=np.int64)
-    live = np.empty(batch, dtype=np.int64)
+    live = np.empty(rows, dtype=np.int64)
     playing = 0
-    for b in range(batch):
+    for b in range(rows):
         active[b] = not (terminated[b] or truncated[b])
         if active[b]:
             live[playing] = b

@@ -33,11 +33,13 @@ from numba.core import cgutils, types
 from numba.experimental import structref
 from numba.extending import intrinsic
 
+from boardzoo.agents.search.evaluators import ROLLOUT_SALT, playout_loop
 from boardzoo.agents.search.selection import GUMBEL, select_row
 from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
 from boardzoo.agents.search.tree import Tree, backup_row, propagate_row, record_child, record_evaluation
 from boardzoo.envs import Game, State
-from boardzoo.envs.core import BoundKernel
+from boardzoo.envs._sampling import legal_mask_views
+from boardzoo.envs.core import BoundKernel, BoundPlayout
 
 if TYPE_CHECKING:
     from boardzoo.agents.search.driver import Rules
@@ -424,6 +426,52 @@ def _fused_template(ws, simulation, logits, values):  # compiled per game kernel
     return end_simulation(ws, simulation)
 
 
+def _rollout_template(
+    ws, simulations, logits, outcome, player, mask, words, playout_keys, max_plies, own, own_arrays, own_constants
+):
+    # A whole search whose evaluator is one uniformly random playout per leaf
+    # (`RolloutEvaluator`), in one call: each simulation's bookkeeping, then the playouts of
+    # its live leaves, played in the leaf buffer (their rows are already stored). Compiled per
+    # game kernel by `with_kernel`, which also binds `playouts` (the evaluator's step-by-step
+    # `playout_loop` for this kernel) and `own_playout` (the game's `bind_playout` loop, or a
+    # stand-in when `own` is False). logits: float32[B, A] zeros (the uniform prior).
+    salt = ROLLOUT_SALT
+    for simulation in range(simulations):
+        if begin_simulation(ws, simulation, logits, outcome) > 0:
+            kernel(*ws.kernel_arrays, ws.action, ws.expand, *ws.constants)  # noqa: F821 - bound by with_kernel
+        count = end_simulation(ws, simulation)
+        for i in range(count):
+            player[i] = ws.leaf_player[i]
+            outcome[i] = 0.0
+            playout_keys[i] = ws.evaluated_keys[i] ^ salt
+        if count == 0:
+            continue
+        if own:
+            own_playout(*own_arrays, playout_keys, outcome, count, *own_constants)  # noqa: F821 - bound
+        else:
+            playouts(  # noqa: F821 - bound by with_kernel
+                ws.kernel_arrays,
+                ws.constants,
+                mask,
+                words,
+                ws.leaf_terminated,
+                ws.leaf_truncated,
+                ws.leaf_rewards,
+                player,
+                playout_keys,
+                max_plies,
+                outcome,
+                count,
+            )
+    begin_simulation(ws, -1, logits, outcome)
+
+
+@numba.njit(cache=True)
+def _no_playout(*args):
+    # The stand-in for `own_playout` in games that have no playout loop of their own.
+    pass
+
+
 class Simulator:
     """The numba side of `driver.simulate` for one search: the workspace and its buffers.
 
@@ -490,6 +538,7 @@ class Simulator:
             np.zeros(1, np.int64),
             np.empty((2, num_actions)),
         )
+        self._entry = None  # the fused step's compiled entry point, once its types are known
         self._none_logits = np.zeros((0, num_actions), np.float32)
         self._none_values = np.zeros(0, np.float32)
         self._pending = 0
@@ -502,8 +551,11 @@ class Simulator:
             logits, values = self._results(logits, values)
         else:
             logits, values = self._none_logits, self._none_values
-        if self.fused:
+        if self._entry is not None:
+            count = self._entry(self.workspace, simulation, logits, values)
+        elif self.fused:
             count = self._step(self.workspace, simulation, logits, values)
+            self._entry = _entry_point(self._step, self.workspace, logits)
         else:
             if begin_simulation(self.workspace, simulation, logits, values) > 0:
                 self.game.apply(self.leaves, self.action, self.expand)
@@ -520,6 +572,37 @@ class Simulator:
             )
         return leaves, self.evaluated_keys[:count]
 
+    def run_with_playouts(self, simulations: int, max_plies: int) -> None:
+        """All `simulations` simulations with one random playout per live leaf as its value and
+        a uniform prior (what `RolloutEvaluator(game)` returns), in one numba call: the search
+        `driver.simulate` runs for that evaluator on a fused game."""
+        if not self.fused or self._pending:
+            raise ValueError("run_with_playouts needs a fused game and a fresh simulator")
+        apply, own = self.game.apply, self.game.playout_fn
+        if own is not None and not (isinstance(own, BoundPlayout) and is_numba_kernel(own.kernel)):
+            raise ValueError(f"{self.game!r}: its playout_fn is not a numba loop (bind_playout)")
+        run = with_kernel(
+            _rollout_template,
+            apply.kernel,
+            playouts=with_kernel(playout_loop, apply.kernel),
+            own_playout=_no_playout if own is None else own.kernel,
+        )
+        mask, words = legal_mask_views(self.leaves.legal_action_mask)
+        run(
+            self.workspace,
+            simulations,
+            np.zeros((self.batch, self.num_actions), np.float32),
+            np.zeros(self.batch, np.float32),
+            np.zeros(self.batch, np.int32),
+            mask,
+            words,
+            np.zeros(self.batch, np.uint64),
+            max_plies,
+            own is not None,
+            () if own is None else own.arrays(self.leaves),
+            () if own is None else own.constants,
+        )
+
     def finish(self, logits: np.ndarray | None, values: np.ndarray | None) -> None:
         logits, values = self._results(logits, values)
         begin_simulation(self.workspace, -1, logits, values)
@@ -530,11 +613,26 @@ class Simulator:
         # numba reads them without bounds checks).
         if self._pending == 0:
             return self._none_logits, self._none_values
-        logits = np.ascontiguousarray(logits, dtype=np.float32)
-        values = np.ascontiguousarray(values, dtype=np.float32)
+        if not (_ready(logits) and _ready(values)):
+            logits = np.ascontiguousarray(logits, dtype=np.float32)
+            values = np.ascontiguousarray(values, dtype=np.float32)
         if logits.shape != (self._pending, self.num_actions) or values.shape != (self._pending,):
             raise ValueError(
                 f"the evaluator returned logits {logits.shape} and values {values.shape} for "
                 f"{self._pending} leaves; expected ({self._pending}, {self.num_actions}) and ({self._pending},)"
             )
         return logits, values
+
+
+def _ready(array: Any) -> bool:
+    # Already what numba reads: a C-contiguous float32 ndarray (the common case, converted free).
+    return type(array) is np.ndarray and array.dtype == np.float32 and array.flags.c_contiguous
+
+
+def _entry_point(dispatcher: Any, workspace: Workspace, logits: np.ndarray) -> Any:
+    # The compiled fused step for (this workspace, int, float32 C arrays), called without
+    # numba's per-call type dispatch (about half of the call's cost at batch 1). Every later
+    # step passes arguments of exactly these types (`_results` makes them so).
+    signature = (numba.typeof(workspace), types.int64, numba.typeof(logits), types.float32[::1])
+    overload = dispatcher.overloads.get(signature)
+    return None if overload is None else overload.entry_point

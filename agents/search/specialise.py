@@ -25,7 +25,7 @@ from typing import Any
 
 import numba
 
-_COMPILED: dict[tuple[Callable[..., Any], Any], Any] = {}
+_COMPILED: dict[tuple[Any, ...], Any] = {}
 
 
 def is_numba_kernel(kernel: Any) -> bool:
@@ -33,17 +33,22 @@ def is_numba_kernel(kernel: Any) -> bool:
     return isinstance(kernel, numba.core.registry.CPUDispatcher)
 
 
-def with_kernel(template: Callable[..., Any], kernel: Any) -> Any:
+def with_kernel(template: Callable[..., Any], kernel: Any, **bound: Any) -> Any:
     """`template` compiled with numba (cached), its global `kernel` bound to `kernel` (a numba
-    function); one compiled function per (template, kernel) in a process."""
-    key = (template, kernel)
+    function) and each further global name in `bound` to its value (numba functions compiled
+    for this kernel); one compiled function per (template, kernel) in a process."""
+    key = (template, kernel, *sorted(bound.items()))
     compiled = _COMPILED.get(key)
     if compiled is None:
         source = kernel.py_func
         namespace = dict(template.__globals__)
         namespace["kernel"] = kernel
+        namespace.update(bound)
         function = types.FunctionType(template.__code__, namespace, template.__name__, template.__defaults__)
         name = f"{template.__qualname__}__{source.__module__}.{source.__qualname__}"
+        for bound_name, value in sorted(bound.items()):  # distinct bindings, distinct cache files
+            inner = getattr(value, "py_func", value)
+            name += f"__{bound_name}_{getattr(inner, '__module__', '')}.{getattr(inner, '__qualname__', '')}"
         function.__qualname__ = name.replace(".", "_")
         function.__module__ = template.__module__
         cacheable = "<locals>" not in source.__qualname__ and "<lambda>" not in source.__qualname__

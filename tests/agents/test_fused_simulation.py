@@ -99,6 +99,83 @@ def test_fused_search_equals_the_generic_path(game_id, params, plies, variant):
     assert int(fused.tree.num_nodes.sum()) > 5 * 20  # the trees grew
 
 
+class Unblocked:
+    """An evaluator that claims wide batches help: the search then takes all rows at once."""
+
+    wide_batches_help = True
+
+    def __init__(self, evaluate) -> None:
+        self.evaluate = evaluate
+
+    def __call__(self, state, keys):
+        return self.evaluate(state, keys)
+
+
+class Blocked(Unblocked):
+    """One that says they do not: the search simulates its rows in blocks."""
+
+    wide_batches_help = False
+
+
+@pytest.mark.parametrize("variant", ["uct", "puct_noise_solver", "gumbel"])
+def test_rows_searched_in_blocks_equal_one_pass(variant, monkeypatch):
+    # Blocks of 3 rows (BLOCK_BYTES cut to fit), including a short last block and a finished
+    # root, give the same trees, node states and outputs as all 8 rows at once.
+    from boardzoo.agents.search import driver
+
+    game = make("connect_four")
+    roots = positions(game, 8, 6, seed=5)
+    finished = game.init(1)
+    for move in (0, 1, 0, 1, 0, 1, 0):  # x wins in column 0
+        finished = game.step(finished, np.array([move]))
+    roots = type(roots).stack([roots.take(np.arange(4)), finished, roots.take(np.arange(5, 8))])
+    assert roots.done.tolist() == [False] * 4 + [True] + [False] * 3
+    keys = np.arange(8, dtype=np.uint64) * np.uint64(31) + np.uint64(7)
+    tree, store, _ = new_tree(game, roots, 24)
+    row_bytes = (sum(v.nbytes for v in tree.__dict__.values()) + sum(v.nbytes for v in store.__dict__.values())) // 8
+    monkeypatch.setattr(driver, "BLOCK_BYTES", 3 * row_bytes)
+    assert driver.block_rows(tree, store) == 3
+    if variant == "gumbel":
+        config, run, base = GumbelConfig(simulations=24, max_considered_actions=4), gumbel_search, keyed_evaluator(game)
+    elif variant == "uct":
+        config, run, base = SearchConfig(simulations=24, rule="uct", exploration=2.0), search, RolloutEvaluator(game)
+    else:
+        config, run = SearchConfig(simulations=24, dirichlet_fraction=0.25, solver=True), search
+        base = keyed_evaluator(game)
+    sizes = []
+
+    def counted(state, leaf_keys):
+        # Row by row: a matrix product's rounding may depend on how many rows it multiplies.
+        sizes.append(state.batch_size)
+        rows = [base(state.take([i]), leaf_keys[i : i + 1]) for i in range(state.batch_size)]
+        return np.concatenate([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
+
+    blocked = run(game, roots, Blocked(counted), config, keys)
+    assert sizes[0] == 7 and max(sizes[1:]) <= 3  # the roots at once, then a block at a time
+    assert_same_search(blocked, run(game, roots, Unblocked(counted), config, keys))
+
+
+@pytest.mark.parametrize(("game_id", "params", "plies"), GAMES)
+def test_uct_with_playouts_in_numba_equals_the_evaluator_loop(game_id, params, plies, monkeypatch):
+    # The whole rollout search in one numba call gives the search that calls the
+    # RolloutEvaluator once per simulation (Hex with its own `playout_fn` loop).
+    from boardzoo.agents.search import driver
+
+    game = make(game_id, **params)
+    roots = positions(game, 5, plies, seed=2)
+    keys = np.arange(5, dtype=np.uint64) * np.uint64(99) + np.uint64(5)
+    config = SearchConfig(simulations=60, rule="uct", exploration=2.0)
+    calls = []
+    evaluator = RolloutEvaluator(game)
+    real_call = RolloutEvaluator.__call__
+    monkeypatch.setattr(RolloutEvaluator, "__call__", lambda self, *args: calls.append(1) or real_call(self, *args))
+    in_numba = search(game, roots, evaluator, config, keys)
+    assert len(calls) == 1  # the roots only
+    monkeypatch.setattr(driver, "_plays_out_in_numba", lambda evaluate, game: False)
+    assert_same_search(in_numba, search(game, roots, evaluator, config, keys))
+    assert len(calls) > 50
+
+
 @pytest.mark.parametrize(("game_id", "params", "plies"), GAMES)
 def test_registered_games_take_the_fused_path(game_id, params, plies):
     game = make(game_id, **params)

@@ -16,6 +16,10 @@ game (`specialise.with_kernel`), so the whole step is one compiled function for 
 path: the same two numba halves around a Python call of `game.apply` on the leaf buffer, with
 the same results.
 
+For one random playout per leaf (`RolloutEvaluator`) the evaluator is numba too, and a
+whole search is one call (`Simulator.run_with_playouts`): each simulation's bookkeeping, then
+the playouts of its new leaves, stepping the kernel or running the game's `bind_playout` loop.
+
 The workspace is a numba structref holding the tree's arrays, the store, the leaf buffer and
 the selection rules, so a call passes one object however many arrays it holds.
 Shapes: B batch, N nodes, A actions, S simulations.

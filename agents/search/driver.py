@@ -242,9 +242,11 @@ def evaluate_roots(
     logits = np.zeros((root.batch_size, game.num_actions), dtype=np.float32)
     prior = np.zeros((root.batch_size, game.num_actions), dtype=np.float32)
     value = np.zeros(root.batch_size, dtype=np.float32)
-    rows = np.flatnonzero(active)
-    if rows.size:
-        live = root if rows.size == root.batch_size else root.take(rows)
+    live_rows = np.flatnonzero(active)
+    # Every row live (the usual case): slices, not index arrays, for the copies below.
+    rows = slice(None) if live_rows.size == root.batch_size else live_rows
+    if live_rows.size:
+        live = root if live_rows.size == root.batch_size else root.take(live_rows)
         logits[rows], value[rows] = evaluate(live, derive_keys(keys[rows], -1))
         prior[rows] = masked_softmax(logits[rows], root.legal_action_mask[rows])
         if noise is not None:

@@ -33,7 +33,8 @@ def test_unknown_sources_are_named():
 def test_the_pretrained_connect_four_agent_is_near_perfect_on_the_standard_sets():
     # The shipped agent's strength, measured against perfect play (bitbully, `solvers` extra):
     # issue 13's bar is >= 95% optimal moves with 64 simulations and >= 88% for the network
-    # alone, on both standard sets. It measured 95.0% / 94.8% (search) and 90.5% / 93.0% (network).
+    # alone, on both standard sets. Its training run's last evaluation measured 97.2% / 95.8%
+    # (search, random / strong set) and 93.7% / 93.3% (network).
     pytest.importorskip("bitbully")
     from boardzoo.agents.ground_truth import KINDS, evaluate_player, standard_positions
     from boardzoo.agents.solvers import solver_for
@@ -44,5 +45,5 @@ def test_the_pretrained_connect_four_agent_is_near_perfect_on_the_standard_sets(
     search = evaluate_player(load_player("connect_four", simulations=64), sets, rng)
     network = evaluate_player(load_player("connect_four", simulations=0), sets, rng)
     for kind in KINDS:
-        assert search.row(f"{kind} play").accuracy >= 0.93, search.markdown()
+        assert search.row(f"{kind} play").accuracy >= 0.95, search.markdown()
         assert network.row(f"{kind} play").accuracy >= 0.88, network.markdown()

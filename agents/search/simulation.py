@@ -559,7 +559,7 @@ class Simulator:
             count = self._entry(self.workspace, simulation, logits, values)
         elif self.fused:
             count = self._step(self.workspace, simulation, logits, values)
-            self._entry = _entry_point(self._step, self.workspace, logits)
+            self._entry = _entry_point(self._step, self.workspace)
         else:
             if begin_simulation(self.workspace, simulation, logits, values) > 0:
                 self.game.apply(self.leaves, self.action, self.expand)
@@ -617,7 +617,14 @@ class Simulator:
         # numba reads them without bounds checks).
         if self._pending == 0:
             return self._none_logits, self._none_values
-        if not (_ready(logits) and _ready(values)):
+        if not (  # already what numba reads (the usual case): no conversion calls
+            type(logits) is np.ndarray
+            and type(values) is np.ndarray
+            and logits.dtype == _FLOAT32
+            and values.dtype == _FLOAT32
+            and logits.flags.c_contiguous
+            and values.flags.c_contiguous
+        ):
             logits = np.ascontiguousarray(logits, dtype=np.float32)
             values = np.ascontiguousarray(values, dtype=np.float32)
         if logits.shape != (self._pending, self.num_actions) or values.shape != (self._pending,):
@@ -628,15 +635,15 @@ class Simulator:
         return logits, values
 
 
-def _ready(array: Any) -> bool:
-    # Already what numba reads: a C-contiguous float32 ndarray (the common case, converted free).
-    return type(array) is np.ndarray and array.dtype == np.float32 and array.flags.c_contiguous
+_FLOAT32 = np.dtype(np.float32)
+_LOGITS_TYPE = types.float32[:, ::1]
+_VALUES_TYPE = types.float32[::1]
 
 
-def _entry_point(dispatcher: Any, workspace: Workspace, logits: np.ndarray) -> Any:
+def _entry_point(dispatcher: Any, workspace: Workspace) -> Any:
     # The compiled fused step for (this workspace, int, float32 C arrays), called without
     # numba's per-call type dispatch (about half of the call's cost at batch 1). Every later
     # step passes arguments of exactly these types (`_results` makes them so).
-    signature = (numba.typeof(workspace), types.int64, numba.typeof(logits), types.float32[::1])
+    signature = (numba.typeof(workspace), types.int64, _LOGITS_TYPE, _VALUES_TYPE)
     overload = dispatcher.overloads.get(signature)
     return None if overload is None else overload.entry_point

@@ -35,9 +35,9 @@ class RolloutEvaluator:
     """Uniform prior and the mean outcome of `num_rollouts` uniformly random playouts (UCT).
 
     The game's own `playout_fn` plays them where it has one; otherwise all K playouts run
-    together on the batched kernel, one `step` per ply. With one rollout, no `playout_fn` and
-    a numba kernel, the search runs its simulations and these playouts in one numba call
-    (`Simulator.run_withplayout_loop`), with the same results.
+    together on the batched kernel, one `step` per ply. With one rollout and a numba kernel
+    (and a `playout_fn`, if any, made with `bind_playout`), the search runs its simulations and
+    these playouts in one numba call (`Simulator.run_with_playouts`), with the same results.
     """
 
     wide_batches_help = False

@@ -19,6 +19,7 @@ test, say) is compiled without the disk cache.
 
 from __future__ import annotations
 
+import hashlib
 import types
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +37,7 @@ def is_numba_kernel(kernel: Any) -> bool:
 def with_kernel(template: Callable[..., Any], kernel: Any, **bound: Any) -> Any:
     """`template` compiled with numba (cached), its global `kernel` bound to `kernel` (a numba
     function) and each further global name in `bound` to its value (numba functions compiled
-    for this kernel); one compiled function per (template, kernel) in a process."""
+    for this kernel); one compiled function per (template, kernel, bindings) in a process."""
     key = (template, kernel, *sorted(bound.items()))
     compiled = _COMPILED.get(key)
     if compiled is None:
@@ -46,9 +47,13 @@ def with_kernel(template: Callable[..., Any], kernel: Any, **bound: Any) -> Any:
         namespace.update(bound)
         function = types.FunctionType(template.__code__, namespace, template.__name__, template.__defaults__)
         name = f"{template.__qualname__}__{source.__module__}.{source.__qualname__}"
-        for bound_name, value in sorted(bound.items()):  # distinct bindings, distinct cache files
-            inner = getattr(value, "py_func", value)
-            name += f"__{bound_name}_{getattr(inner, '__module__', '')}.{getattr(inner, '__qualname__', '')}"
+        if bound:  # distinct bindings, distinct cache files (a digest keeps file names short)
+            described = [
+                f"{bound_name}={getattr(getattr(value, 'py_func', value), '__module__', '')}."
+                f"{getattr(getattr(value, 'py_func', value), '__qualname__', '')}"
+                for bound_name, value in sorted(bound.items())
+            ]
+            name += "__" + hashlib.sha1(";".join(described).encode()).hexdigest()[:12]
         function.__qualname__ = name.replace(".", "_")
         function.__module__ = template.__module__
         cacheable = "<locals>" not in source.__qualname__ and "<lambda>" not in source.__qualname__

@@ -161,30 +161,11 @@ def _gumbel_root(visits, legal, gumbel, root_logits, target, sigma):
 def _gumbel_interior(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, weights):
     # argmax of improved policy - visits / (1 + total visits), from the node's children's
     # statistics [A] and its raw value; `weights` is scratch space [A]. The numbers of
-    # `sigma_completed_q` followed by softmax(log prior + σ), in four passes instead of six:
-    # the improved policy is prior · exp(σ - max σ), normalised (no logarithm per action), and
-    # max σ is σ at the largest legal Q, (high - low) / span · scale, so it needs no pass.
+    # `sigma_completed_q` followed by softmax(log prior + σ), in fewer passes: the improved
+    # policy is prior · exp(σ - max σ), normalised (no logarithm per action), and max σ is σ at
+    # the largest legal Q, (high - low) / span · scale, so it needs no pass of its own.
     num_actions = weights.shape[0]
-    total_visits, max_visits, visited_prior, weighted_q = 0, 0, 0.0, 0.0
-    for a in range(num_actions):
-        n = visits[a]
-        total_visits += n
-        max_visits = max(max_visits, n)
-        if n > 0:
-            p = max(prior[a], 1e-12)
-            visited_prior += p
-            weighted_q += p * value_sum[a] / n
-    mixed = raw_value
-    if total_visits > 0:
-        mixed = (raw_value + total_visits * weighted_q / visited_prior) / (total_visits + 1)
-    low, high = np.inf, -np.inf
-    for a in range(num_actions):
-        n = visits[a]
-        q = value_sum[a] / n if n > 0 else mixed
-        weights[a] = q
-        if legal[a]:
-            low = min(low, q)
-            high = max(high, q)
+    low, high, max_visits = _completed_q(visits, value_sum, prior, legal, raw_value, weights)
     span = max(high - low, 1e-8)
     scale = (c_visit + max_visits) * c_scale
     top = (high - low) / span * scale
@@ -205,11 +186,10 @@ def _gumbel_interior(visits, value_sum, prior, legal, raw_value, c_visit, c_scal
     return best
 
 
-@numba.njit(cache=True)
-def sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, out):
-    # out[a] = σ(q̂(a)) for the node's legal actions, from its children's statistics [A] and
-    # its raw value: Q completed by the mixed value, rescaled to [0, 1] over legal actions,
-    # times (c_visit + max visits) * c_scale.
+@numba.njit(cache=True, inline="always")
+def _completed_q(visits, value_sum, prior, legal, raw_value, out):
+    # out[a] = Q of each action, unvisited ones completed by the mixed value (raw value and
+    # the prior-weighted Q of the visited); returns (lowest, highest legal Q, max visits).
     num_actions = out.shape[0]
     total_visits, max_visits, visited_prior, weighted_q = 0, 0, 0.0, 0.0
     for a in range(num_actions):
@@ -231,7 +211,16 @@ def sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_sca
         if legal[a]:
             low = min(low, q)
             high = max(high, q)
+    return low, high, max_visits
+
+
+@numba.njit(cache=True)
+def sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, out):
+    # out[a] = σ(q̂(a)) for the node's legal actions, from its children's statistics [A] and
+    # its raw value: Q completed by the mixed value, rescaled to [0, 1] over legal actions,
+    # times (c_visit + max visits) * c_scale.
+    low, high, max_visits = _completed_q(visits, value_sum, prior, legal, raw_value, out)
     span = max(high - low, 1e-8)
     scale = (c_visit + max_visits) * c_scale
-    for a in range(num_actions):
+    for a in range(out.shape[0]):
         out[a] = (out[a] - low) / span * scale if legal[a] else 0.0

@@ -357,10 +357,8 @@ def bind_playout(kernel: Callable[..., None], fields: tuple[str, ...], *constant
     return BoundPlayout(kernel, tuple(fields), tuple(constants))
 
 
-class BoundPlayout:
-    """A game's numba playout loop with the state fields and constants it takes: callable as
-    `playout_fn(state, keys) -> float32[B]`, and open to other numba loops (the search's fused
-    rollouts), which call `kernel(*arrays(state), keys, outcome, rows, *constants)`."""
+class _BoundLoop:
+    """A numba loop over a state's arrays, with the fields and constants it takes."""
 
     __slots__ = ("_arrays", "constants", "fields", "kernel")
 
@@ -368,12 +366,20 @@ class BoundPlayout:
         self.kernel = kernel
         self.fields = fields
         self.constants = constants
-        self._arrays = operator.attrgetter(*fields)
+        self._arrays = operator.attrgetter(*fields)  # picklable, as games travel to workers
 
     def arrays(self, state: State) -> tuple[np.ndarray, ...]:
         """The state's arrays in the kernel's order (the arrays themselves, not copies)."""
         arrays = self._arrays(state)
-        return arrays if isinstance(arrays, tuple) else (arrays,)
+        return arrays if len(self.fields) > 1 else (arrays,)  # one field: the array itself
+
+
+class BoundPlayout(_BoundLoop):
+    """A game's numba playout loop with the state fields and constants it takes: callable as
+    `playout_fn(state, keys) -> float32[B]`, and open to other numba loops (the search's fused
+    rollouts), which call `kernel(*arrays(state), keys, outcome, rows, *constants)`."""
+
+    __slots__ = ()
 
     def __call__(self, state: State, keys: np.ndarray) -> np.ndarray:
         outcome = np.empty(state.batch_size, dtype=np.float32)
@@ -382,25 +388,15 @@ class BoundPlayout:
         return outcome
 
 
-class BoundKernel:
+class BoundKernel(_BoundLoop):
     """A game's in-place numba kernel with the state fields and constants it takes: callable as
     `apply(state, action, active)`, and open to other numba loops (search rollouts), which call
     `kernel(*arrays(state), action, active, *constants)` without a Python call per ply."""
 
-    __slots__ = ("_arrays", "constants", "fields", "kernel")
-
-    def __init__(self, kernel: Callable[..., None], fields: tuple[str, ...], constants: tuple[Any, ...]) -> None:
-        self.kernel = kernel
-        self.fields = fields
-        self.constants = constants
-        self._arrays = operator.attrgetter(*fields)
-
-    def arrays(self, state: State) -> tuple[np.ndarray, ...]:
-        """The state's arrays in the kernel's order (the arrays themselves, not copies)."""
-        return self._arrays(state)
+    __slots__ = ()
 
     def __call__(self, state: State, action: np.ndarray, active: np.ndarray) -> None:
-        self.kernel(*self._arrays(state), action, active, *self.constants)
+        self.kernel(*self._arrays(state), action, active, *self.constants)  # two or more fields
 
 
 __all__ = [

@@ -72,18 +72,18 @@ def play_aec_game(env: Any, rand: Callable[[], float]) -> int:
 def kernel_runner(game: Game, batch_size: int) -> Runner:
     """Batched play: sample -> step -> reset_finished; the batch carries over between calls.
 
-    The loop owns each state `step` returns, so it resets finished rows in place, as the
-    vector envs do (a pure `reset_finished` would copy the whole batch once more per step).
+    The loop owns its state, so it steps and resets finished rows in place, as the vector envs
+    and self-play do (a pure `step` or `reset_finished` would copy the whole batch each time).
     """
     rng = np.random.default_rng(SEED)
     template = game.init(1)
     state = game.init(batch_size)
 
     def one_step() -> int:
-        nonlocal state
         moved = int(np.count_nonzero(~state.done))
         actions = sample_legal_actions(state.legal_action_mask, rng)
-        state = reset_finished(game, game.step(state, actions), template, in_place=True)
+        game.step(state, actions, in_place=True)
+        reset_finished(game, state, template, in_place=True)
         return moved
 
     return partial(run_for, work=one_step)

@@ -179,27 +179,35 @@ def legal_moves(
     capture_key,
     captures,
     safe,
+    enemy_atari,
 ):
     # Write the legal moves of `colour` into mask bool[C + 1] (pass last, always legal): empty,
-    # not suicide, and not recreating an earlier position. capture_key uint64[C], captures and
-    # safe bool[C] are scratch space (captures all False on entry and on return). Cell contents
-    # of random positions make branches unpredictable, so the per-cell tests are computed with
-    # `&`/`|`; only the rarer cases (a capture, a surrounded point, a Bloom hit) branch.
+    # not suicide, and not recreating an earlier position. capture_key uint64[C] and captures,
+    # safe, enemy_atari bool[C] are scratch space (captures all False on entry and on return).
+    # Cell contents of random positions make branches unpredictable, so the per-cell tests are
+    # computed with `&`/`|` in branch-free passes; only the rarer cases (an enemy chain in atari,
+    # a surrounded point, a Bloom hit) branch.
     cells = board.shape[0]
     enemy = 3 - colour
     root = chains[ROOT]
+    ataris = 0
     for cell in range(cells):
         libs = np.int64(chains[LIBS, cell])
         total = np.int64(moments[LIB_SUM, cell])
         is_root = (root[cell] == cell) & (board[cell] != 0)
         atari = (libs > 0) & (libs * np.int64(moments[LIB_SQUARES, cell]) == total * total)
         safe[cell] = is_root & (board[cell] == colour) & ~atari  # own chain with 2+ liberties
-        if is_root & (board[cell] == enemy) & atari:  # its last liberty captures it
-            point = total // libs
-            if not captures[point]:
-                captures[point] = True
-                capture_key[point] = np.uint64(0)
-            capture_key[point] ^= _chain_key(board, chains[RING], keys, cell)
+        capturable = is_root & (board[cell] == enemy) & atari
+        enemy_atari[cell] = capturable
+        ataris += capturable
+    if ataris > 0:  # each enemy chain in atari is captured by a move on its last liberty
+        for cell in range(cells):
+            if enemy_atari[cell]:
+                point = np.int64(moments[LIB_SUM, cell]) // np.int64(chains[LIBS, cell])
+                if not captures[point]:
+                    captures[point] = True
+                    capture_key[point] = np.uint64(0)
+                capture_key[point] ^= _chain_key(board, chains[RING], keys, cell)
     for cell in range(cells):
         new_hash = position_hash ^ keys[cell, colour - 1]
         capturing = captures[cell]

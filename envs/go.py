@@ -97,6 +97,7 @@ def _apply(
     capture_key = np.zeros(cells, dtype=np.uint64)  # scratch for legal_moves
     captures = np.zeros(cells, dtype=np.bool_)
     safe = np.zeros(cells, dtype=np.bool_)
+    enemy_atari = np.zeros(cells, dtype=np.bool_)
     for b in range(board.shape[0]):
         if not active[b]:
             continue
@@ -142,6 +143,7 @@ def _apply(
                 capture_key,
                 captures,
                 safe,
+                enemy_atari,
             )
 
 

@@ -93,6 +93,41 @@ def test_a_folder_of_other_settings_is_refused(tmp_path):
         run_study(_Counting(), tmp_path, seed=1, progress_bar=False)
 
 
+class _Seeded(_Counting):
+    """One cell per seed; `seeds` only sets how many cells there are."""
+
+    name = "seeded"
+
+    def __init__(self, seeds: int, size: int = 3) -> None:
+        super().__init__()
+        self.seeds, self.size = seeds, size
+
+    def settings(self) -> dict:
+        return {"size": self.size, "seeds": self.seeds}
+
+    def cells(self) -> list[Cell]:
+        return [Cell(f"a-s{seed}") for seed in range(self.seeds)]
+
+    def report(self, results: dict, figure: Path) -> tuple[dict, str]:
+        figure.write_bytes(b"png")
+        return {"cells": sorted(results)}, "a body"
+
+
+def test_more_seeds_reuse_the_finished_cells_of_fewer(tmp_path):
+    one = _Seeded(seeds=1)
+    run_study(one, tmp_path, progress_bar=False)
+    three = _Seeded(seeds=3)
+    payload = run_study(three, tmp_path, progress_bar=False)
+    assert one.executed == ["a-s0"] and three.executed == ["a-s1", "a-s2"]
+    assert payload["summary"]["cells"] == ["a-s0", "a-s1", "a-s2"]
+    assert json.loads((tmp_path / "study.json").read_text())["settings"]["seeds"] == 3
+    fewer = _Seeded(seeds=2)
+    assert run_study(fewer, tmp_path, progress_bar=False)["summary"]["cells"] == ["a-s0", "a-s1"]
+    assert fewer.executed == []
+    with pytest.raises(ValueError, match="other settings or seed"):
+        run_study(_Seeded(seeds=3, size=4), tmp_path, progress_bar=False)
+
+
 def test_the_iso_elo_fit_recovers_known_coefficients():
     rng = np.random.default_rng(0)
     m, b, c = -1.2, 0.004, 14.0

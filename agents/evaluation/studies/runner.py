@@ -165,19 +165,32 @@ def run_study(
     return write_report(study, folder, seed=seed, results_folder=results_folder, seconds=time.perf_counter() - started)
 
 
+# Settings that only say how many cells there are: a cell's key names its seed and its
+# result does not depend on how many seeds run, so more (or fewer) seeds reuse a folder.
+_CELL_COUNT_SETTINGS = ("seeds",)
+
+
 def _claim_folder(folder: Path, study: Study, seed: int) -> None:
     # The folder holds one study at one setting: refuse to mix results of different settings.
-    header = {"study": study.name, "seed": seed, "settings": study.settings()}
+    header = json.loads(json.dumps({"study": study.name, "seed": seed, "settings": study.settings()}))
     path = folder / "study.json"
     if path.is_file():
         recorded = json.loads(path.read_text())
-        if recorded != json.loads(json.dumps(header)):
+        if _comparable(recorded) != _comparable(header):
             raise ValueError(
                 f"{folder} holds study {recorded.get('study')!r} with other settings or seed; "
                 "use another --out (or delete it)"
             )
-        return
+        if recorded == header:
+            return
     write_atomically(path, json.dumps(header, indent=2))
+
+
+def _comparable(header: dict[str, Any]) -> dict[str, Any]:
+    settings = header.get("settings")
+    if not isinstance(settings, dict):
+        return header
+    return {**header, "settings": {k: v for k, v in settings.items() if k not in _CELL_COUNT_SETTINGS}}
 
 
 def _finished(folder: Path) -> dict[str, dict[str, Any]]:
@@ -227,9 +240,12 @@ def record_cell(folder: Path, cell: Cell, seed: int, result: Any, seconds: float
 def write_report(
     study: Study, folder: Path, *, seed: int, results_folder: str | Path | None = None, seconds: float = 0.0
 ) -> dict[str, Any]:
-    """Write study_<name>.{json,md,png} from the finished cells (every cell must be finished)."""
-    records = _finished(folder)
-    missing = [cell.key for cell in study.cells() if cell.key not in records]
+    """Write study_<name>.{json,md,png} from the finished cells (every cell must be finished;
+    cells of the folder that the study's settings no longer list, e.g. extra seeds, are left out)."""
+    keys = [cell.key for cell in study.cells()]
+    finished = _finished(folder)
+    records = {key: finished[key] for key in keys if key in finished}
+    missing = [key for key in keys if key not in records]
     if missing:
         raise ValueError(f"study {study.name}: {len(missing)} cells are not finished (first: {missing[0]})")
     out = Path(results_folder) if results_folder is not None else folder

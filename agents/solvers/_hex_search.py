@@ -45,13 +45,18 @@ def geometry(size: int, table_bits: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return np.array([size, cells, table_bits], np.int64), masks, order
 
 
-def new_stack(cells: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def new_stack(cells: int) -> tuple[np.ndarray, ...]:
     """The explicit stack, one frame per stone count: stones uint64[cells + 2, 2] (black, white),
-    thresholds int64[., 2] (proof, disproof), moves int64[., cells] (cells), move counts int64[.]."""
+    thresholds int64[., 2] (proof, disproof), moves int64[., cells] (cells), move counts int64[.],
+    the frame's own copy of its children's proof and disproof numbers int64[., cells] each, and
+    the child being searched int64[.]."""
     frames = cells + 2
     return (
         np.zeros((frames, 2), np.uint64),
         np.zeros((frames, 2), np.int64),
+        np.zeros((frames, cells), np.int64),
+        np.zeros(frames, np.int64),
+        np.zeros((frames, cells), np.int64),
         np.zeros((frames, cells), np.int64),
         np.zeros(frames, np.int64),
     )
@@ -246,17 +251,25 @@ def _store(black, white, proof, disproof, ints, table):
 
 
 @numba.njit(cache=True)
-def _children(stones, ints, table, stack):
-    # (proof, disproof, best move index, its proof) of a frame from its children's entries, in
-    # negamax form (a child's disproof proves the mover's win), with weak disproof numbers
-    # (the largest child proof plus the other open children, not their sum, which transpositions
-    # inflate), and the second smallest child disproof.
-    positions, _, moves, counts = stack
+def _load_children(stones, ints, table, stack):
+    # Copy a new frame's children's numbers from the table ((1, 1) for those it does not hold).
+    positions, _, moves, counts, child_proofs, child_disproofs, _ = stack
     black, white = positions[stones, 0], positions[stones, 1]
-    proof, largest, open_children, best, best_proof, second = INFINITE, np.int64(0), 0, 0, np.int64(1), INFINITE
     for i in range(counts[stones]):
         child_black, child_white = _child(black, white, stones, moves[stones, i])
-        _, child_proof, child_disproof = _lookup(child_black, child_white, ints, table)
+        _, child_proofs[stones, i], child_disproofs[stones, i] = _lookup(child_black, child_white, ints, table)
+
+
+@numba.njit(cache=True)
+def _children(stones, stack):
+    # (proof, disproof, best move index, its proof, second smallest child disproof) of a frame
+    # from its own copy of its children's numbers, in negamax form (a child's disproof proves the
+    # mover's win), with weak disproof numbers (the largest child proof plus the other open
+    # children, not their sum, which transpositions inflate).
+    _, _, _, counts, child_proofs, child_disproofs, _ = stack
+    proof, largest, open_children, best, best_proof, second = INFINITE, np.int64(0), 0, 0, np.int64(1), INFINITE
+    for i in range(counts[stones]):
+        child_proof, child_disproof = child_proofs[stones, i], child_disproofs[stones, i]
         largest = max(largest, child_proof)
         open_children += child_proof > 0
         if child_disproof < proof:
@@ -272,7 +285,11 @@ def prove(black, white, stones, ints, masks, order, table, stack):
     # +1 if the player to move wins, else -1: depth-first proof-number search (Nagai's df-pn with
     # Pawlewicz and Lew's 1 + epsilon thresholds and weak disproof numbers) on an explicit stack.
     # table: (black keys, white keys uint64[T], proof, disproof uint32[T]); stack: `new_stack`.
-    positions, thresholds, moves, counts = stack
+    # Each frame keeps its children's numbers itself and updates the searched child's from what
+    # that child returns, so a child's progress survives its table entry being overwritten by a
+    # colliding position (which otherwise makes a parent re-enter the same child for ever once
+    # the table fills up); the table is a cache between frames and calls.
+    positions, thresholds, moves, counts, child_proofs, child_disproofs, chosen = stack
     base = stones
     positions[base, 0], positions[base, 1] = black, white
     thresholds[base, 0], thresholds[base, 1] = INFINITE + 1, INFINITE + 1  # the root stops when solved
@@ -287,12 +304,15 @@ def prove(black, white, stones, ints, masks, order, table, stack):
             else:
                 result, counts[stones] = analyse(black, white, stones, ints, masks, order, moves[stones])
             if result != 0:
-                _store(black, white, 0 if result == 1 else INFINITE, INFINITE if result == 1 else 0, ints, table)
+                proof, disproof = (0, INFINITE) if result == 1 else (INFINITE, 0)
+                _store(black, white, proof, disproof, ints, table)
                 if stones == base:
                     return result
                 stones -= 1
+                child_proofs[stones, chosen[stones]], child_disproofs[stones, chosen[stones]] = proof, disproof
                 continue
-        proof, disproof, best, best_proof, second = _children(stones, ints, table, stack)
+            _load_children(stones, ints, table, stack)
+        proof, disproof, best, best_proof, second = _children(stones, stack)
         solved = proof == 0 or disproof == 0
         if solved or proof >= thresholds[stones, 0] or disproof >= thresholds[stones, 1]:
             _store(black, white, proof, disproof, ints, table)
@@ -300,8 +320,11 @@ def prove(black, white, stones, ints, masks, order, table, stack):
                 return 1 if proof == 0 else -1
             if stones > base:
                 stones -= 1
+                child_proofs[stones, chosen[stones]] = min(proof, INFINITE)
+                child_disproofs[stones, chosen[stones]] = min(disproof, INFINITE)
                 continue
         # Thresholds above the child's current numbers, so that it always makes progress.
+        chosen[stones] = best
         child_black, child_white = _child(black, white, stones, moves[stones, best])
         positions[stones + 1, 0], positions[stones + 1, 1] = child_black, child_white
         child_proof = min(thresholds[stones, 1] - disproof + best_proof, INFINITE)

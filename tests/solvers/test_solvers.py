@@ -79,9 +79,9 @@ def test_hex_5x5_first_moves():
 
 
 def test_hex_5x5_position_that_stalled_a_small_table_is_solved_consistently():
-    # After a2, a5 the search never finished with 2 ** 23 table entries (the old default). With
-    # the default table it does, and each move's value is minus the value of the position it
-    # leads to, solved on its own by a fresh solver.
+    # After a2, a5 the search never finished with 2 ** 23 table entries while it read its
+    # children's progress from the table only. Now it does, and each move's value is minus the
+    # value of the position it leads to, solved on its own by a fresh solver.
     game = make("hex", board_size=5)
     state = game.step(game.step(game.init(1), np.array([5])), np.array([20]))
     values = HexSolver(game).solve(state).values[0]
@@ -89,6 +89,18 @@ def test_hex_5x5_position_that_stalled_a_small_table_is_solved_consistently():
     children = game.step(state.take(np.zeros(len(legal), np.int64)), legal)
     np.testing.assert_array_equal(values[legal], -HexSolver(game).solve(children).value)
     assert set(values[legal].tolist()) == {-1, 1}
+
+
+def test_hex_solver_with_a_tiny_table_finishes_and_agrees_with_the_default_table():
+    # With 2 ** 10 entries for 4 x 4 positions, colliding entries overwrite each other all the
+    # time. The search used to read its children's progress from the table only, so a parent
+    # whose searched child lost its entry re-entered that child for ever (a study's gauntlet hung
+    # in a 4 x 4 position once a long-lived solver's table filled up). Now each frame keeps its
+    # children's numbers itself: the search finishes (about a second) with the same values.
+    game = make("hex", board_size=4)
+    states = random_positions(game, 40, (0, 7), np.random.default_rng(0))
+    tiny = HexSolver(game, table_bits=10).solve(states)
+    np.testing.assert_array_equal(tiny.values, HexSolver(game).solve(states).values)
 
 
 def test_connect_four_small_boards_from_the_start():

@@ -24,7 +24,7 @@ RULES = {"puct": PUCT, "uct": UCT, "gumbel": GUMBEL}
 _NEGLIGIBLE = -1e9
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def select_row(
     node_visits,
     node_terminal,
@@ -82,7 +82,7 @@ def select_row(
         node = child
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _proven_choice(node_proven, node_player, children_index, children_legal, b, node):
     # A proven win for the mover is taken at once (-1 if there is none).
     for a in range(children_index.shape[2]):
@@ -157,7 +157,7 @@ def _gumbel_root(visits, legal, gumbel, root_logits, target, sigma):
     return best
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _gumbel_interior(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, weights):
     # argmax of improved policy - visits / (1 + total visits), from the node's children's
     # statistics [A] and its raw value; `weights` is scratch space [A]. The numbers of
@@ -214,7 +214,7 @@ def _completed_q(visits, value_sum, prior, legal, raw_value, out):
     return low, high, max_visits
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def sigma_completed_q(visits, value_sum, prior, legal, raw_value, c_visit, c_scale, out):
     # out[a] = σ(q̂(a)) for the node's legal actions, from its children's statistics [A] and
     # its raw value: Q completed by the mixed value, rescaled to [0, 1] over legal actions,

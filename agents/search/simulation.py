@@ -247,6 +247,25 @@ def _memcpy(typingctx, target, source, size):
     return types.void(types.intp, types.intp, types.intp), codegen
 
 
+@intrinsic
+def _borrowed(typingctx, array):
+    # `array` without its reference: the same data, shape and strides, no owner (null meminfo
+    # and parent), so numba's per-use reference counting of it is a no-op. Only for locals of
+    # a function whose workspace keeps the owning array alive for the whole call. The rows'
+    # loops below pass a dozen arrays down to inlined helpers per row and per node; with owned
+    # arrays each pass is an atomic increment and decrement per array.
+    def codegen(context, builder, signature, args):
+        source = context.make_array(signature.args[0])(context, builder, args[0])
+        target = context.make_array(signature.return_type)(context, builder)
+        for name in ("data", "shape", "strides", "itemsize", "nitems"):
+            setattr(target, name, getattr(source, name))
+        target.meminfo = cgutils.get_null_value(target.meminfo.type)
+        target.parent = cgutils.get_null_value(target.parent.type)
+        return target._getvalue()
+
+    return array(array), codegen
+
+
 @numba.njit(cache=True, inline="always")
 def _copy_row(source_layout, source, target_layout, target, row_sizes):
     # Node-state row `source` of one state to row `target` of another (the store or the leaf
@@ -287,20 +306,24 @@ def begin_simulation(ws, simulation, logits, values):
     # Finish the last simulation (its evaluations, then each row's backup), then select and
     # gather the leaves of `simulation` (< 0: finish only). Returns how many rows expand.
     # One pass over the rows does all of a row's work, so the descent finds the path the
-    # backup just walked in cache. The fields are read once into locals: the row loop then
-    # passes plain arrays.
-    node_visits, node_value_sum, node_player = ws.node_visits, ws.node_value_sum, ws.node_player
-    node_terminal, node_raw_value, terminal_value = ws.node_terminal, ws.node_raw_value, ws.terminal_value
-    node_proven, parents, action_from_parent = ws.node_proven, ws.parents, ws.action_from_parent
-    children_index, children_prior, children_visits = ws.children_index, ws.children_prior, ws.children_visits
-    children_value_sum, children_legal = ws.children_value_sum, ws.children_legal
-    leaf, value, evaluated, pending = ws.leaf, ws.value, ws.evaluated, ws.pending
-    active, considered, root_rule, interior_rule = ws.active, ws.considered, ws.root_rule, ws.interior_rule
-    rule_constants, gumbel, root_logits, scratch = ws.rule_constants, ws.gumbel, ws.root_logits, ws.scratch
-    selected, action, expand = ws.node, ws.action, ws.expand
-    store_layout, leaf_layout, row_sizes = ws.store_layout, ws.leaf_layout, ws.row_sizes
-    leaf_rewards = ws.leaf_rewards
-    solver = ws.solver
+    # backup just walked in cache. The fields are read once into borrowed locals (`_borrowed`):
+    # the row loop then passes plain arrays without reference counting.
+    node_visits, node_value_sum = _borrowed(ws.node_visits), _borrowed(ws.node_value_sum)
+    node_player, node_terminal = _borrowed(ws.node_player), _borrowed(ws.node_terminal)
+    node_raw_value, terminal_value = _borrowed(ws.node_raw_value), _borrowed(ws.terminal_value)
+    node_proven, parents = _borrowed(ws.node_proven), _borrowed(ws.parents)
+    action_from_parent, children_index = _borrowed(ws.action_from_parent), _borrowed(ws.children_index)
+    children_prior, children_visits = _borrowed(ws.children_prior), _borrowed(ws.children_visits)
+    children_value_sum, children_legal = _borrowed(ws.children_value_sum), _borrowed(ws.children_legal)
+    leaf, value, evaluated = _borrowed(ws.leaf), _borrowed(ws.value), _borrowed(ws.evaluated)
+    pending, active, considered = _borrowed(ws.pending), _borrowed(ws.active), _borrowed(ws.considered)
+    rule_constants, gumbel = ws.rule_constants, _borrowed(ws.gumbel)
+    root_logits, scratch = _borrowed(ws.root_logits), _borrowed(ws.scratch)
+    selected, action, expand = _borrowed(ws.node), _borrowed(ws.action), _borrowed(ws.expand)
+    store_layout, leaf_layout = _borrowed(ws.store_layout), _borrowed(ws.leaf_layout)
+    row_sizes, leaf_rewards = _borrowed(ws.row_sizes), _borrowed(ws.leaf_rewards)
+    logits, values = _borrowed(logits), _borrowed(values)
+    root_rule, interior_rule, solver = ws.root_rule, ws.interior_rule, ws.solver
     nodes = node_visits.shape[1]
     next_evaluated, num_evaluated = 0, pending[0]  # evaluated rows ascend
     pending[0] = 0
@@ -373,15 +396,18 @@ def begin_simulation(ws, simulation, logits, values):
 def end_simulation(ws, simulation):
     # After the kernel stepped the expanding rows of the leaf buffer: record the new children,
     # store their rows, and list the live ones for the evaluator. Returns how many.
-    parents, action_from_parent, children_index = ws.parents, ws.action_from_parent, ws.children_index
-    node_player, node_terminal, children_legal = ws.node_player, ws.node_terminal, ws.children_legal
-    terminal_value, node_proven, node_raw_value = ws.terminal_value, ws.node_proven, ws.node_raw_value
-    num_nodes, selected, action, expand = ws.num_nodes, ws.node, ws.action, ws.expand
-    leaf_player, leaf_mask, leaf_rewards = ws.leaf_player, ws.leaf_mask, ws.leaf_rewards
-    leaf_terminated, leaf_truncated = ws.leaf_terminated, ws.leaf_truncated
-    store_layout, leaf_layout, row_sizes = ws.store_layout, ws.leaf_layout, ws.row_sizes
-    keys = ws.keys
-    leaf, value, evaluated, evaluated_keys = ws.leaf, ws.value, ws.evaluated, ws.evaluated_keys
+    parents, action_from_parent = _borrowed(ws.parents), _borrowed(ws.action_from_parent)
+    children_index, node_player = _borrowed(ws.children_index), _borrowed(ws.node_player)
+    node_terminal, children_legal = _borrowed(ws.node_terminal), _borrowed(ws.children_legal)
+    terminal_value, node_proven = _borrowed(ws.terminal_value), _borrowed(ws.node_proven)
+    node_raw_value, num_nodes = _borrowed(ws.node_raw_value), _borrowed(ws.num_nodes)
+    selected, action, expand = _borrowed(ws.node), _borrowed(ws.action), _borrowed(ws.expand)
+    leaf_player, leaf_mask = _borrowed(ws.leaf_player), _borrowed(ws.leaf_mask)
+    leaf_rewards, leaf_terminated = _borrowed(ws.leaf_rewards), _borrowed(ws.leaf_terminated)
+    leaf_truncated, keys = _borrowed(ws.leaf_truncated), _borrowed(ws.keys)
+    store_layout, leaf_layout = _borrowed(ws.store_layout), _borrowed(ws.leaf_layout)
+    row_sizes, leaf = _borrowed(ws.row_sizes), _borrowed(ws.leaf)
+    value, evaluated, evaluated_keys = _borrowed(ws.value), _borrowed(ws.evaluated), _borrowed(ws.evaluated_keys)
     nodes = ws.node_visits.shape[1]
     count = 0
     for b in range(leaf.shape[0]):

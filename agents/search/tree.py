@@ -138,7 +138,7 @@ def backup(
             )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def backup_row(
     node_visits,
     node_value_sum,
@@ -166,7 +166,7 @@ def backup_row(
         node = parent
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def record_child(
     parents,
     action_from_parent,
@@ -204,7 +204,7 @@ def record_child(
     return new
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def record_evaluation(children_prior, node_raw_value, children_legal, b, n, logits, value):
     # Write softmax(logits[A]) over node n's legal actions as its prior, and its value.
     num_actions = logits.shape[0]
@@ -222,7 +222,7 @@ def record_evaluation(children_prior, node_raw_value, children_legal, b, n, logi
     node_raw_value[b, n] = value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def proven_for_mover(node_proven, node_player, children_index, b, node, a):
     # The proven value of action a at node for the player to move there (UNPROVEN if unknown).
     child = children_index[b, node, a]
@@ -240,7 +240,7 @@ def propagate_proofs(node_proven, node_player, terminal_value, parents, children
             propagate_row(node_proven, node_player, terminal_value, parents, children_index, children_legal, b, leaf[b])
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def propagate_row(node_proven, node_player, terminal_value, parents, children_index, children_legal, b, leaf):
     # MCTS-solver (Winands et al. 2008): from the leaf's parent up, a node is a proven win for
     # its mover if one action is a proven win, and proven at the best value if every legal

@@ -77,6 +77,24 @@ def boardzoo_bookkeeping(variant: str, batch_size: int, simulations: int) -> Run
     return search_runner(game, null_evaluator(game), SEARCH_VARIANTS[variant], batch_size, simulations)
 
 
+def mean_descent_depth(variant: str, batch_size: int, simulations: int) -> float:
+    """The mean depth of the nodes one do-nothing search adds (the first root batch of the
+    bookkeeping section, fixed keys): how many selection steps a simulation's descent takes
+    on average. A descent's bookkeeping grows with it, so it explains time per simulation
+    rising with S without any per-node cost rising."""
+    game = make(NETWORK_GAME)
+    roots = root_batches(root_positions(game)[0], batch_size)[0]
+    keys = np.arange(batch_size, dtype=np.uint64)
+    tree = SEARCH_VARIANTS[variant](game, roots, null_evaluator(game), simulations, keys).tree
+    rows = np.arange(batch_size)
+    depth = np.zeros(tree.parents.shape, np.int64)
+    for node in range(1, tree.parents.shape[1]):
+        depth[:, node] = np.where(tree.parents[:, node] >= 0, depth[rows, np.maximum(tree.parents[:, node], 0)] + 1, 0)
+    added = np.arange(tree.parents.shape[1])[None, :] < tree.num_nodes[:, None]
+    added[:, 0] = False
+    return float(depth[added].mean()) if added.any() else 0.0
+
+
 def boardzoo_network(network: str, variant: str, batch_size: int, simulations: int) -> Runner:
     game = make(NETWORK_GAME)
     # The play path: a traced, frozen module (an MLP runs as `LeanMLP`, one numba call per batch).

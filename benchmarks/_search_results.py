@@ -32,6 +32,9 @@ OPENSPIEL_REFERENCE = {"connect_four": 132_000, "hex_7": 69_000}
 TARGET_ROLLOUT_VS_OPENSPIEL = 3.0  # boardzoo UCT at its best B / OpenSpiel MCTSBot
 TARGET_BOOKKEEPING_SHARE = 0.25  # at B = RATIO_BATCH, for every network / search / S
 TARGET_BOOKKEEPING_MICROSECONDS = 10.0  # per simulation at B = 1, do-nothing evaluator
+TARGET_MCTX_NETWORK, TARGET_MCTX_SEARCH, TARGET_MCTX_SIMULATIONS = "mlp", "boardzoo gumbel", 32
+TARGET_B1_SIMS_PER_SECOND = 25_000  # that search at B = 1
+TARGET_VS_MCTX = {1: 0.5, RATIO_BATCH: 1.0}  # that search / mctx, by batch size
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class Case:
 
 def network_implementation(variant: str) -> str:
     return f"boardzoo {variant}"
+
+
+def variant_of(implementation: str) -> str:
+    """The search variant an implementation label names (`network_implementation`'s inverse)."""
+    return implementation.removeprefix("boardzoo ")
 
 
 # --- ratios and targets -------------------------------------------------------------------
@@ -119,6 +127,11 @@ def mctx_ratios(results: list[Result[Case]]) -> list[dict[str, Any]]:
     return rows
 
 
+def _is_mctx_target(network: str | None, implementation: str, simulations: int) -> bool:
+    # The issue's network-search case (network, search, S), compared with mctx.
+    return (network, implementation, simulations) == (TARGET_MCTX_NETWORK, TARGET_MCTX_SEARCH, TARGET_MCTX_SIMULATIONS)
+
+
 def evaluate_targets(summary: dict[str, dict[str, Any]], results: list[Result[Case]]) -> list[dict]:
     """The issue's targets with the measured values; met is None where not measurable."""
     targets = []
@@ -140,7 +153,20 @@ def evaluate_targets(summary: dict[str, dict[str, Any]], results: list[Result[Ca
                     missing=f"not measured ({r.unavailable})",
                 )
             )
-        if r.case.section != "network" or r.case.batch_size != RATIO_BATCH:
+        if r.case.section != "network":
+            continue
+        if _is_mctx_target(r.case.network, r.case.implementation, r.case.simulations) and r.case.batch_size == 1:
+            targets.append(
+                target(
+                    f"network search >= {TARGET_B1_SIMS_PER_SECOND:,} sims/s at B=1 (measured / budget)",
+                    f"{r.case.network} / {r.case.implementation} / S={r.case.simulations}"
+                    + (f" ({r.median:,.0f} sims/s)" if r.median else ""),
+                    None if not r.median else r.median / TARGET_B1_SIMS_PER_SECOND,
+                    1.0,
+                    missing=f"not measured ({r.unavailable})",
+                )
+            )
+        if r.case.batch_size != RATIO_BATCH:
             continue
         description = f"search bookkeeping <= {TARGET_BOOKKEEPING_SHARE:.0%} of the time at B={RATIO_BATCH}"
         subject = f"{r.case.network} / {r.case.implementation} / S={r.case.simulations}"
@@ -153,6 +179,18 @@ def evaluate_targets(summary: dict[str, dict[str, Any]], results: list[Result[Ca
                 kind="share",
                 at_most=True,
                 missing=f"not measured ({r.unavailable})",
+            )
+        )
+    for q in mctx_ratios(results):
+        threshold = TARGET_VS_MCTX.get(q["batch_size"])
+        if threshold is None or not _is_mctx_target(q["network"], q["implementation"], q["simulations"]):
+            continue
+        targets.append(
+            target(
+                f"network search >= {threshold:g}x {MCTX} at B={q['batch_size']}",
+                f"{q['network']} / {q['implementation']} / S={q['simulations']}",
+                q["ratio"],
+                threshold,
             )
         )
     return targets
@@ -223,19 +261,25 @@ def network_table(results: list[Result[Case]]) -> str:
     return table(columns, rows, left=2)
 
 
-def bookkeeping_table(results: list[Result[Case]]) -> str:
-    """us per simulation, and the time per simulation relative to the same search and B at its
-    smallest S (1.00x = flat as the trees grow)."""
+def bookkeeping_table(results: list[Result[Case]], depths: dict[Case, float]) -> str:
+    """us per simulation; the time per simulation relative to the same search and B at its
+    smallest S (1.00x = flat as the trees grow); the mean descent depth (`depths`, by case) and
+    the time per descent step relative to the smallest S (1.00x = each node visited costs
+    the same however large the tree)."""
     mine = [r for r in results if r.case.section == "bookkeeping"]
-    smallest: dict[tuple[str, int], float] = {}
+    smallest: dict[tuple[str, int], tuple[float, float | None]] = {}
     for r in sorted(mine, key=lambda r: r.case.simulations):
         micro = microseconds_per_simulation(r)
         if micro is not None:
-            smallest.setdefault((r.case.implementation, r.case.batch_size), micro)
+            depth = depths.get(r.case)
+            per_step = micro / depth if depth else None
+            smallest.setdefault((r.case.implementation, r.case.batch_size), (micro, per_step))
     rows = []
     for r in mine:
         micro = microseconds_per_simulation(r)
-        base = smallest.get((r.case.implementation, r.case.batch_size))
+        base, base_step = smallest.get((r.case.implementation, r.case.batch_size), (None, None))
+        depth = depths.get(r.case)
+        per_step = micro / depth if micro is not None and depth else None
         rows.append(
             [
                 r.case.implementation,
@@ -245,9 +289,21 @@ def bookkeeping_table(results: list[Result[Case]]) -> str:
                 "n/a" if micro is None else f"{micro:.2f}",
                 "n/a" if micro is None else f"{micro * r.case.batch_size:.1f}",
                 format_ratio(ratio(micro, base)),
+                "n/a" if depth is None else f"{depth:.2f}",
+                format_ratio(ratio(per_step, base_step)),
             ]
         )
-    columns = ["search", "B", "S", "sims/s (median)", "us / simulation", "us / simulation of all B", "vs smallest S"]
+    columns = [
+        "search",
+        "B",
+        "S",
+        "sims/s (median)",
+        "us / simulation",
+        "us / simulation of all B",
+        "vs smallest S",
+        "descent depth",
+        "per descent step vs smallest S",
+    ]
     return table(columns, rows, left=1)
 
 
@@ -293,6 +349,7 @@ def markdown_report(
     targets: list[dict],
     mctx_missing: str | None,
     networks: dict[str, dict[str, Any]],
+    depths: dict[Case, float],
 ) -> str:
     mode = " (quick smoke run)" if config.quick else ""
     parts = [
@@ -318,8 +375,11 @@ def markdown_report(
             f"The network-guided searches on {NETWORK_GAME} with a do-nothing evaluator (zero logits and "
             "values, no observation): all the time is search bookkeeping (selection, expansion with the "
             "game's kernel, backup; one numba call per simulation). vs smallest S = time per simulation "
-            "relative to the smallest S (above 1 = slower per simulation as the trees grow).",
-            bookkeeping_table(results),
+            "relative to the smallest S (above 1 = slower per simulation as the trees grow). descent "
+            "depth = mean depth of the nodes one search adds (selection steps per simulation); per "
+            "descent step vs smallest S = the same ratio per selection step (above 1 = each node "
+            "visited costs more in a bigger tree, e.g. from cache misses).",
+            bookkeeping_table(results, depths),
         ]
     if "mctx" in sections:
         parts += ["## Peer: mctx (JAX)", mctx_section(results, mctx_missing)]

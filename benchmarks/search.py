@@ -72,6 +72,7 @@ from _search_network import (
     boardzoo_network,
     mctx_runner,
     mctx_unavailable,
+    mean_descent_depth,
     network_summary,
 )
 from _search_results import (
@@ -87,6 +88,7 @@ from _search_results import (
     microseconds_per_simulation,
     network_implementation,
     rollout_summary,
+    variant_of,
 )
 from _search_rollout import (
     ROLLOUT_GAMES,
@@ -195,11 +197,12 @@ def plan(config: SearchBenchConfig, mctx_missing: str | None) -> list[Measuremen
                     case = Case("bookkeeping", NETWORK_GAME, network_implementation(variant), batch, sims)
                     measurements.append(Measurement(case, partial(boardzoo_bookkeeping, variant, batch, sims)))
     if "mctx" in sections and mctx_missing is None:
-        batch = max(config.network_batch_sizes)
-        for network in networks:
-            for sims in config.run_network_simulations:
-                case = Case("mctx", NETWORK_GAME, MCTX, batch, sims, network)
-                measurements.append(Measurement(case, partial(mctx_runner, network, batch, sims)))
+        # The smallest and the largest batch of the network section: the two targets.
+        for batch in sorted({min(config.network_batch_sizes), max(config.network_batch_sizes)}):
+            for network in networks:
+                for sims in config.run_network_simulations:
+                    case = Case("mctx", NETWORK_GAME, MCTX, batch, sims, network)
+                    measurements.append(Measurement(case, partial(mctx_runner, network, batch, sims)))
     return measurements
 
 
@@ -213,6 +216,11 @@ def run(config: SearchBenchConfig) -> None:
     networks = {name: network_summary(name) for name in config.networks or NETWORKS}
     summary = rollout_summary(results)
     targets = evaluate_targets(summary, results)
+    depths = {
+        r.case: mean_descent_depth(variant_of(r.case.implementation), r.case.batch_size, r.case.simulations)
+        for r in results
+        if r.case.section == "bookkeeping"
+    }
     run_settings = {
         "run_seconds": config.run_seconds,
         "run_repeats": config.run_repeats,
@@ -227,6 +235,7 @@ def run(config: SearchBenchConfig) -> None:
             "forward_share": forward_share(r),
             "bookkeeping_share": bookkeeping_share(r),
             "microseconds_per_simulation": microseconds_per_simulation(r),
+            "descent_depth": depths.get(r.case),
         }
         for r in results
     ]
@@ -247,7 +256,7 @@ def run(config: SearchBenchConfig) -> None:
         },
         "targets": targets,
     }
-    markdown = markdown_report(config, config.run_sections, results, summary, targets, mctx_missing, networks)
+    markdown = markdown_report(config, config.run_sections, results, summary, targets, mctx_missing, networks, depths)
     publish(config.result_name, payload, markdown, out=config.out)
 
 

@@ -86,12 +86,11 @@ def mean_descent_depth(variant: str, batch_size: int, simulations: int) -> float
     roots = root_batches(root_positions(game)[0], batch_size)[0]
     keys = np.arange(batch_size, dtype=np.uint64)
     tree = SEARCH_VARIANTS[variant](game, roots, null_evaluator(game), simulations, keys).tree
-    rows = np.arange(batch_size)
+    rows, nodes = np.arange(batch_size), tree.parents.shape[1]
     depth = np.zeros(tree.parents.shape, np.int64)
-    for node in range(1, tree.parents.shape[1]):
-        depth[:, node] = np.where(tree.parents[:, node] >= 0, depth[rows, np.maximum(tree.parents[:, node], 0)] + 1, 0)
-    added = np.arange(tree.parents.shape[1])[None, :] < tree.num_nodes[:, None]
-    added[:, 0] = False
+    for node in range(1, nodes):  # a parent is allocated before its children
+        depth[:, node] = depth[rows, np.maximum(tree.parents[:, node], 0)] + 1
+    added = (np.arange(nodes)[None, :] < tree.num_nodes[:, None]) & (np.arange(nodes)[None, :] > 0)
     return float(depth[added].mean()) if added.any() else 0.0
 
 

@@ -54,6 +54,7 @@ from boardzoo.agents.evaluation.compare_report import (
     minutes_to_beat,
     plot,
 )
+from boardzoo.agents.evaluation.overrides import Override, apply_overrides, parse_override
 from boardzoo.agents.ground_truth import KINDS, PositionSet, evaluate_player, standard_positions
 from boardzoo.agents.models import load_checkpoint, read_config, save_checkpoint
 from boardzoo.agents.players import (
@@ -68,13 +69,15 @@ from boardzoo.agents.training.bc import BCConfig, train_bc
 from boardzoo.agents.training.expert_data import ExpertDataset, generate_dataset
 from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
-from boardzoo.agents.training.expert_iteration.train import train
+from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.agents.training.ppo import PPOConfig, train_ppo
 from boardzoo.agents.training.run import Progress, set_threads
 from boardzoo.agents.validation import check_ints, check_number, check_numbers, check_ray_address
 from boardzoo.envs import Game, make
 
 METHODS = ("expert_iteration", "ppo", "bc", "bc_fixed_data")
+OVERRIDABLE = ("expert_iteration", "ppo", "bc")
+"""the methods whose own config `CompareConfig.overrides` can change ("bc" covers both BC runs)"""
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,10 @@ class CompareConfig:
     bootstrap: int = 200
     """bootstrap resamples for the Elo intervals"""
     progress_bar: bool = True
+    overrides: tuple[str, ...] = ()
+    """settings of one method's own config, METHOD:FIELD=VALUE, e.g. ppo:learning_rate=1e-3 or
+    expert_iteration:learner.learning_rate=1e-3 (bc: both BC runs); the budget, seed and game stay
+    the comparison's (`evaluation.overrides`)"""
     ray: str | None = None
     """run the methods, scorings and matches as Ray tasks: "local" (start Ray here), "auto" (join
     the running cluster) or a cluster ADDRESS; None = one after another in this process (needs
@@ -129,6 +136,16 @@ class CompareConfig:
             parse_spec(spec, "ladder")
         parse_spec(self.bc_expert, "bc_expert")
         check_ray_address(self)
+        if isinstance(self.overrides, str):
+            raise ValueError(f"overrides must be a tuple of METHOD:FIELD=VALUE strings, got {self.overrides!r}")
+        expert_iteration_config(self)  # a bad override fails now, naming itself
+        ppo_config(self)
+        _bc_config(self, Path("."), 1.0)
+
+    def overrides_of(self, method: str) -> list[Override]:
+        """The parsed overrides of one of `OVERRIDABLE`."""
+        parsed = [parse_override(text, OVERRIDABLE) for text in self.overrides]
+        return [override for override in parsed if override.method == method]
 
     @property
     def folder(self) -> Path:
@@ -210,40 +227,45 @@ def train_method(config: CompareConfig, method: str) -> dict[str, Any] | None:
     if not snapshots.pending:
         return None
     if method == "expert_iteration":
-        train(
-            dataclasses.replace(
-                preset,
-                out=str(folder / "expert_iteration"),
-                minutes=config.budget,
-                steps=None,
-                seed=config.seed,
-                evaluation=EvaluationConfig(interval=-1),
-                threads=config.threads,
-                progress_bar=config.progress_bar,
-            ),
-            callbacks=[snapshots],
-        )
+        train(expert_iteration_config(config), callbacks=[snapshots])
     else:
-        train_ppo(
-            PPOConfig(
-                game=preset.game,
-                game_params=preset.game_params,
-                out=str(folder / "ppo"),
-                minutes=config.budget,
-                seed=config.seed,
-                threads=config.threads,
-                progress_bar=config.progress_bar,
-            ),
-            callbacks=[snapshots],
-        )
+        train_ppo(ppo_config(config), callbacks=[snapshots])
     return None
+
+
+def expert_iteration_config(config: CompareConfig) -> TrainConfig:
+    """Expert iteration's training config: the game's preset with its overrides, for the budget."""
+    _, preset = PRESETS[config.game]
+    return dataclasses.replace(
+        apply_overrides(preset, config.overrides_of("expert_iteration")),
+        out=str(config.folder / "expert_iteration"),
+        minutes=config.budget,
+        steps=None,
+        seed=config.seed,
+        evaluation=EvaluationConfig(interval=-1),
+        threads=config.threads,
+        progress_bar=config.progress_bar,
+    )
+
+
+def ppo_config(config: CompareConfig) -> PPOConfig:
+    """PPO's training config: its defaults with its overrides, for the budget."""
+    _, preset = PRESETS[config.game]
+    return dataclasses.replace(
+        apply_overrides(PPOConfig(game=preset.game, game_params=preset.game_params), config.overrides_of("ppo")),
+        out=str(config.folder / "ppo"),
+        minutes=config.budget,
+        seed=config.seed,
+        threads=config.threads,
+        progress_bar=config.progress_bar,
+    )
 
 
 def _bc_config(config: CompareConfig, out: Path, minutes: float) -> BCConfig:
     _, preset = PRESETS[config.game]
-    return BCConfig(
+    return dataclasses.replace(
+        apply_overrides(BCConfig(network=preset.network), config.overrides_of("bc")),
         out=str(out),
-        network=preset.network,
         steps=None,
         minutes=minutes,
         seed=config.seed,
@@ -429,10 +451,8 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
     payload = {
         "config": dataclasses.asdict(config),
         "game": {"id": game.id, "params": dict(game.params)},
-        "expert_iteration_config": preset.to_dict(),
-        "ppo_config": PPOConfig(
-            game=preset.game, game_params=preset.game_params, minutes=config.budget, seed=config.seed
-        ).to_dict(),
+        "expert_iteration_config": expert_iteration_config(config).to_dict(),
+        "ppo_config": ppo_config(config).to_dict(),
         "snapshots": snapshot_steps,
         "ratings": ratings.as_dict(),
         "perfect_play": accuracy,

@@ -123,7 +123,8 @@ def markdown_report(
         f"Round robin: {config.games_per_pair} games per pair, seats alternated; Elo by maximum likelihood "
         f"(random = 0), 95% bootstrap intervals ({config.bootstrap} resamples). Expert iteration plays with "
         f"{config.simulations} simulations of search (`expert_iteration_network` is its final network "
-        f"alone); PPO and BC play their network's most probable move.",
+        f"alone); PPO and BC play their network's most probable move."
+        + (f" Changed from each method's defaults: {', '.join(config.overrides)}." if config.overrides else ""),
         "",
         ratings.markdown(),
         "",

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 
-from boardzoo.agents.evaluation.compare import CompareConfig, run_compare
+import pytest
+
+from boardzoo.agents.evaluation.compare import (
+    OVERRIDABLE,
+    CompareConfig,
+    _bc_config,
+    expert_iteration_config,
+    ppo_config,
+    run_compare,
+)
+from boardzoo.agents.evaluation.overrides import Override, parse_override
+from boardzoo.agents.training.ppo import PPOConfig
 
 
 def tiny_config(out, **changes) -> CompareConfig:
@@ -56,3 +68,43 @@ def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
     again = run_compare(config)
     assert again["games_played"] == payload["games_played"]
     assert again["perfect_play"] == accuracy
+
+
+def test_overrides_change_only_their_methods_config(tmp_path):
+    config = tiny_config(
+        tmp_path,
+        overrides=("ppo:learning_rate=1e-3", "expert_iteration:learner.learning_rate=4e-3", "bc:augment=false"),
+    )
+    assert ppo_config(config).learning_rate == 1e-3
+    assert expert_iteration_config(config).learner.learning_rate == 4e-3
+    assert _bc_config(config, tmp_path, 1.0).augment is False
+    defaults = tiny_config(tmp_path)
+    assert ppo_config(defaults).learning_rate == PPOConfig().learning_rate
+    assert expert_iteration_config(config).selfplay == expert_iteration_config(defaults).selfplay
+    # The comparison's own budget and seed still apply on top of the overrides.
+    assert ppo_config(config).minutes == config.budget and expert_iteration_config(config).seed == config.seed
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("ppo:learning_rate", "must read METHOD:FIELD=VALUE"),
+        ("sac:learning_rate=1e-3", "names method 'sac'; methods: expert_iteration, ppo, bc"),
+        ("ppo:minutes=100", "minutes is set by the comparison"),
+        ("ppo:learning_rat=1e-3", "PPOConfig has no field 'learning_rat'"),
+        ("ppo:n_steps=1.5", "n_steps is an int, got '1.5'"),
+        ("bc:augment=yes", "augment is true or false, got 'yes'"),
+        ("ppo:learning_rate=nan", "learning_rate must be finite"),
+        ("expert_iteration:learner=1", "learner is a group of settings"),
+        ("ppo:learning_rate=-1", "learning_rate"),  # the method's own config refuses it
+    ],
+)
+def test_a_bad_override_is_refused_naming_it(tmp_path, override, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        tiny_config(tmp_path, overrides=(override,))
+
+
+def test_parse_override_splits_method_field_and_value():
+    assert parse_override("expert_iteration:learner.learning_rate=1e-3", OVERRIDABLE) == Override(
+        "expert_iteration", "learner.learning_rate", "1e-3"
+    )

@@ -168,6 +168,13 @@ def test_each_study_runs_in_its_quick_form(tmp_path, name, capsys):
         boards = payload["summary"]["boards"]
         assert set(boards) == {"hex:2", "hex:3"}
         assert boards["hex:3"]["rungs"]["perfect"]["elo"] == 0
+    if name == "methods":
+        # The tuning sweep: PPO with its defaults and with the one swept setting, one best.
+        runs = payload["summary"]["sweep"]["ppo"]
+        assert [run["setting"] for run in runs] == ["defaults", "ppo:learning_rate=1e-3"]
+        assert sum(run["best"] for run in runs) == 1
+        assert all(0 < run["scores"]["PPO"]["accuracy"] <= 1 for run in runs)
+        assert "## Tuning sweep" in (tmp_path / "study_methods.md").read_text()
 
 
 def test_a_bad_study_setting_is_one_line_and_status_2(tmp_path, capsys):
@@ -187,3 +194,17 @@ def test_a_cell_may_need_only_earlier_cells():
         run_study(Backwards(), Path("unused"), progress_bar=False)
     with pytest.raises(ValueError, match="needs must be a tuple"):
         Cell("x", needs=["a"])  # type: ignore[arg-type]
+
+
+def test_a_methods_study_at_fewer_budgets_or_sweep_settings_shares_the_folder_of_the_full_one():
+    from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy
+    from boardzoo.agents.evaluation.studies.runner import _comparable
+
+    def header(study: MethodsStudy) -> dict:
+        return _comparable(json.loads(json.dumps({"study": study.name, "seed": 0, "settings": study.settings()})))
+
+    full = MethodsStudy(MethodsSettings())
+    part = MethodsStudy(MethodsSettings(budgets=(15.0,), sweep=()))
+    assert {cell.key for cell in part.cells()} < {cell.key for cell in full.cells()}
+    assert header(part) == header(full)
+    assert header(MethodsStudy(MethodsSettings(games_per_pair=2))) != header(full)

@@ -5,20 +5,35 @@ Each cell is one run of the comparison (`boardzoo.agents.evaluation.compare`: it
 perfect-play scoring, round robin and Elo, resumable on its own) for one budget and one seed;
 this study repeats it over seeds and budgets and reports each method's optimal-move accuracy
 and Elo (random = 0) at the end of the budget, as means over seeds with 95% bootstrap intervals
-over seeds. No method is tuned here: each runs with its defaults (the expert-iteration preset,
+over seeds. The comparison runs each method with its defaults (the expert-iteration preset,
 PPOConfig's defaults, BC from `bc_expert`'s games).
+
+The tuning sweep gives each method the same small effort, charged to no method's budget: for
+each `sweep` setting (`METHOD:FIELD=VALUE`, `evaluation.overrides`) one run of that method with
+the setting changed, beside one run of each swept method with its defaults, all for
+`sweep_budget` minutes and scored by optimal-move accuracy on the standard position sets. The
+report names each method's best setting, so a default that loses its own sweep is visible.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from boardzoo.agents.evaluation.compare import CompareConfig, run_compare
+from boardzoo.agents.evaluation.compare import (
+    OVERRIDABLE,
+    CompareConfig,
+    contestant_specs,
+    run_compare,
+    score_spec,
+    train_method,
+)
+from boardzoo.agents.evaluation.overrides import parse_override
 from boardzoo.agents.evaluation.studies.common import bootstrap_mean, pyplot
 from boardzoo.agents.evaluation.studies.runner import Cell, CellContext
 
@@ -48,11 +63,35 @@ class MethodsSettings:
     simulations: int = 64
     bc_expert: str = "uct:1000"
     fixed_dataset_games: int = 300
+    sweep_budget: float = 3.0
+    """training minutes of each tuning-sweep run"""
+    sweep: tuple[str, ...] = (
+        "expert_iteration:learner.learning_rate=1e-3",
+        "expert_iteration:learner.learning_rate=4e-3",
+        "ppo:learning_rate=1e-4",
+        "ppo:learning_rate=1e-3",
+        "bc:learning_rate=1e-3",
+        "bc:learning_rate=4e-3",
+    )
+    """the tuning sweep: METHOD:FIELD=VALUE settings, each one run beside its method's defaults"""
 
     def __post_init__(self) -> None:
         self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
         if self.seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
+        for setting in self.sweep:
+            dataclasses.replace(self.compare(self.sweep_budget, Path("."), seed=0, threads=0), overrides=(setting,))
+
+    def sweep_runs(self) -> list[tuple[str, str]]:
+        """(method, setting) of every sweep run: each swept method's defaults ("") first."""
+        methods = list(dict.fromkeys(parse_override(setting, OVERRIDABLE).method for setting in self.sweep))
+        return [(method, "") for method in methods] + [
+            (parse_override(setting, OVERRIDABLE).method, setting) for setting in self.sweep
+        ]
+
+    def sweep_key(self, method: str, setting: str) -> str:
+        label = setting.partition(":")[2] or "defaults"
+        return f"sweep-{self.sweep_budget:g}min-{method}-{re.sub(r'[^A-Za-z0-9._=-]', '_', label)}"
 
     @classmethod
     def quick(cls) -> MethodsSettings:
@@ -65,6 +104,8 @@ class MethodsSettings:
             simulations=4,
             bc_expert="uct:10",
             fixed_dataset_games=4,
+            sweep_budget=0.05,
+            sweep=("ppo:learning_rate=1e-3",),
         )
 
     def compare(self, budget: float, out: Path, *, seed: int, threads: int) -> CompareConfig:
@@ -96,16 +137,50 @@ class MethodsStudy:
         return dataclasses.asdict(self.s)
 
     def cells(self) -> list[Cell]:
-        return [
+        sweep = [
+            Cell(self.s.sweep_key(method, setting), {"method": method, "setting": setting}, cost=self.s.sweep_budget)
+            for method, setting in self.s.sweep_runs()
+        ]
+        return sweep + [
             Cell(f"compare-{budget:g}min-s{seed}", {"budget": budget, "seed": seed}, cost=4 * budget)
             for budget in self.s.budgets
             for seed in range(self.s.seeds)
         ]
 
     def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:
+        if "method" in cell.params:
+            return self._sweep_run(cell.params["method"], cell.params["setting"], context)
         config = self.s.compare(cell.params["budget"], context.folder, seed=context.seed, threads=context.threads)
         payload = run_compare(config)
         return {key: payload[key] for key in ("ratings", "perfect_play", "curves", "seconds")}
+
+    def _sweep_run(self, method: str, setting: str, context: CellContext) -> dict[str, Any]:
+        # One method for the sweep budget, its final snapshot scored against perfect play (expert
+        # iteration with search and its network alone).
+        from boardzoo.agents.ground_truth import KINDS, standard_positions
+        from boardzoo.agents.solvers import quick_solver_for
+        from boardzoo.agents.training.expert_iteration.presets import PRESETS
+        from boardzoo.envs import make
+
+        base = self.s.compare(self.s.sweep_budget, context.folder, seed=context.seed, threads=context.threads)
+        config = dataclasses.replace(base, fractions=(1.0,), overrides=(setting,) if setting else ())
+        train_method(config, method)
+        _, preset = PRESETS[config.game]
+        game = make(preset.game, **preset.game_params)
+        solver = quick_solver_for(game)
+        if solver is None:
+            raise ValueError(f"the tuning sweep needs a game with a quick solver, got {config.game!r}")
+        sets = [standard_positions(game, kind, solver=solver) for kind in KINDS]
+        # player name -> label in FINAL; the method's final player first (it decides "best")
+        players = {player: label for label, player in FINAL.items() if player.startswith(f"{method}@")}
+        if method == "expert_iteration":
+            players[FINAL["expert iteration (network)"]] = "expert iteration (network)"
+        specs = contestant_specs(config)
+        scores = {
+            label: score_spec(game.id, dict(game.params), specs[player], sets, player, context.seed, context.threads)
+            for player, label in players.items()
+        }
+        return {"method": method, "setting": setting, "scores": scores}
 
     def report(self, results: dict[str, Any], figure: Path) -> tuple[dict[str, Any], str]:
         rng = np.random.default_rng(0)
@@ -123,7 +198,48 @@ class MethodsStudy:
                 rows[method] = row
             table[f"{budget:g}"] = rows
         self._plot(table, figure)
-        return {"final": table}, self._markdown(table)
+        sweep = self._sweep_table(results)
+        return {"final": table, "sweep": sweep}, self._markdown(table) + self._sweep_markdown(sweep)
+
+    def _sweep_table(self, results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        # method -> its sweep runs (defaults first), each with its players' scores and whether it
+        # is the method's best by the accuracy of its final player (expert iteration: with search).
+        table: dict[str, list[dict[str, Any]]] = {}
+        for method, setting in self.s.sweep_runs():
+            scores = results[self.s.sweep_key(method, setting)]["scores"]
+            table.setdefault(method, []).append({"setting": setting or "defaults", "scores": scores})
+        for runs in table.values():
+            best = max(runs, key=lambda run: next(iter(run["scores"].values()))["accuracy"])
+            for run in runs:
+                run["best"] = run is best
+        return table
+
+    def _sweep_markdown(self, sweep: dict[str, list[dict[str, Any]]]) -> str:
+        if not sweep:
+            return ""
+        lines = [
+            "",
+            "",
+            f"## Tuning sweep ({self.s.sweep_budget:g} minutes per run, one seed, charged to no method's budget)",
+            "",
+            "Optimal-move accuracy on the standard position sets (all / random play / strong play) and "
+            "value accuracy of each run's final snapshot; **best** marks each method's best run by its "
+            "first player's accuracy.",
+            "",
+            "| method | setting | player | accuracy | random play | strong play | value accuracy |",
+            "|---|---|---|---:|---:|---:|---:|",
+        ]
+        for method, runs in sweep.items():
+            for run in runs:
+                for player, score in run["scores"].items():
+                    value = score.get("value_accuracy")
+                    setting = f"**{run['setting']}**" if run["best"] else run["setting"]
+                    lines.append(
+                        f"| {method} | {setting} | {player} | {100 * score['accuracy']:.1f}% | "
+                        f"{100 * score['accuracy_random']:.1f}% | {100 * score['accuracy_strong']:.1f}% | "
+                        f"{'–' if value is None else f'{100 * value:.1f}%'} |"
+                    )
+        return "\n".join(lines)
 
     def _plot(self, table: dict[str, dict[str, Any]], path: Path) -> None:
         plt = pyplot()
@@ -152,8 +268,9 @@ class MethodsStudy:
         s = self.s
         lines = [
             f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; {s.seeds} seed(s); "
-            "each method with its defaults (no tuning sweep); accuracy on the standard position sets and Elo "
-            "(random = 0) of the final snapshot; means over seeds with 95% bootstrap intervals over seeds.",
+            "each method with its defaults (the tuning sweep below is reported, not applied); accuracy on the "
+            "standard position sets and Elo (random = 0) of the final snapshot; means over seeds with 95% "
+            "bootstrap intervals over seeds.",
             "",
             "| budget (min) | method | accuracy | Elo |",
             "|---:|---|---|---|",

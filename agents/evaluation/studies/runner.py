@@ -165,9 +165,10 @@ def run_study(
     return write_report(study, folder, seed=seed, results_folder=results_folder, seconds=time.perf_counter() - started)
 
 
-# Settings that only say how many cells there are: a cell's key names its seed and its
-# result does not depend on how many seeds run, so more (or fewer) seeds reuse a folder.
-_CELL_COUNT_SETTINGS = ("seeds",)
+# Settings that only say which cells there are: a cell's key names its seed (in `methods` also
+# its budget or its sweep budget and setting) and its result does not depend on how many others
+# run, so more (or fewer) seeds, budgets or sweep settings reuse a folder.
+_CELL_COUNT_SETTINGS = ("seeds", "budgets", "sweep", "sweep_budget")
 
 
 def _claim_folder(folder: Path, study: Study, seed: int) -> None:

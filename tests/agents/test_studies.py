@@ -198,10 +198,11 @@ def test_a_cell_may_need_only_earlier_cells():
 
 def test_a_methods_study_at_fewer_budgets_or_sweep_settings_shares_the_folder_of_the_full_one():
     from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy
-    from boardzoo.agents.evaluation.studies.runner import _comparable
+    from boardzoo.agents.evaluation.studies.runner import cell_count_settings, comparable
 
     def header(study: MethodsStudy) -> dict:
-        return _comparable(json.loads(json.dumps({"study": study.name, "seed": 0, "settings": study.settings()})))
+        recorded = json.loads(json.dumps({"study": study.name, "seed": 0, "settings": study.settings()}))
+        return comparable(recorded, cell_count_settings(study))
 
     full = MethodsStudy(MethodsSettings())
     part = MethodsStudy(MethodsSettings(budgets=(15.0,), sweep=()))

@@ -28,9 +28,8 @@ import numpy as np
 from boardzoo.agents.evaluation.compare import (
     OVERRIDABLE,
     CompareConfig,
-    contestant_specs,
+    perfect_play_table,
     run_compare,
-    score_spec,
     train_method,
 )
 from boardzoo.agents.evaluation.overrides import parse_override
@@ -84,10 +83,8 @@ class MethodsSettings:
 
     def sweep_runs(self) -> list[tuple[str, str]]:
         """(method, setting) of every sweep run: each swept method's defaults ("") first."""
-        methods = list(dict.fromkeys(parse_override(setting, OVERRIDABLE).method for setting in self.sweep))
-        return [(method, "") for method in methods] + [
-            (parse_override(setting, OVERRIDABLE).method, setting) for setting in self.sweep
-        ]
+        methods = [parse_override(setting, OVERRIDABLE).method for setting in self.sweep]
+        return [(method, "") for method in dict.fromkeys(methods)] + list(zip(methods, self.sweep, strict=True))
 
     def sweep_key(self, method: str, setting: str) -> str:
         label = setting.partition(":")[2] or "defaults"
@@ -129,6 +126,8 @@ class MethodsStudy:
     """The study (see the module docstring)."""
 
     name = "methods"
+    cell_count_settings = ("seeds", "budgets", "sweep", "sweep_budget")
+    """a cell's key names its seed and budget, or its sweep budget and setting (`runner`)"""
 
     def __init__(self, settings: MethodsSettings) -> None:
         self.s = settings
@@ -156,31 +155,23 @@ class MethodsStudy:
 
     def _sweep_run(self, method: str, setting: str, context: CellContext) -> dict[str, Any]:
         # One method for the sweep budget, its final snapshot scored against perfect play (expert
-        # iteration with search and its network alone).
-        from boardzoo.agents.ground_truth import KINDS, standard_positions
-        from boardzoo.agents.solvers import quick_solver_for
+        # iteration with search and its network alone) by the comparison's own scoring stage,
+        # with no ladder to score beside it.
         from boardzoo.agents.training.expert_iteration.presets import PRESETS
         from boardzoo.envs import make
 
         base = self.s.compare(self.s.sweep_budget, context.folder, seed=context.seed, threads=context.threads)
-        config = dataclasses.replace(base, fractions=(1.0,), overrides=(setting,) if setting else ())
+        config = dataclasses.replace(base, fractions=(1.0,), ladder=(), overrides=(setting,) if setting else ())
         train_method(config, method)
         _, preset = PRESETS[config.game]
-        game = make(preset.game, **preset.game_params)
-        solver = quick_solver_for(game)
-        if solver is None:
+        table = perfect_play_table(config, make(preset.game, **preset.game_params))
+        if not table:
             raise ValueError(f"the tuning sweep needs a game with a quick solver, got {config.game!r}")
-        sets = [standard_positions(game, kind, solver=solver) for kind in KINDS]
-        # player name -> label in FINAL; the method's final player first (it decides "best")
-        players = {player: label for label, player in FINAL.items() if player.startswith(f"{method}@")}
+        # label -> scores, the method's final player first (it decides "best")
+        labels = [label for label, player in FINAL.items() if player.startswith(f"{method}@")]
         if method == "expert_iteration":
-            players[FINAL["expert iteration (network)"]] = "expert iteration (network)"
-        specs = contestant_specs(config)
-        scores = {
-            label: score_spec(game.id, dict(game.params), specs[player], sets, player, context.seed, context.threads)
-            for player, label in players.items()
-        }
-        return {"method": method, "setting": setting, "scores": scores}
+            labels.append("expert iteration (network)")
+        return {"method": method, "setting": setting, "scores": {label: table[FINAL[label]] for label in labels}}
 
     def report(self, results: dict[str, Any], figure: Path) -> tuple[dict[str, Any], str]:
         rng = np.random.default_rng(0)

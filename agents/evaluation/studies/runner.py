@@ -165,10 +165,15 @@ def run_study(
     return write_report(study, folder, seed=seed, results_folder=results_folder, seconds=time.perf_counter() - started)
 
 
-# Settings that only say which cells there are: a cell's key names its seed (in `methods` also
-# its budget or its sweep budget and setting) and its result does not depend on how many others
-# run, so more (or fewer) seeds, budgets or sweep settings reuse a folder.
-_CELL_COUNT_SETTINGS = ("seeds", "budgets", "sweep", "sweep_budget")
+CELL_COUNT_SETTINGS = ("seeds",)
+"""The settings that, by default, only say which cells there are: a cell's key names its seed
+and its result does not depend on how many seeds run, so more (or fewer) seeds reuse a folder.
+A study whose other settings only add or drop cells names them all in `cell_count_settings`."""
+
+
+def cell_count_settings(study: Study) -> tuple[str, ...]:
+    """The settings of `study` that only say which cells there are (`CELL_COUNT_SETTINGS`)."""
+    return tuple(getattr(study, "cell_count_settings", CELL_COUNT_SETTINGS))
 
 
 def _claim_folder(folder: Path, study: Study, seed: int) -> None:
@@ -177,7 +182,8 @@ def _claim_folder(folder: Path, study: Study, seed: int) -> None:
     path = folder / "study.json"
     if path.is_file():
         recorded = json.loads(path.read_text())
-        if _comparable(recorded) != _comparable(header):
+        ignored = cell_count_settings(study)
+        if comparable(recorded, ignored) != comparable(header, ignored):
             raise ValueError(
                 f"{folder} holds study {recorded.get('study')!r} with other settings or seed; "
                 "use another --out (or delete it)"
@@ -187,11 +193,12 @@ def _claim_folder(folder: Path, study: Study, seed: int) -> None:
     write_atomically(path, json.dumps(header, indent=2))
 
 
-def _comparable(header: dict[str, Any]) -> dict[str, Any]:
+def comparable(header: dict[str, Any], ignored: tuple[str, ...]) -> dict[str, Any]:
+    """A study folder's header without the settings in `ignored` (those that only count cells)."""
     settings = header.get("settings")
     if not isinstance(settings, dict):
         return header
-    return {**header, "settings": {k: v for k, v in settings.items() if k not in _CELL_COUNT_SETTINGS}}
+    return {**header, "settings": {k: v for k, v in settings.items() if k not in ignored}}
 
 
 def _finished(folder: Path) -> dict[str, dict[str, Any]]:

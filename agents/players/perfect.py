@@ -41,6 +41,5 @@ class PerfectPlayer:
         actions = sample_legal_actions(state.legal_action_mask, rng)
         solve = np.flatnonzero(~explore & ~state.done)
         if solve.size:
-            best = self.solver.solve(state.take(solve)).best()
-            actions[solve] = sample_legal_actions(best, rng)
+            actions[solve] = self.solver.sample_best(state.take(solve), rng)
         return actions

@@ -346,3 +346,28 @@ def solve_positions(black, white, stones, legal, ints, masks, order, table, stac
                 child_black, child_white = _child(black[b], white[b], stones[b], cell)
                 values[b, cell] = -prove(child_black, child_white, stones[b] + 1, ints, masks, order, table, stack)
     return values
+
+
+@numba.njit(cache=True)
+def sample_best_moves(black, white, stones, legal, keys, ints, masks, order, table, stack):
+    # One uniformly random best move int64[B] per position: in a lost position every legal move
+    # (all lose); in a won one, the first winning move in the order of the random keys float64[B,
+    # cells] (the first winner of a uniformly random order is uniform among the winners), so only
+    # the moves tried before it are proved, not every child as in `solve_positions`.
+    batch = black.shape[0]
+    moves = np.full(batch, -1, np.int64)
+    for b in range(batch):
+        tried = np.argsort(keys[b])
+        if prove(black[b], white[b], stones[b], ints, masks, order, table, stack) == -1:
+            for cell in tried:
+                if legal[b, cell]:
+                    moves[b] = cell
+                    break
+            continue
+        for cell in tried:
+            if legal[b, cell]:
+                child_black, child_white = _child(black[b], white[b], stones[b], cell)
+                if prove(child_black, child_white, stones[b] + 1, ints, masks, order, table, stack) == -1:
+                    moves[b] = cell
+                    break
+    return moves

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from boardzoo.envs import Game, State
+from boardzoo.envs import Game, State, sample_legal_actions
 
 ILLEGAL = -128
 """the value of an action that is not legal (int8 sentinel)"""
@@ -110,6 +110,12 @@ class Solver(ABC):
             value[finished] = self._final_value(state.take(finished))
             distance[finished] = 0
         return Solution(values, distances, value, distance)
+
+    def sample_best(self, state: State, rng: np.random.Generator) -> np.ndarray:
+        """One uniformly random move among each row's `Solution.best()` moves: int64[B], -1 for
+        finished rows. Solvers that can find one best move without solving every move override
+        this (same distribution, less work); this default solves every move."""
+        return sample_legal_actions(self.solve(state).best(), rng)
 
     @abstractmethod
     def _solve_live(self, state: State) -> tuple[np.ndarray, np.ndarray]:

@@ -63,5 +63,23 @@ class HexSolver(Solver):
         )
         return values, np.full(values.shape, UNKNOWN_DISTANCE, np.int16)
 
+    def sample_best(self, state: State, rng: np.random.Generator) -> np.ndarray:
+        """As `Solver.sample_best`, proving the position and then its moves in a random order up
+        to the first winning one, instead of every move: Hex has no draws and this solver no
+        distances, so the best moves of a won position are its winning moves and those of a lost
+        one all its legal moves, and the first winner of a uniformly random order is uniform among
+        the winners. About 4 times faster for a perfect player on 5 x 5 (71 -> 18 ms per move)."""
+        self._check_state(state)
+        moves = np.full(state.batch_size, -1, np.int64)
+        live = np.flatnonzero(~state.done)
+        if live.size:
+            draws = rng.random((live.size, state.legal_action_mask.shape[1]))
+            ints, masks, order = self._geometry
+            black, white, stones = search.encode(state.board[live], ints[1])
+            moves[live] = search.sample_best_moves(
+                black, white, stones, state.legal_action_mask[live], draws, ints, masks, order, self._table, self._stack
+            )
+        return moves
+
     def _final_value(self, state: State) -> np.ndarray:
         return np.full(state.batch_size, -1, np.int8)  # no draws: whoever would move next has lost

@@ -12,6 +12,7 @@ from boardzoo.agents.solvers import (
     ConnectFourSolver,
     HexSolver,
     Solution,
+    Solver,
     TicTacToeSolver,
     position_values,
     solver_for,
@@ -213,3 +214,27 @@ def test_the_7x6_solver_names_the_extra_when_bitbully_is_missing(monkeypatch):
     monkeypatch.setattr(bitbully_solver.importlib, "import_module", no_bitbully)
     with pytest.raises(ImportError, match=r"boardzoo\[solvers\]"):
         solver_for(make("connect_four"))
+
+
+@pytest.mark.parametrize(("size", "plies"), [(3, (0, 6)), (4, (2, 10)), (5, (6, 14))])
+def test_hex_sample_best_plays_only_and_every_best_move(size, plies):
+    # The fast path proves moves in a random order up to the first winner; its moves must be
+    # exactly the best moves of the full solution (every winning move of a won position can come
+    # up, every legal move of a lost one), and finished rows get -1, as the default path.
+    game = make("hex", board_size=size)
+    solver = HexSolver(game)
+    states = random_positions(game, 12, plies, np.random.default_rng(size))
+    best = solver.solve(states).best()
+    seen = np.zeros_like(best)
+    rng = np.random.default_rng(0)
+    for _ in range(300):  # a move among up to 25 is missed with probability < 1e-5
+        moves = solver.sample_best(states, rng)
+        assert best[np.arange(12), moves].all()
+        seen[np.arange(12), moves] = True
+    assert (seen == best).all()
+    finished = game.init(1)
+    for row in range(size):  # x fills the first column (top to bottom), o the last one
+        for cell in (row * size, row * size + size - 1):
+            if not finished.done[0]:
+                finished = game.step(finished, np.array([cell]))
+    assert solver.sample_best(finished, rng).tolist() == [-1] == Solver.sample_best(solver, finished, rng).tolist()

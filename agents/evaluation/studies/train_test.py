@@ -52,9 +52,9 @@ ANCHOR_EPSILON = 0.0
 class TrainTestSettings:
     """What the train/test study runs (the full form; `quick()` is the CI form)."""
 
-    boards: tuple[str, ...] = ("hex:3", "hex:4", "connect_four:4x4", "connect_four:4x5")
+    boards: tuple[str, ...] = ("hex:3", "hex:4", "hex:5", "connect_four:4x4", "connect_four:4x5")
     """solved boards: hex:N, connect_four:RxC"""
-    steps: tuple[int, ...] = (300, 1200, 1200, 2400)
+    steps: tuple[int, ...] = (300, 1200, 4800, 1200, 2400)
     """learner steps of each board's training runs (one per board)"""
     sizes: tuple[str, ...] = ("1x8", "1x16", "2x32")
     """ResNet sizes, BLOCKSxCHANNELS"""

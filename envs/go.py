@@ -48,7 +48,8 @@ class GoState(State):
     """Adds, per game (C = N*N): board int8[C], empty_around int8[C], chains int16[4, C] and
     moments int32[2, C] (see `_go_chains`); passes int8 (consecutive passes); position_hash
     uint64; history uint64[L + 1] (hashes after each ply, [0] = empty board); bloom uint64[W]
-    (Bloom filter over history)."""
+    (Bloom filter over history); peak_stones int16 (the most stones of any position so far,
+    which spares the superko check while no move can recreate a position)."""
 
     board: np.ndarray
     empty_around: np.ndarray
@@ -58,6 +59,7 @@ class GoState(State):
     position_hash: np.ndarray
     history: np.ndarray
     bloom: np.ndarray
+    peak_stones: np.ndarray
 
 
 @numba.njit(cache=True)
@@ -80,6 +82,7 @@ def _apply(
     position_hash,
     history,
     bloom,
+    peak_stones,
     truncated,
     current_player,
     mask,
@@ -127,7 +130,7 @@ def _apply(
             mask[b, :] = False
             _finish(board[b], neighbours, komi, rewards, b)
         else:
-            legal_moves(
+            stones = legal_moves(
                 mask[b],
                 board[b],
                 empty_around[b],
@@ -140,11 +143,13 @@ def _apply(
                 history[b],
                 step_count[b] + 1,
                 bloom[b],
+                peak_stones[b],
                 capture_key,
                 captures,
                 safe,
                 enemy_atari,
             )
+            peak_stones[b] = max(peak_stones[b], stones)
 
 
 def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | None = None) -> Game:
@@ -179,10 +184,21 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
             position_hash=np.zeros(batch_size, dtype=np.uint64),
             history=np.zeros((batch_size, cap + 1), dtype=np.uint64),
             bloom=bloom,
+            peak_stones=np.zeros(batch_size, dtype=np.int16),
             **common,
         )
 
-    own_fields = ("board", "empty_around", "chains", "moments", "passes", "position_hash", "history", "bloom")
+    own_fields = (
+        "board",
+        "empty_around",
+        "chains",
+        "moments",
+        "passes",
+        "position_hash",
+        "history",
+        "bloom",
+        "peak_stones",
+    )
     apply = bind_kernel(_apply, (*own_fields, "truncated", *KERNEL_FIELDS), neighbours, keys, float(komi), cap)
     return Game(
         id=ID,

@@ -204,8 +204,10 @@ def test_api_test(size):
     api_test(make_game(board_size=size), batch_size=16)
 
 
-def go_lockstep(size: int, num_games: int, seed: int) -> dict[str, int]:
-    """Random games in lockstep with OpenSpiel; a game's comparison stops where superko differs."""
+def go_lockstep(size: int, num_games: int, seed: int, *, check_every_move: bool = False) -> dict[str, int]:
+    """Random games in lockstep with OpenSpiel; a game's comparison stops where superko differs.
+    `check_every_move`: also play each of our legal stone moves in OpenSpiel, where none may end
+    the game as its superko draw (our mask must leave out every repetition, not only some)."""
     pyspiel = pytest.importorskip("pyspiel")
     game = make_game(board_size=size)
     spiel_game = pyspiel.load_game("go", {"board_size": size})
@@ -225,6 +227,13 @@ def go_lockstep(size: int, num_games: int, seed: int) -> dict[str, int]:
                     assert child.is_terminal() and child.returns() == [0.0, 0.0], f"game {b} action {action}"
                 stopped[b] = True
                 counts["superko_differences"] += 1
+            if check_every_move:
+                for action in ours - {size * size}:
+                    child = spiel[b].clone()
+                    child.apply_action(int(action))
+                    # With komi 7.5 nothing but OpenSpiel's superko rule ends a game drawn.
+                    assert not (child.is_terminal() and child.returns() == [0.0, 0.0]), f"game {b}: {action}"
+                    counts["stone_moves_checked"] = counts.get("stone_moves_checked", 0) + 1
         moving = ~state.done & ~stopped
         actions = sample_legal_actions(state.legal_action_mask, rng)
         state = game.step(state, actions, where=moving)
@@ -244,6 +253,13 @@ def test_random_games_agree_with_openspiel_up_to_superko(size, num_games):
     # Repetitions are rare but do occur in random play; the length cap is reached too.
     assert 0 < counts["superko_differences"] < 0.05 * num_games
     assert counts["truncated"] > 0
+
+
+def test_no_legal_stone_move_recreates_a_position():
+    # The mask skips the repetition check while a move that captures nothing cannot repeat a
+    # position (the board holds the most stones yet); every move it allows is checked here.
+    counts = go_lockstep(5, 300, seed=11, check_every_move=True)
+    assert counts["superko_differences"] > 0 and counts["stone_moves_checked"] > 10_000
 
 
 @pytest.mark.parametrize(("size", "depth"), [(5, 3), (9, 3)])

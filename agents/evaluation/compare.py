@@ -298,8 +298,9 @@ def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]
     data_seconds = time.perf_counter() - start
     if data_seconds >= budget_s:
         raise ValueError(
-            f"BC spent {data_seconds:.1f} s of its {budget_s:.1f}-s budget making 16 expert games "
-            f"with {config.bc_expert!r}, leaving no time to train: raise the budget or use a faster bc_expert"
+            f"BC spent {data_seconds:.1f} s of its {budget_s:.1f}-s budget making {data.metadata['games']} "
+            f"expert games with {config.bc_expert!r}, leaving no time to train: raise the budget or use a "
+            "faster bc_expert"
         )
     # No network exists before training starts: fractions already passed get no snapshot.
     snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget, seconds_before=data_seconds)

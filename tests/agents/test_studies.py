@@ -20,6 +20,7 @@ from boardzoo.agents.evaluation.studies import (
     run_study,
 )
 from boardzoo.agents.evaluation.studies.prior import matching_simulations
+from boardzoo.agents.evaluation.studies.runner import restore_cells
 
 
 class _Counting:
@@ -128,6 +129,30 @@ def test_more_seeds_reuse_the_finished_cells_of_fewer(tmp_path):
         run_study(_Seeded(seeds=3, size=4), tmp_path, progress_bar=False)
 
 
+def test_a_report_restores_its_complete_cells_and_a_study_grows_from_them(tmp_path):
+    # _Seeded's cells have a private result ("_heavy"), so a report holds them incomplete: none
+    # are restored and they run again. Cells without private results come back as they were.
+    run_study(_Seeded(seeds=2), tmp_path / "first", progress_bar=False)
+    report = tmp_path / "first" / "study_seeded.json"
+    assert restore_cells(report, tmp_path / "incomplete") == []
+    payload = json.loads(report.read_text())
+    for record in payload["cells"].values():
+        assert record["complete"] is False
+        record["complete"] = True  # as if the results had no private part
+    report.write_text(json.dumps(payload))
+    assert restore_cells(report, tmp_path / "second") == ["a-s0", "a-s1"]
+    assert restore_cells(report, tmp_path / "second") == []  # finished cells are kept, not rewritten
+    grown = _Seeded(seeds=3)
+    summary = run_study(grown, tmp_path / "second", progress_bar=False)["summary"]
+    assert grown.executed == ["a-s2"] and summary["cells"] == ["a-s0", "a-s1", "a-s2"]
+    first = json.loads((tmp_path / "first" / "cells" / "a-s1.json").read_text())
+    again = json.loads((tmp_path / "second" / "cells" / "a-s1.json").read_text())
+    assert again == {**first, "result": {"value": first["result"]["value"]}}
+    run_study(_Seeded(seeds=1, size=4), tmp_path / "other", progress_bar=False)
+    with pytest.raises(ValueError, match="other settings or seed"):
+        restore_cells(report, tmp_path / "other")
+
+
 def test_the_iso_elo_fit_recovers_known_coefficients():
     rng = np.random.default_rng(0)
     m, b, c = -1.2, 0.004, 14.0
@@ -209,3 +234,26 @@ def test_a_methods_study_at_fewer_budgets_or_sweep_settings_shares_the_folder_of
     assert {cell.key for cell in part.cells()} < {cell.key for cell in full.cells()}
     assert header(part) == header(full)
     assert header(MethodsStudy(MethodsSettings(games_per_pair=2))) != header(full)
+
+
+def test_a_sweep_setting_may_change_several_fields_of_one_method():
+    import dataclasses
+
+    from boardzoo.agents.evaluation.compare import ppo_config
+    from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy
+
+    setting = "ppo:network.trunk.kind=mlp ppo:network.trunk.channels=64"
+    settings = MethodsSettings(sweep=(setting,))
+    assert settings.sweep_runs() == [("ppo", ""), ("ppo", setting)]
+    keys = [cell.key for cell in MethodsStudy(settings).cells()]
+    assert "sweep-3min-ppo-network.trunk.kind=mlp_network.trunk.channels=64" in keys
+    config = ppo_config(
+        dataclasses.replace(settings.compare(3.0, Path("."), seed=0, threads=0), overrides=tuple(setting.split()))
+    )
+    assert (config.network.trunk.kind, config.network.trunk.channels) == ("mlp", 64)
+    with pytest.raises(ValueError, match="one run changes one method"):
+        MethodsSettings(sweep=("ppo:ent_coef=0.0 bc:learning_rate=1e-3",))
+    with pytest.raises(ValueError, match="one or more METHOD:FIELD=VALUE"):
+        MethodsSettings(sweep=(" ",))
+    with pytest.raises(ValueError, match="has no field 'entropy'"):
+        MethodsSettings(sweep=("ppo:ent_coef=0.0 ppo:entropy=1",))

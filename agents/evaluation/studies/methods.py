@@ -9,10 +9,11 @@ over seeds. The comparison runs each method with its defaults (the expert-iterat
 PPOConfig's defaults, BC from `bc_expert`'s games).
 
 The tuning sweep gives each method the same small effort, charged to no method's budget: for
-each `sweep` setting (`METHOD:FIELD=VALUE`, `evaluation.overrides`) one run of that method with
-the setting changed, beside one run of each swept method with its defaults, all for
-`sweep_budget` minutes and scored by optimal-move accuracy on the standard position sets. The
-report names each method's best setting, so a default that loses its own sweep is visible.
+each `sweep` setting (one or more `METHOD:FIELD=VALUE` of the same method, space-separated, as in
+`evaluation.overrides`) one run of that method with the setting changed, beside one run of
+each swept method with its defaults, all for `sweep_budget` minutes and scored by optimal-move
+accuracy on the standard position sets. The report names each method's best setting, so a
+default that loses its own sweep is visible.
 """
 
 from __future__ import annotations
@@ -71,23 +72,34 @@ class MethodsSettings:
         "ppo:learning_rate=1e-3",
         "bc:learning_rate=1e-3",
         "bc:learning_rate=4e-3",
+        # PPO's own levers beyond the learning rate: entropy bonus, rollout length, and a trunk
+        # that is fast on a CPU (on our VecEnv SB3's MlpPolicy made 28k environment steps/s, the
+        # baseline with its 4x32 ResNet trunk 879 as it trains: benchmarks/results/ppo_throughput.md)
+        "ppo:ent_coef=0.0",
+        "ppo:n_steps=256",
+        "ppo:network.trunk.kind=mlp ppo:network.trunk.blocks=2 ppo:network.trunk.channels=128",
     )
-    """the tuning sweep: METHOD:FIELD=VALUE settings, each one run beside its method's defaults"""
+    """the tuning sweep: settings of one run each beside its method's defaults, each one or more
+    METHOD:FIELD=VALUE of the same method, space-separated (e.g. "ppo:network.trunk.kind=mlp
+    ppo:network.trunk.channels=128")"""
 
     def __post_init__(self) -> None:
         self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
         if self.seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
         for setting in self.sweep:
-            dataclasses.replace(self.compare(self.sweep_budget, Path("."), seed=0, threads=0), overrides=(setting,))
+            sweep_method(setting)
+            dataclasses.replace(
+                self.compare(self.sweep_budget, Path("."), seed=0, threads=0), overrides=tuple(setting.split())
+            )
 
     def sweep_runs(self) -> list[tuple[str, str]]:
         """(method, setting) of every sweep run: each swept method's defaults ("") first."""
-        methods = [parse_override(setting, OVERRIDABLE).method for setting in self.sweep]
+        methods = [sweep_method(setting) for setting in self.sweep]
         return [(method, "") for method in dict.fromkeys(methods)] + list(zip(methods, self.sweep, strict=True))
 
     def sweep_key(self, method: str, setting: str) -> str:
-        label = setting.partition(":")[2] or "defaults"
+        label = " ".join(text.partition(":")[2] for text in setting.split()) or "defaults"
         return f"sweep-{self.sweep_budget:g}min-{method}-{re.sub(r'[^A-Za-z0-9._=-]', '_', label)}"
 
     @classmethod
@@ -120,6 +132,17 @@ class MethodsSettings:
             threads=threads,
             progress_bar=False,
         )
+
+
+def sweep_method(setting: str) -> str:
+    """The method a sweep setting changes: every `METHOD:FIELD=VALUE` of it must name the same one
+    (ValueError otherwise, naming the setting)."""
+    if not isinstance(setting, str) or not setting.split():
+        raise ValueError(f"a sweep setting must be one or more METHOD:FIELD=VALUE, got {setting!r}")
+    methods = {parse_override(text, OVERRIDABLE).method for text in setting.split()}
+    if len(methods) > 1:
+        raise ValueError(f"sweep setting {setting!r} changes {sorted(methods)}; one run changes one method")
+    return methods.pop()
 
 
 class MethodsStudy:
@@ -161,7 +184,7 @@ class MethodsStudy:
         from boardzoo.envs import make
 
         base = self.s.compare(self.s.sweep_budget, context.folder, seed=context.seed, threads=context.threads)
-        config = dataclasses.replace(base, fractions=(1.0,), ladder=(), overrides=(setting,) if setting else ())
+        config = dataclasses.replace(base, fractions=(1.0,), ladder=(), overrides=tuple(setting.split()))
         train_method(config, method)
         _, preset = PRESETS[config.game]
         table = perfect_play_table(config, make(preset.game, **preset.game_params))

@@ -272,7 +272,11 @@ def write_report(
         "seconds": {"cells": cell_seconds, "report": report_seconds, "this_invocation": seconds + report_seconds},
         "environment": environment,
         "cells": {
-            key: {**{k: v for k, v in record.items() if k != "result"}, "result": _public(record["result"])}
+            key: {
+                **{k: v for k, v in record.items() if k != "result"},
+                "result": _public(record["result"]),
+                "complete": _public(record["result"]) == record["result"],
+            }
             for key, record in records.items()
         },
     }
@@ -292,6 +296,42 @@ def write_report(
     )
     write_atomically(out / f"study_{study.name}.md", markdown)
     return payload
+
+
+def restore_cells(report: str | Path, folder: str | Path) -> list[str]:
+    """Give `folder` the finished cells of a study report (`study_<name>.json`), so that
+    `run_study` there runs only the cells the report lacks: how a committed study grows (more
+    seeds, budgets or sweep settings) on a machine without its run folder. Returns the keys
+    restored.
+
+    A report holds each cell's public result (keys starting with "_" left out) and, since this
+    function exists, whether that is the whole result (`complete`). Cells marked incomplete are
+    not restored, so they run again; reports written before the mark are taken as complete (a
+    study whose report reads "_" results then fails at its report, naming the missing key).
+    Cells already in the folder are kept; the folder's study.json is written from the report
+    if it has none (and must match it if it has)."""
+    payload = json.loads(Path(report).read_text())
+    folder = Path(folder)
+    header = {key: payload[key] for key in ("study", "seed", "settings")}
+    path = folder / "study.json"
+    if path.is_file():
+        recorded = json.loads(path.read_text())
+        if recorded != header:
+            raise ValueError(
+                f"{folder} holds study {recorded.get('study')!r} with other settings or seed than {report}"
+            )
+    else:
+        write_atomically(path, json.dumps(header, indent=2))
+    finished = _finished(folder)
+    restored = []
+    for key, record in payload["cells"].items():
+        if key in finished or not record.get("complete", True):
+            continue
+        write_atomically(
+            folder / "cells" / f"{key}.json", json.dumps({k: v for k, v in record.items() if k != "complete"})
+        )
+        restored.append(key)
+    return restored
 
 
 def _public(result: Any) -> Any:

@@ -1,10 +1,12 @@
 """The levers of an expert-iteration run side by side: runs that differ in one setting, read from
 their run folders, as accuracy against perfect play (search and network alone, each standard
-set) at the last periodic evaluation before each of `minutes`, with positions/s and the time
+set) at the periodic evaluation nearest to each of `minutes`, with positions/s and the time
 split. Reads metrics.jsonl only; trains nothing.
 
     .venv/bin/python benchmarks/ablation.py --runs "overlap + bf16=runs/c4_60" "bf16=runs/c4_bf16" \
         --name ablation_connect_four
+    .venv/bin/python benchmarks/ablation.py --keep benchmarks/results/ablation_connect_four.json \
+        --runs "64/16 simulations=runs/c4_sims64"    # adds a run to the committed table
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class AblationConfig:
     """time points: each run's evaluation nearest to the point (its minute is shown)"""
     name: str = "ablation_connect_four"
     """result file name"""
+    keep: str = ""
+    """an earlier result's JSON: its runs are kept (before the new ones; a new run with the same
+    label replaces one), each with the environment it was read in, so a table grows after the
+    earlier run folders are gone"""
     quick: bool = False
     """save as <name>_quick"""
     out: str = DEFAULT_OUT
@@ -102,6 +108,21 @@ def markdown(runs: list[dict[str, Any]], minutes: tuple[float, ...]) -> str:
     return "\n".join(lines)
 
 
+def kept_runs(config: AblationConfig, replaced: set[str]) -> list[dict[str, Any]]:
+    """The runs of `config.keep` (none if unset) but those labelled in `replaced`, each carrying
+    the environment of the result it came from."""
+    if not config.keep:
+        return []
+    earlier = json.loads(Path(config.keep).read_text())
+    if [float(m) for m in earlier["minutes"]] != [float(m) for m in config.minutes]:
+        raise SystemExit(f"--keep {config.keep} has time points {earlier['minutes']}, not {list(config.minutes)}")
+    return [
+        {**run, "environment": run.get("environment", earlier["environment"])}
+        for run in earlier["runs"]
+        if run["label"] not in replaced
+    ]
+
+
 def main(config: AblationConfig) -> None:
     if not config.runs:
         raise SystemExit("give at least one --runs LABEL=RUN_FOLDER")
@@ -111,6 +132,7 @@ def main(config: AblationConfig) -> None:
         if not separator or not label or not folder:
             raise SystemExit(f"--runs takes LABEL=RUN_FOLDER, got {entry!r}")
         runs.append(read_run(label, Path(folder), config.minutes))
+    runs = kept_runs(config, {run["label"] for run in runs}) + runs
     payload = {"minutes": config.minutes, "runs": runs}
     publish(result_name(config.name, quick=config.quick), payload, markdown(runs, config.minutes), out=config.out)
 

@@ -55,9 +55,14 @@ def read_run(label: str, folder: Path, minutes: tuple[float, ...]) -> dict[str, 
     if not trains or not evaluations:
         raise SystemExit(f"{folder}: the run has no train or evaluation records yet")
     last = trains[-1]
-    points = {}
+    points: dict[str, Any] = {}
     for point in minutes:
         chosen = min(evaluations, key=lambda r: abs(r["elapsed_s"] - 60 * point))
+        # an evaluation stands for the time point nearest to it only (a slow run evaluated at 24
+        # minutes shows it at 30, and nothing at 15)
+        if min(minutes, key=lambda m: abs(chosen["elapsed_s"] - 60 * m)) != point:
+            points[f"{point:g}"] = None
+            continue
         points[f"{point:g}"] = {"minutes": chosen["elapsed_s"] / 60, **{k: chosen.get(k) for k in COLUMNS}}
     time_split = {key: last[f"time_{key}_s"] / last["elapsed_s"] for key in ("network", "search", "learner")}
     return {
@@ -77,7 +82,8 @@ def read_run(label: str, folder: Path, minutes: tuple[float, ...]) -> dict[str, 
 def markdown(runs: list[dict[str, Any]], minutes: tuple[float, ...]) -> str:
     lines = [
         "Accuracy = share of optimal moves against perfect play on the standard sets (random / strong play), "
-        "at each run's periodic evaluation nearest to the time point; search = the run's evaluation "
+        "at each run's periodic evaluation nearest to the time point (an evaluation stands for one point "
+        "only); search = the run's evaluation "
         "search (its `evaluation` config), network = the network alone. positions/s = training positions "
         "over the whole run.",
         "",
@@ -100,6 +106,7 @@ def markdown(runs: list[dict[str, Any]], minutes: tuple[float, ...]) -> str:
         for point in minutes:
             p = run["points"].get(f"{point:g}")
             if p is None:
+                rows.append([run["label"], f"{point:g} (no evaluation nearer)", *("–" for _ in COLUMNS)])
                 continue
             cells = [f"{100 * p[k]:.1f}%" if p[k] is not None else "n/a" for k in COLUMNS]
             rows.append([run["label"], f"{point:g} ({p['minutes']:.1f})", *cells])

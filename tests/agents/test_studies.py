@@ -237,8 +237,6 @@ def test_a_methods_study_at_fewer_budgets_or_sweep_settings_shares_the_folder_of
 
 
 def test_a_sweep_setting_may_change_several_fields_of_one_method():
-    import dataclasses
-
     from boardzoo.agents.evaluation.compare import ppo_config
     from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy
 
@@ -247,10 +245,9 @@ def test_a_sweep_setting_may_change_several_fields_of_one_method():
     assert settings.sweep_runs() == [("ppo", ""), ("ppo", setting)]
     keys = [cell.key for cell in MethodsStudy(settings).cells()]
     assert "sweep-3min-ppo-network.trunk.kind=mlp_network.trunk.channels=64" in keys
-    config = ppo_config(
-        dataclasses.replace(settings.compare(3.0, Path("."), seed=0, threads=0), overrides=tuple(setting.split()))
-    )
+    config = ppo_config(settings.sweep_compare(setting, Path("."), seed=0, threads=0))
     assert (config.network.trunk.kind, config.network.trunk.channels) == ("mlp", 64)
+    assert ppo_config(settings.sweep_compare("", Path("."), seed=0, threads=0)).network.trunk.kind == "resnet"
     with pytest.raises(ValueError, match="one run changes one method"):
         MethodsSettings(sweep=("ppo:ent_coef=0.0 bc:learning_rate=1e-3",))
     with pytest.raises(ValueError, match="one or more METHOD:FIELD=VALUE"):

@@ -89,14 +89,18 @@ class MethodsSettings:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
         for setting in self.sweep:
             sweep_method(setting)
-            dataclasses.replace(
-                self.compare(self.sweep_budget, Path("."), seed=0, threads=0), overrides=tuple(setting.split())
-            )
+            self.sweep_compare(setting, Path("."), seed=0, threads=0)
 
     def sweep_runs(self) -> list[tuple[str, str]]:
         """(method, setting) of every sweep run: each swept method's defaults ("") first."""
         methods = [sweep_method(setting) for setting in self.sweep]
         return [(method, "") for method in dict.fromkeys(methods)] + list(zip(methods, self.sweep, strict=True))
+
+    def sweep_compare(self, setting: str, out: Path, *, seed: int, threads: int) -> CompareConfig:
+        """The comparison config of one sweep run ("" = the defaults): the sweep budget, the final
+        snapshot only, no ladder, the setting's overrides."""
+        base = self.compare(self.sweep_budget, out, seed=seed, threads=threads)
+        return dataclasses.replace(base, fractions=(1.0,), ladder=(), overrides=tuple(setting.split()))
 
     def sweep_key(self, method: str, setting: str) -> str:
         label = " ".join(text.partition(":")[2] for text in setting.split()) or "defaults"
@@ -183,8 +187,7 @@ class MethodsStudy:
         from boardzoo.agents.training.expert_iteration.presets import PRESETS
         from boardzoo.envs import make
 
-        base = self.s.compare(self.s.sweep_budget, context.folder, seed=context.seed, threads=context.threads)
-        config = dataclasses.replace(base, fractions=(1.0,), ladder=(), overrides=tuple(setting.split()))
+        config = self.s.sweep_compare(setting, context.folder, seed=context.seed, threads=context.threads)
         train_method(config, method)
         _, preset = PRESETS[config.game]
         table = perfect_play_table(config, make(preset.game, **preset.game_params))

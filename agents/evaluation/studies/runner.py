@@ -271,14 +271,7 @@ def write_report(
         "summary": summary,
         "seconds": {"cells": cell_seconds, "report": report_seconds, "this_invocation": seconds + report_seconds},
         "environment": environment,
-        "cells": {
-            key: {
-                **{k: v for k, v in record.items() if k != "result"},
-                "result": _public(record["result"]),
-                "complete": _public(record["result"]) == record["result"],
-            }
-            for key, record in records.items()
-        },
+        "cells": {key: _public_record(record) for key, record in records.items()},
     }
     write_atomically(out / f"study_{study.name}.json", json.dumps(payload, indent=1, default=_json_default))
     markdown = "\n".join(
@@ -332,6 +325,16 @@ def restore_cells(report: str | Path, folder: str | Path) -> list[str]:
         )
         restored.append(key)
     return restored
+
+
+def _public_record(record: dict[str, Any]) -> dict[str, Any]:
+    # A cell's record as the report holds it: the public result, and whether that is all of it.
+    public = _public(record["result"])
+    return {
+        **{k: v for k, v in record.items() if k != "result"},
+        "result": public,
+        "complete": public == record["result"],
+    }
 
 
 def _public(result: Any) -> Any:

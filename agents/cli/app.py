@@ -43,6 +43,7 @@ from boardzoo.agents.training.distillation import DistillConfig, distill
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.agents.training.ppo import PPOConfig, train_ppo
+from boardzoo.agents.training.run import Stopped
 from boardzoo.envs import available_games
 
 USER_ERRORS = (ValueError, CheckpointError, OSError, EOFError)
@@ -219,6 +220,9 @@ def main(args: list[str] | None = None) -> None:
     try:
         config = parse_args(args)
         RUNNERS[type(config)](config)
+    except Stopped as stopped:
+        print(f"boardzoo: {stopped}", file=sys.stderr)
+        raise SystemExit(130) from None
     except KeyboardInterrupt:
         print("boardzoo: interrupted", file=sys.stderr)
         raise SystemExit(130) from None

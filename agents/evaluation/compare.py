@@ -24,7 +24,9 @@ under the same wall-clock budget on this machine, rated together by Elo.
    rungs as lines).
 
 Every stage is skipped when its output exists, so an interrupted comparison resumes where it
-stopped (a method interrupted mid-training resumes from its own checkpoint).
+stopped. Ctrl-C (or SIGTERM) during a method's training checkpoints that run and ends the
+comparison (`Stopped`); run again, the method resumes from its checkpoint (BC on the expert games
+it kept in `bc_dataset.npz`, with their time still charged).
 
 With `ray` set, the independent cells run as Ray tasks (`evaluation.distributed`): the four
 methods train side by side, each on `threads` CPUs (at least 1), each player is scored in its own
@@ -56,7 +58,7 @@ from boardzoo.agents.evaluation.compare_report import (
 )
 from boardzoo.agents.evaluation.overrides import Override, apply_overrides, parse_override
 from boardzoo.agents.ground_truth import KINDS, PositionSet, evaluate_player, standard_positions
-from boardzoo.agents.models import load_checkpoint, read_config, save_checkpoint
+from boardzoo.agents.models import load_checkpoint, load_training_state, read_config, save_checkpoint
 from boardzoo.agents.players import (
     DEFAULT_SIMULATIONS,
     Player,
@@ -71,7 +73,7 @@ from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfi
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, train
 from boardzoo.agents.training.ppo import PPOConfig, train_ppo
-from boardzoo.agents.training.run import Progress, set_threads
+from boardzoo.agents.training.run import Progress, StopSignal, set_threads
 from boardzoo.agents.validation import check_ints, check_number, check_numbers, check_ray_address
 from boardzoo.envs import Game, make
 
@@ -226,10 +228,12 @@ def train_method(config: CompareConfig, method: str) -> dict[str, Any] | None:
     snapshots = _Snapshots(folder, method, config.fractions, game, config.budget)
     if not snapshots.pending:
         return None
-    if method == "expert_iteration":
-        train(expert_iteration_config(config), callbacks=[snapshots])
-    else:
-        train_ppo(ppo_config(config), callbacks=[snapshots])
+    with StopSignal() as stop:  # a stop checkpoints the run and ends the comparison
+        if method == "expert_iteration":
+            train(expert_iteration_config(config), callbacks=[snapshots])
+        else:
+            train_ppo(ppo_config(config), callbacks=[snapshots])
+    stop.raise_if_requested(f"{method} training")
     return None
 
 
@@ -279,6 +283,34 @@ def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]
     if notes_file.is_file():
         return json.loads(notes_file.read_text())
     budget_s = 60 * config.budget
+    dataset_path = folder / "bc_dataset.npz"  # kept, so a stopped BC resumes on the same data
+    if dataset_path.is_file():
+        data = ExpertDataset.load(dataset_path)
+        data_seconds = float(data.metadata["data_seconds"])
+    else:
+        data, data_seconds = _make_bc_data(config, game, budget_s)
+        data = dataclasses.replace(data, metadata={**data.metadata, "data_seconds": data_seconds})
+        data.save(dataset_path)
+    # No network exists before training starts: fractions already passed get no snapshot.
+    snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget, seconds_before=data_seconds)
+    snapshots.pending = [f for f in snapshots.pending if f > data_seconds / budget_s]
+    with StopSignal() as stop:  # a stopped BC must not take its final snapshot or be marked done
+        path = train_bc(_bc_config(config, folder / "bc", (budget_s - data_seconds) / 60), data, callbacks=[snapshots])
+    stop.raise_if_requested("BC training")
+    final = load_checkpoint(path, game)
+    snapshots.offer(1.0, final.network, final.step)
+    notes = {
+        "data_seconds": data_seconds,
+        "positions": len(data),
+        "games": data.metadata["games"],
+        "train_seconds": float(load_training_state(path)["seconds"]),
+    }
+    write_atomically(notes_file, json.dumps(notes))
+    return notes
+
+
+def _make_bc_data(config: CompareConfig, game: Game, budget_s: float) -> tuple[ExpertDataset, float]:
+    # BC's expert games for its data share of the budget; (the data, the seconds it took).
     rng = np.random.default_rng(config.seed)
     expert = player_from_spec(game, config.bc_expert)
     # One warm-up game off the clock: compiling the expert's kernels is a one-off cost of the
@@ -302,20 +334,7 @@ def _train_bc(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]
             f"expert games with {config.bc_expert!r}, leaving no time to train: raise the budget or use a "
             "faster bc_expert"
         )
-    # No network exists before training starts: fractions already passed get no snapshot.
-    snapshots = _Snapshots(folder, "bc", config.fractions, game, config.budget, seconds_before=data_seconds)
-    snapshots.pending = [f for f in snapshots.pending if f > data_seconds / budget_s]
-    path = train_bc(_bc_config(config, folder / "bc", (budget_s - data_seconds) / 60), data, callbacks=[snapshots])
-    final = load_checkpoint(path, game)
-    snapshots.offer(1.0, final.network, final.step)
-    notes = {
-        "data_seconds": data_seconds,
-        "positions": len(data),
-        "games": data.metadata["games"],
-        "train_seconds": time.perf_counter() - start - data_seconds,
-    }
-    write_atomically(notes_file, json.dumps(notes))
-    return notes
+    return data, data_seconds
 
 
 def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str, Any]:
@@ -343,7 +362,10 @@ def _train_bc_fixed(config: CompareConfig, game: Game, folder: Path) -> dict[str
         data = dataclasses.replace(data, metadata={**data.metadata, "generation_seconds": generation_seconds})
         data.save(dataset_path)
     minutes = config.budget * (1 - config.bc_data_fraction)
-    final = load_checkpoint(train_bc(_bc_config(config, folder / "bc_fixed_data", minutes), data), game)
+    with StopSignal() as stop:
+        path = train_bc(_bc_config(config, folder / "bc_fixed_data", minutes), data)
+    stop.raise_if_requested("BC (fixed data) training")
+    final = load_checkpoint(path, game)
     snapshot.offer(1.0, final.network, final.step)
     notes = {
         "dataset_games": config.fixed_dataset_games,

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import FrameType, TracebackType
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from tqdm import tqdm
@@ -113,9 +113,22 @@ def set_threads(threads: int) -> int:
     return torch.get_num_threads()
 
 
+class Stopped(KeyboardInterrupt):
+    """A stop was requested during one of the runs of a command made of several (a comparison,
+    a study): that run checkpointed, nothing after it started, and the same command run again
+    resumes. A KeyboardInterrupt, so whatever catches Ctrl-C catches it."""
+
+
 class StopSignal:
     """While active, SIGINT/SIGTERM ask the run to stop at its next tick (a second Ctrl-C
-    raises KeyboardInterrupt at once). Outside the main thread it installs nothing."""
+    raises KeyboardInterrupt at once). Outside the main thread it installs nothing.
+
+    Signals nest: a command that chains runs holds its own around each of them, and a stop heard
+    by the innermost (a run's) is requested of every active one, so the command learns of it
+    after the run returns (`raise_if_requested`) instead of starting its next stage."""
+
+    _active: ClassVar[list[StopSignal]] = []
+    """the active signals, outermost first"""
 
     def __init__(self) -> None:
         self.requested = False
@@ -124,8 +137,14 @@ class StopSignal:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.requested:
             raise KeyboardInterrupt
-        self.requested = True
+        for active in (*StopSignal._active, self):
+            active.requested = True
         tqdm.write("stopping after this step (checkpointing); press Ctrl-C again to abort", file=sys.stderr)
+
+    def raise_if_requested(self, what: str) -> None:
+        """Raise `Stopped` (naming `what` was cut short) if a stop was requested while active."""
+        if self.requested:
+            raise Stopped(f"stopped during {what} (checkpoint saved); run the same command again to resume")
 
     def __enter__(self) -> StopSignal:
         try:
@@ -133,12 +152,15 @@ class StopSignal:
                 self._previous[signum] = signal.signal(signum, self._handle)
         except ValueError:  # not the main thread
             pass
+        StopSignal._active.append(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for signum, handler in self._previous.items():
             signal.signal(signum, handler)
         self._previous.clear()
+        if self in StopSignal._active:
+            StopSignal._active.remove(self)
 
 
 class Run:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 
 import pytest
 
+from boardzoo.agents.evaluation import compare as compare_module
 from boardzoo.agents.evaluation.compare import (
     OVERRIDABLE,
     CompareConfig,
@@ -17,6 +20,7 @@ from boardzoo.agents.evaluation.compare import (
 )
 from boardzoo.agents.evaluation.overrides import Override, parse_override
 from boardzoo.agents.training.ppo import PPOConfig
+from boardzoo.agents.training.run import Stopped
 
 
 def tiny_config(out, **changes) -> CompareConfig:
@@ -68,6 +72,33 @@ def test_compare_smoke_run_writes_a_report_and_resumes(tmp_path):
     again = run_compare(config)
     assert again["games_played"] == payload["games_played"]
     assert again["perfect_play"] == accuracy
+
+
+@pytest.mark.parametrize("method", ["ppo", "bc"])
+def test_a_stop_during_one_methods_training_ends_the_comparison_and_it_resumes(tmp_path, monkeypatch, method):
+    # Ctrl-C during a method's training: that run checkpoints, and the comparison ends there (no
+    # final snapshot of a cut run, no next method), then resumes to the same set of snapshots.
+    offer = compare_module._Snapshots.__call__
+    sent = []
+
+    def stop_once(self, progress):
+        if self.method == method and not sent:
+            sent.append(progress.step)
+            os.kill(os.getpid(), signal.SIGINT)  # as Ctrl-C
+        offer(self, progress)
+
+    monkeypatch.setattr(compare_module._Snapshots, "__call__", stop_once)
+    config = tiny_config(tmp_path / "cmp", fractions=(1.0,))
+    with pytest.raises(Stopped, match=f"stopped during {'BC' if method == 'bc' else method} training"):
+        run_compare(config)
+    folder = tmp_path / "cmp"
+    snapshots = {p.name for p in (folder / "snapshots").iterdir()}
+    assert "expert_iteration@1" in snapshots and f"{method}@1" not in snapshots
+    assert not (folder / "bc_notes.json").exists() and not (folder / "bc_fixed_data").exists()
+    assert not (folder / "report.json").exists()
+    run_compare(config)
+    snapshots = {p.name for p in (folder / "snapshots").iterdir()}
+    assert snapshots == {"expert_iteration@1", "ppo@1", "bc@1", "bc_fixed_data@1"}
 
 
 def test_overrides_change_only_their_methods_config(tmp_path):

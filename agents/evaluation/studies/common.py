@@ -27,7 +27,7 @@ from boardzoo.agents.models import NetworkConfig, flops_per_evaluation, read_con
 from boardzoo.agents.players import Player
 from boardzoo.agents.solvers import Solver, quick_solver_for
 from boardzoo.agents.training.expert_iteration.train import TrainConfig, Trainer
-from boardzoo.agents.training.run import Progress
+from boardzoo.agents.training.run import Progress, StopSignal
 from boardzoo.envs import Game, make
 
 
@@ -176,7 +176,9 @@ def train_with_snapshots(
     if snapshots.pending:
         trainer = Trainer(config, callbacks=[snapshots])
         snapshots.trainer = trainer
-        trainer.run()
+        with StopSignal() as stop:  # a stopped run ends the study (its cell resumes the run)
+            trainer.run()
+        stop.raise_if_requested(f"training in {folder}")
     records = []
     for index in range(len(snapshots.targets)):
         path = snapshots.path(index)

@@ -454,12 +454,37 @@ def round_robin(config: CompareConfig, game: Game) -> Arena:
     return arena
 
 
+FREE_TO_CHANGE = ("out", "threads", "progress_bar", "ray", "bootstrap", "ladder", "games_per_pair", "perfect_play")
+"""settings a comparison may resume with changed: where and how it runs, and what only adds
+players, games or scores (every other setting shapes what its finished stages hold)"""
+
+
+def claim_folder(config: CompareConfig) -> None:
+    """Record in `compare.json` the settings that shape the folder's results, or refuse (naming
+    them) to resume a folder that holds a comparison with other ones: its finished stages are
+    skipped, so they would be reported under settings they were not made with."""
+    mine = {k: v for k, v in json.loads(json.dumps(dataclasses.asdict(config))).items() if k not in FREE_TO_CHANGE}
+    path = config.folder / "compare.json"
+    if path.is_file():
+        recorded = json.loads(path.read_text())
+        differing = sorted(k for k in mine.keys() | recorded.keys() if mine.get(k) != recorded.get(k))
+        if differing:
+            raise ValueError(
+                f"{config.folder} holds a comparison with other settings ("
+                + "; ".join(f"{k}: {recorded.get(k)!r} there, {mine.get(k)!r} now" for k in differing)
+                + f"); only {', '.join(FREE_TO_CHANGE)} may change: use another --out (or delete it)"
+            )
+        return
+    write_atomically(path, json.dumps(mine, indent=2))
+
+
 def run_compare(config: CompareConfig) -> dict[str, Any]:
     """All stages; returns the report as a dict (also written to the output folder)."""
     _, preset = PRESETS[config.game]
     game = make(preset.game, **preset.game_params)
     folder = config.folder
     folder.mkdir(parents=True, exist_ok=True)
+    claim_folder(config)
     set_threads(config.threads)
     started = time.perf_counter()
     connected = False

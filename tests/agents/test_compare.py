@@ -14,6 +14,7 @@ from boardzoo.agents.evaluation.compare import (
     OVERRIDABLE,
     CompareConfig,
     _bc_config,
+    claim_folder,
     expert_iteration_config,
     ppo_config,
     run_compare,
@@ -99,6 +100,15 @@ def test_a_stop_during_one_methods_training_ends_the_comparison_and_it_resumes(t
     run_compare(config)
     snapshots = {p.name for p in (folder / "snapshots").iterdir()}
     assert snapshots == {"expert_iteration@1", "ppo@1", "bc@1", "bc_fixed_data@1"}
+
+
+def test_a_comparison_folder_refuses_to_resume_with_settings_that_shape_its_results(tmp_path):
+    claim_folder(tiny_config(tmp_path))
+    claim_folder(tiny_config(tmp_path, threads=2, games_per_pair=4, ladder=("random",)))  # free to change
+    with pytest.raises(ValueError, match=r"overrides: \[\] there, \['ppo:learning_rate=1e-3'\] now"):
+        claim_folder(tiny_config(tmp_path, overrides=("ppo:learning_rate=1e-3",)))
+    with pytest.raises(ValueError, match="simulations: 4 there, 8 now"):
+        claim_folder(tiny_config(tmp_path, simulations=8))
 
 
 def test_overrides_change_only_their_methods_config(tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -200,6 +201,11 @@ def test_each_study_runs_in_its_quick_form(tmp_path, name, capsys):
         assert sum(run["best"] for run in runs) == 1
         assert all(0 < run["scores"]["PPO"]["accuracy"] <= 1 for run in runs)
         assert "## Tuning sweep" in (tmp_path / "study_methods.md").read_text()
+        # The comparison ran PPO with its best sweep setting (none if the defaults won).
+        best = next(run["setting"] for run in runs if run["best"])
+        applied = [] if best == "defaults" else [best]
+        assert payload["summary"]["applied_overrides"] == applied
+        assert payload["cells"]["compare-0.05min-s0"]["result"]["overrides"] == applied
 
 
 def test_a_bad_study_setting_is_one_line_and_status_2(tmp_path, capsys):
@@ -254,3 +260,26 @@ def test_a_sweep_setting_may_change_several_fields_of_one_method():
         MethodsSettings(sweep=(" ",))
     with pytest.raises(ValueError, match="has no field 'entropy'"):
         MethodsSettings(sweep=("ppo:ent_coef=0.0 ppo:entropy=1",))
+
+
+def test_a_tuned_methods_study_runs_each_method_with_its_best_sweep_setting_and_refuses_a_stale_one():
+    from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy
+
+    settings = MethodsSettings(budgets=(15.0,), sweep=("ppo:n_steps=256", "ppo:ent_coef=0.0", "bc:learning_rate=1e-3"))
+    study = MethodsStudy(settings)
+    compare = next(cell for cell in study.cells() if cell.key == "compare-15min-s0")
+    assert set(compare.needs) == {settings.sweep_key(m, s) for m, s in settings.sweep_runs()}
+
+    def scored(accuracy: float) -> dict:
+        return {"scores": {"first player": {"accuracy": accuracy}}}
+
+    accuracy = {"ppo:": 0.6, "ppo:ppo:n_steps=256": 0.7, "ppo:ppo:ent_coef=0.0": 0.7, "bc:": 0.8}
+    accuracy["bc:bc:learning_rate=1e-3"] = 0.8  # a tie: the defaults keep it
+    results = {settings.sweep_key(m, s): scored(accuracy[f"{m}:{s}"]) for m, s in settings.sweep_runs()}
+    assert study.best_settings(results) == {"ppo": "ppo:n_steps=256", "bc": ""}
+    assert study.applied_overrides(results) == ("ppo:n_steps=256",)
+    assert MethodsStudy(dataclasses.replace(settings, tuned=False)).applied_overrides(results) == ()
+    # A comparison that ran with other settings than the sweep now picks is refused by name.
+    results["compare-15min-s0"] = {"overrides": []}
+    with pytest.raises(ValueError, match=r"compare-15min-s0 ran with overrides \[\], but .*'ppo:n_steps=256'"):
+        study.report(results, Path("unused.png"))

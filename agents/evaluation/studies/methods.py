@@ -5,15 +5,17 @@ Each cell is one run of the comparison (`boardzoo.agents.evaluation.compare`: it
 perfect-play scoring, round robin and Elo, resumable on its own) for one budget and one seed;
 this study repeats it over seeds and budgets and reports each method's optimal-move accuracy
 and Elo (random = 0) at the end of the budget, as means over seeds with 95% bootstrap intervals
-over seeds. The comparison runs each method with its defaults (the expert-iteration preset,
-PPOConfig's defaults, BC from `bc_expert`'s games).
+over seeds.
 
 The tuning sweep gives each method the same small effort, charged to no method's budget: for
 each `sweep` setting (one or more `METHOD:FIELD=VALUE` of the same method, space-separated, as in
 `evaluation.overrides`) one run of that method with the setting changed, beside one run of
 each swept method with its defaults, all for `sweep_budget` minutes and scored by optimal-move
-accuracy on the standard position sets. The report names each method's best setting, so a
-default that loses its own sweep is visible.
+accuracy on the standard position sets (expert iteration: with search). Each method's best run
+decides the setting its comparison runs use (`tuned`; ties go to the defaults), so every method
+is compared as tuned as its sweep could make it; a method the sweep leaves out keeps its
+defaults (the expert-iteration preset, PPOConfig's, BC from `bc_expert`'s games). The report
+names each method's best setting and the settings the comparisons applied.
 """
 
 from __future__ import annotations
@@ -82,6 +84,9 @@ class MethodsSettings:
     """the tuning sweep: settings of one run each beside its method's defaults, each one or more
     METHOD:FIELD=VALUE of the same method, space-separated (e.g. "ppo:network.trunk.kind=mlp
     ppo:network.trunk.channels=128")"""
+    tuned: bool = True
+    """the comparisons run each method with its best sweep setting (False: with its defaults,
+    the sweep only reported)"""
 
     def __post_init__(self) -> None:
         self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
@@ -167,8 +172,9 @@ class MethodsStudy:
             Cell(self.s.sweep_key(method, setting), {"method": method, "setting": setting}, cost=self.s.sweep_budget)
             for method, setting in self.s.sweep_runs()
         ]
+        needs = tuple(cell.key for cell in sweep) if self.s.tuned else ()
         return sweep + [
-            Cell(f"compare-{budget:g}min-s{seed}", {"budget": budget, "seed": seed}, cost=4 * budget)
+            Cell(f"compare-{budget:g}min-s{seed}", {"budget": budget, "seed": seed}, cost=4 * budget, needs=needs)
             for budget in self.s.budgets
             for seed in range(self.s.seeds)
         ]
@@ -177,8 +183,28 @@ class MethodsStudy:
         if "method" in cell.params:
             return self._sweep_run(cell.params["method"], cell.params["setting"], context)
         config = self.s.compare(cell.params["budget"], context.folder, seed=context.seed, threads=context.threads)
-        payload = run_compare(config)
-        return {key: payload[key] for key in ("ratings", "perfect_play", "curves", "seconds")}
+        overrides = self.applied_overrides(context.results)
+        payload = run_compare(dataclasses.replace(config, overrides=overrides))
+        return {key: payload[key] for key in ("ratings", "perfect_play", "curves", "seconds")} | {
+            "overrides": list(overrides)
+        }
+
+    def best_settings(self, results: dict[str, Any]) -> dict[str, str]:
+        """Each swept method's best sweep setting ("" = its defaults) by the accuracy of its
+        final player (expert iteration: with search); the first of equals (the defaults) wins."""
+        best: dict[str, tuple[str, float]] = {}
+        for method, setting in self.s.sweep_runs():
+            scores = results[self.s.sweep_key(method, setting)]["scores"]
+            accuracy = next(iter(scores.values()))["accuracy"]
+            if method not in best or accuracy > best[method][1]:
+                best[method] = (setting, accuracy)
+        return {method: setting for method, (setting, _) in best.items()}
+
+    def applied_overrides(self, results: dict[str, Any]) -> tuple[str, ...]:
+        """The overrides a comparison runs with: every method's best sweep setting when `tuned`."""
+        if not self.s.tuned:
+            return ()
+        return tuple(text for setting in self.best_settings(results).values() for text in setting.split())
 
     def _sweep_run(self, method: str, setting: str, context: CellContext) -> dict[str, Any]:
         # One method for the sweep budget, its final snapshot scored against perfect play (expert
@@ -200,6 +226,8 @@ class MethodsStudy:
         return {"method": method, "setting": setting, "scores": {label: table[FINAL[label]] for label in labels}}
 
     def report(self, results: dict[str, Any], figure: Path) -> tuple[dict[str, Any], str]:
+        applied = self.applied_overrides(results)
+        self._check_applied(results, applied)
         rng = np.random.default_rng(0)
         table: dict[str, dict[str, Any]] = {}
         for budget in self.s.budgets:
@@ -216,19 +244,32 @@ class MethodsStudy:
             table[f"{budget:g}"] = rows
         self._plot(table, figure)
         sweep = self._sweep_table(results)
-        return {"final": table, "sweep": sweep}, self._markdown(table) + self._sweep_markdown(sweep)
+        summary = {"final": table, "sweep": sweep, "applied_overrides": list(applied)}
+        return summary, self._markdown(table, applied) + self._sweep_markdown(sweep)
+
+    def _check_applied(self, results: dict[str, Any], applied: tuple[str, ...]) -> None:
+        # A folder's sweep may grow after its comparisons ran (the sweep only counts cells); a
+        # comparison run with other settings than the sweep now picks is stale, not comparable.
+        for budget in self.s.budgets:
+            for seed in range(self.s.seeds):
+                key = f"compare-{budget:g}min-s{seed}"
+                ran = tuple(results[key].get("overrides", ()))
+                if ran != applied:
+                    raise ValueError(
+                        f"study methods: cell {key} ran with overrides {list(ran)}, but the sweep's best settings "
+                        f"are now {list(applied)}; delete cells/{key}.json and work/{key} to run it again"
+                    )
 
     def _sweep_table(self, results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
         # method -> its sweep runs (defaults first), each with its players' scores and whether it
         # is the method's best by the accuracy of its final player (expert iteration: with search).
         table: dict[str, list[dict[str, Any]]] = {}
+        best = self.best_settings(results)
         for method, setting in self.s.sweep_runs():
             scores = results[self.s.sweep_key(method, setting)]["scores"]
-            table.setdefault(method, []).append({"setting": setting or "defaults", "scores": scores})
-        for runs in table.values():
-            best = max(runs, key=lambda run: next(iter(run["scores"].values()))["accuracy"])
-            for run in runs:
-                run["best"] = run is best
+            table.setdefault(method, []).append(
+                {"setting": setting or "defaults", "scores": scores, "best": setting == best[method]}
+            )
         return table
 
     def _sweep_markdown(self, sweep: dict[str, list[dict[str, Any]]]) -> str:
@@ -281,13 +322,20 @@ class MethodsStudy:
         fig.savefig(path, dpi=90)
         plt.close(fig)
 
-    def _markdown(self, table: dict[str, dict[str, Any]]) -> str:
+    def _markdown(self, table: dict[str, dict[str, Any]], applied: tuple[str, ...]) -> str:
         s = self.s
+        if not s.tuned:
+            settings = "each method with its defaults (the tuning sweep below is reported, not applied)"
+        else:
+            settings = (
+                "each method with its best setting of the tuning sweep below "
+                f"({', '.join(f'`{text}`' for text in applied) or 'every method its defaults'}; "
+                "a method not named keeps its defaults)"
+            )
         lines = [
             f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; {s.seeds} seed(s); "
-            "each method with its defaults (the tuning sweep below is reported, not applied); accuracy on the "
-            "standard position sets and Elo (random = 0) of the final snapshot; means over seeds with 95% "
-            "bootstrap intervals over seeds.",
+            f"{settings}; accuracy on the standard position sets and Elo (random = 0) of the final snapshot; "
+            "means over seeds with 95% bootstrap intervals over seeds.",
             "",
             "| budget (min) | method | accuracy | Elo |",
             "|---:|---|---|---|",

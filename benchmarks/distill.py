@@ -67,7 +67,7 @@ from boardzoo.agents.players import load_agent, network_player
 from boardzoo.agents.solvers import quick_solver_for
 from boardzoo.agents.training import AlphaSchedule, DistillConfig, TeacherConfig, TrainConfig, distill, train
 from boardzoo.agents.training.expert_iteration import EvaluationConfig, LearnerConfig, SelfPlayConfig
-from boardzoo.agents.training.run import Progress
+from boardzoo.agents.training.run import Progress, StopSignal
 from boardzoo.envs import Game, make
 
 EXPERIMENTS = ("kd", "growth", "reverse", "deep_wide", "grow_distill")
@@ -201,7 +201,9 @@ class Bench:
         )
         config = TrainConfig(**{**settings, **changes})
         start = time.perf_counter()
-        train(config, callbacks=[keep])
+        with StopSignal() as stop:  # Ctrl-C checkpoints this run and ends the benchmark
+            train(config, callbacks=[keep])
+        stop.raise_if_requested(f"run {name}")
         seconds = time.perf_counter() - start
         points = [
             {"minutes": s / 60, "step": step, "network": describe(net.config), **self.score(net)}
@@ -244,7 +246,9 @@ class Bench:
             progress_bar=False,
         )
         start = time.perf_counter()
-        path = distill(config)
+        with StopSignal() as stop:
+            path = distill(config)
+        stop.raise_if_requested(f"student {name}")
         seconds = time.perf_counter() - start
         net = load_agent(path, self.game).network
         row = {

@@ -52,7 +52,7 @@ from boardzoo.agents.training.expert_iteration.learner import Learner
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.replay import ReplayBuffer
 from boardzoo.agents.training.positions import Positions, augment
-from boardzoo.agents.training.run import Progress
+from boardzoo.agents.training.run import Progress, StopSignal
 from boardzoo.envs import make
 
 RAY_DAEMONS = ("raylet", "gcs_server")
@@ -154,7 +154,9 @@ def measure_run(config: RayScalingConfig, actors: int, minutes: float) -> dict[s
         )
         trainer = DistributedTrainer(train_config, [sampler])
         sampler.trainer = trainer
-        trainer.run()
+        with StopSignal() as stop:  # Ctrl-C ends the benchmark, not just this run
+            trainer.run()
+        stop.raise_if_requested(f"the run with {actors} actors")
         lines = (Path(folder) / "metrics.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     return summarise(records, actors, preset.learner.batch_size, sampler.samples)

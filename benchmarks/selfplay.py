@@ -42,6 +42,7 @@ from boardzoo.agents.models import build_network, count_parameters, flops_per_ev
 from boardzoo.agents.training.expert_iteration.evaluation import EvaluationConfig
 from boardzoo.agents.training.expert_iteration.presets import PRESETS
 from boardzoo.agents.training.expert_iteration.train import train
+from boardzoo.agents.training.run import StopSignal
 from boardzoo.envs import make
 
 
@@ -96,7 +97,9 @@ def measure(game_name: str, seconds: float, min_positions: int, seed: int, varia
             tensorboard=False,
             progress_bar=False,
         )
-        train(config)
+        with StopSignal() as stop:  # Ctrl-C ends the benchmark, not just this repeat
+            train(config)
+        stop.raise_if_requested("a timed self-play run")
         records = [json.loads(line) for line in (Path(folder) / "metrics.jsonl").read_text().splitlines()]
     last = [r for r in records if r["kind"] == "train"][-1]
     elapsed = last["elapsed_s"]

@@ -26,7 +26,8 @@ under the same wall-clock budget on this machine, rated together by Elo.
 Every stage is skipped when its output exists, so an interrupted comparison resumes where it
 stopped. Ctrl-C (or SIGTERM) during a method's training checkpoints that run and ends the
 comparison (`Stopped`); run again, the method resumes from its checkpoint (BC on the expert games
-it kept in `bc_dataset.npz`, with their time still charged).
+it kept in `bc_dataset.npz`, with their time still charged). With `ray`, Ctrl-C ends the tasks
+where they are: each method resumes from its last periodic checkpoint.
 
 With `ray` set, the independent cells run as Ray tasks (`evaluation.distributed`): the four
 methods train side by side, each on `threads` CPUs (at least 1), each player is scored in its own
@@ -455,8 +456,9 @@ def round_robin(config: CompareConfig, game: Game) -> Arena:
 
 
 FREE_TO_CHANGE = ("out", "threads", "progress_bar", "ray", "bootstrap", "ladder", "games_per_pair", "perfect_play")
-"""settings a comparison may resume with changed: where and how it runs, and what only adds
-players, games or scores (every other setting shapes what its finished stages hold)"""
+"""settings a comparison may resume with changed: where and how it runs, and what adds players,
+games or scores (a rung dropped from the ladder or a smaller games_per_pair keeps what was played);
+every other setting shapes what its finished stages hold"""
 
 
 def claim_folder(config: CompareConfig) -> None:
@@ -467,7 +469,7 @@ def claim_folder(config: CompareConfig) -> None:
     path = config.folder / "compare.json"
     if path.is_file():
         recorded = json.loads(path.read_text())
-        differing = sorted(k for k in mine.keys() | recorded.keys() if mine.get(k) != recorded.get(k))
+        differing = sorted(k for k in mine.keys() | recorded.keys() if _setting(mine, k) != _setting(recorded, k))
         if differing:
             raise ValueError(
                 f"{config.folder} holds a comparison with other settings ("
@@ -476,6 +478,12 @@ def claim_folder(config: CompareConfig) -> None:
             )
         return
     write_atomically(path, json.dumps(mine, indent=2))
+
+
+def _setting(settings: dict[str, Any], key: str) -> Any:
+    # One recorded setting as claim_folder compares it: overrides as a set (their order is free).
+    value = settings.get(key)
+    return sorted(value) if key == "overrides" and isinstance(value, list) else value
 
 
 def run_compare(config: CompareConfig) -> dict[str, Any]:

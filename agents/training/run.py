@@ -115,8 +115,8 @@ def set_threads(threads: int) -> int:
 
 class Stopped(KeyboardInterrupt):
     """A stop was requested during one of the runs of a command made of several (a comparison,
-    a study): that run checkpointed, nothing after it started, and the same command run again
-    resumes. A KeyboardInterrupt, so whatever catches Ctrl-C catches it."""
+    a study, run in this process): that run checkpointed, nothing after it started, and the same
+    command run again resumes. A KeyboardInterrupt, so whatever catches Ctrl-C catches it."""
 
 
 class StopSignal:
@@ -147,6 +147,9 @@ class StopSignal:
             raise Stopped(f"stopped during {what} (checkpoint saved); run the same command again to resume")
 
     def __enter__(self) -> StopSignal:
+        # A stop heard by an enclosing signal before this one was installed (a run still setting
+        # up) is this one's too: the run checkpoints at its first tick instead of missing it.
+        self.requested = self.requested or any(active.requested for active in StopSignal._active)
         try:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 self._previous[signum] = signal.signal(signum, self._handle)
@@ -157,7 +160,8 @@ class StopSignal:
 
     def __exit__(self, *exc: object) -> None:
         for signum, handler in self._previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # None: a handler not installed from Python, left as it is
+                signal.signal(signum, handler)
         self._previous.clear()
         if self in StopSignal._active:
             StopSignal._active.remove(self)

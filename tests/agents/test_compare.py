@@ -109,6 +109,9 @@ def test_a_comparison_folder_refuses_to_resume_with_settings_that_shape_its_resu
         claim_folder(tiny_config(tmp_path, overrides=("ppo:learning_rate=1e-3",)))
     with pytest.raises(ValueError, match="simulations: 4 there, 8 now"):
         claim_folder(tiny_config(tmp_path, simulations=8))
+    both = ("ppo:learning_rate=1e-3", "bc:learning_rate=1e-3")
+    claim_folder(tiny_config(tmp_path / "two", overrides=both))
+    claim_folder(tiny_config(tmp_path / "two", overrides=both[::-1]))  # their order is free
 
 
 def test_overrides_change_only_their_methods_config(tmp_path):

@@ -158,8 +158,9 @@ class MethodsStudy:
     """The study (see the module docstring)."""
 
     name = "methods"
-    cell_count_settings = ("seeds", "budgets", "sweep", "sweep_budget")
-    """a cell's key names its seed and budget, or its sweep budget and setting (`runner`)"""
+    cell_count_settings = ("seeds", "budgets", "sweep", "sweep_budget", "tuned")
+    """a cell's key names its seed and budget, or its sweep budget and setting (`runner`); what a
+    comparison cell applied is in its result and checked against the sweep's picks at the report"""
 
     def __init__(self, settings: MethodsSettings) -> None:
         self.s = settings
@@ -254,7 +255,7 @@ class MethodsStudy:
             for seed in range(self.s.seeds):
                 key = f"compare-{budget:g}min-s{seed}"
                 ran = tuple(results[key].get("overrides", ()))
-                if ran != applied:
+                if sorted(ran) != sorted(applied):
                     raise ValueError(
                         f"study methods: cell {key} ran with overrides {list(ran)}, but the sweep's best settings "
                         f"are now {list(applied)}; delete cells/{key}.json and work/{key} to run it again"

@@ -1,7 +1,9 @@
 """The levers of an expert-iteration run side by side: runs that differ in one setting, read from
 their run folders, as accuracy against perfect play (search and network alone, each standard
 set) at the periodic evaluation nearest to each of `minutes`, with positions/s and the time
-split. Reads metrics.jsonl only; trains nothing.
+split. Reads metrics.jsonl only; trains nothing. A comparison folder (`boardzoo compare`, it
+holds compare.json) stands for its expert-iteration run, scored at its snapshots (its
+accuracy.json; the network alone only at the end).
 
     .venv/bin/python benchmarks/ablation.py --runs "overlap + bf16=runs/c4_60" "bf16=runs/c4_bf16" \
         --name ablation_connect_four
@@ -47,23 +49,62 @@ class AblationConfig:
 
 
 def read_run(label: str, folder: Path, minutes: tuple[float, ...]) -> dict[str, Any]:
-    """One run's settings, throughput and the accuracies at each time point."""
-    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
-    start = next(r for r in records if r["kind"] == "start")
-    trains = [r for r in records if r["kind"] == "train"]
+    """One run's settings, throughput and the accuracies at each time point (a comparison
+    folder: its expert-iteration run)."""
+    if (folder / "compare.json").is_file():
+        return read_comparison(label, folder, minutes)
+    records = _records(folder)
     evaluations = [r for r in records if r["kind"] == "evaluation"]
-    if not trains or not evaluations:
-        raise SystemExit(f"{folder}: the run has no train or evaluation records yet")
-    last = trains[-1]
+    if not evaluations:
+        raise SystemExit(f"{folder}: the run has no evaluation records yet")
+    scored = [(r["elapsed_s"] / 60, {k: r.get(k) for k in COLUMNS}) for r in evaluations]
+    return _summary(label, folder, records, _points(scored, minutes))
+
+
+def read_comparison(label: str, folder: Path, minutes: tuple[float, ...]) -> dict[str, Any]:
+    """A comparison's expert-iteration run: throughput from its metrics, accuracies from the
+    comparison's scores of its snapshots (search: the comparison's search player)."""
+    accuracy_file = folder / "accuracy.json"
+    if not accuracy_file.is_file():
+        raise SystemExit(f"{folder}: the comparison has not scored its snapshots yet")
+    accuracy = json.loads(accuracy_file.read_text())
+    budget = json.loads((folder / "compare.json").read_text())["budget"]
+    scored = []
+    for name, search in accuracy.items():
+        method, _, fraction = name.partition("@")
+        if method != "expert_iteration":
+            continue
+        network = accuracy.get(f"expert_iteration_network@{fraction}", {})
+        columns = [search.get("accuracy_random"), search.get("accuracy_strong")]
+        columns += [network.get("accuracy_random"), network.get("accuracy_strong")]
+        scored.append((float(fraction) * budget, dict(zip(COLUMNS, columns, strict=True))))
+    return _summary(label, folder, _records(folder / "expert_iteration"), _points(scored, minutes))
+
+
+def _records(folder: Path) -> list[dict[str, Any]]:
+    records = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines() if line.strip()]
+    if not any(r["kind"] == "train" for r in records):
+        raise SystemExit(f"{folder}: the run has no train records yet")
+    return records
+
+
+def _points(scored: list[tuple[float, dict[str, Any]]], minutes: tuple[float, ...]) -> dict[str, Any]:
+    # (minute, accuracies) of each scoring -> the one nearest each time point
     points: dict[str, Any] = {}
     for point in minutes:
-        chosen = min(evaluations, key=lambda r: abs(r["elapsed_s"] - 60 * point))
-        # an evaluation stands for the time point nearest to it only (a slow run evaluated at 24
+        at, columns = min(scored, key=lambda item: abs(item[0] - point))
+        # a scoring stands for the time point nearest to it only (a slow run evaluated at 24
         # minutes shows it at 30, and nothing at 15)
-        if min(minutes, key=lambda m: abs(chosen["elapsed_s"] - 60 * m)) != point:
+        if min(minutes, key=lambda m: abs(at - m)) != point:
             points[f"{point:g}"] = None
             continue
-        points[f"{point:g}"] = {"minutes": chosen["elapsed_s"] / 60, **{k: chosen.get(k) for k in COLUMNS}}
+        points[f"{point:g}"] = {"minutes": at, **columns}
+    return points
+
+
+def _summary(label: str, folder: Path, records: list[dict[str, Any]], points: dict[str, Any]) -> dict[str, Any]:
+    start = next(r for r in records if r["kind"] == "start")
+    last = [r for r in records if r["kind"] == "train"][-1]
     time_split = {key: last[f"time_{key}_s"] / last["elapsed_s"] for key in ("network", "search", "learner")}
     return {
         "label": label,

@@ -10,40 +10,37 @@ import string
 import numba
 import numpy as np
 
+from boardzoo.envs.core import BoundObserve, bind_observe
+
 STONE_SYMBOLS = ".xo"
 
 
-def stone_planes(board: np.ndarray, player: np.ndarray, *, seat_plane: bool = False) -> np.ndarray:
-    """Own and opponent stone planes, optionally plus a plane of ones for player 1.
-
-    Args:
-      board: int8[B, H, W].
-      player: int32[B], the point of view.
-      seat_plane: add plane 2, all ones where `player` is 1 (for games whose sides differ).
-
-    Returns:
-      float32[B, 2 (+1), H, W]: plane 0 = `player`'s stones, plane 1 = the opponent's.
-    """
-    batch, height, width = board.shape
-    flat = board.reshape(batch, height * width)
-    return _stone_planes(flat, player, seat_plane).reshape(batch, 2 + seat_plane, height, width)
+def stone_observation(board_shape: tuple[int, int], *, seat_plane: bool = False) -> BoundObserve:
+    """The observation of the board games, as a `Game.observe_fn`: own and opponent stone planes
+    of the state's `board` field (int8[B, H, W], or int8[B, H * W] row by row), plus, with
+    `seat_plane`, a plane of ones where the point of view is player 1 (for games whose sides
+    differ). Shape (2 (+1), H, W) (the game's `observation_shape`, as `.shape`)."""
+    return bind_observe(stone_planes_kernel, ("board",), (2 + seat_plane, *board_shape), seat_plane)
 
 
 @numba.njit(cache=True)
-def _stone_planes(board, player, seat_plane):
-    batch, cells = board.shape
-    out = np.zeros((batch, 2 + seat_plane, cells), dtype=np.float32)
-    for b in range(batch):
+def stone_planes_kernel(board, player, out, rows, seat_plane):
+    # out[b] for b < rows: plane 0 = player[b]'s stones, plane 1 = the opponent's, plane 2 (with
+    # seat_plane) ones where player[b] is 1. board: int8[>= rows, ...] of H * W cells per row,
+    # C-contiguous; out: float32[>= rows, C, H, W], C-contiguous.
+    channels, cells = out.shape[1], out.shape[2] * out.shape[3]
+    flat_board = board.reshape((board.shape[0], cells))
+    flat_out = out.reshape((out.shape[0], channels, cells))
+    for b in range(rows):
         own = player[b] + 1
+        seat = np.float32(1.0 if seat_plane and player[b] == 1 else 0.0)
         for i in range(cells):
-            v = board[b, i]
-            if v == own:
-                out[b, 0, i] = 1.0
-            elif v != 0:
-                out[b, 1, i] = 1.0
-        if seat_plane and player[b] == 1:
-            out[b, 2, :] = 1.0
-    return out
+            v = flat_board[b, i]
+            flat_out[b, 0, i] = np.float32(1.0) if v == own else np.float32(0.0)
+            flat_out[b, 1, i] = np.float32(1.0) if v != own and v != 0 else np.float32(0.0)
+        for c in range(2, channels):
+            for i in range(cells):
+                flat_out[b, c, i] = seat
 
 
 @numba.njit(cache=True)

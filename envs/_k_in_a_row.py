@@ -15,7 +15,7 @@ from typing import Any
 import numba
 import numpy as np
 
-from boardzoo.envs._board import cell_name, draw_grid, end_game, line_through, stone_planes
+from boardzoo.envs._board import cell_name, draw_grid, end_game, line_through, stone_observation
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
     SQUARE_SYMMETRIES,
@@ -61,19 +61,20 @@ def make_k_in_a_row_game(game_id: str, params: Mapping[str, Any], *, size: int, 
             **fresh_common_fields(batch_size, size * size),
         )
 
+    observe = stone_observation((size, size))
     return Game(
         id=game_id,
         version=0,
         params=params,
         num_actions=size * size,
-        observation_shape=(2, size, size),
+        observation_shape=observe.shape,
         board_shape=(size, size),
         cell_layout="square",
         max_game_length=size * size,
         symmetries=cell_symmetries(size, size, SQUARE_SYMMETRIES),
         init_fn=init,
         apply=bind_kernel(_apply, ("board", *KERNEL_FIELDS), win_length),
-        observe_fn=lambda state, player: stone_planes(state.board, player),
+        observe_fn=observe,
         render_fn=lambda state, row: draw_grid(state.board[row]),
         cells_fn=lambda state: state.board,
         action_name=lambda action: cell_name(action, size),

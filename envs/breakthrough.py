@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import draw_grid, end_game, stone_planes
+from boardzoo.envs._board import draw_grid, end_game, stone_observation
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
     Game,
@@ -167,19 +167,20 @@ def make_game(*, rows: int = 8, columns: int = 8) -> Game:
         Symmetry("identity", np.arange(rows * columns), np.arange(num_actions)),
         Symmetry("flip_lr", cell_mirror, action_mirror.astype(np.int64)),
     )
+    observe = stone_observation((rows, columns), seat_plane=True)
     return Game(
         id=ID,
         version=0,
         params={"rows": rows, "columns": columns},
         num_actions=num_actions,
-        observation_shape=(3, rows, columns),
+        observation_shape=observe.shape,
         board_shape=(rows, columns),
         cell_layout="square",
         max_game_length=columns * (4 * rows - 6) + 1,
         symmetries=symmetries,
         init_fn=init,
         apply=bind_kernel(_apply, ("board", "bits", *KERNEL_FIELDS)),
-        observe_fn=lambda state, player: stone_planes(state.board, player, seat_plane=True),
+        observe_fn=observe,
         render_fn=render,
         cells_fn=lambda state: state.board,
         action_name=action_name,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import column_label, draw_grid, end_game, line_through, stone_planes
+from boardzoo.envs._board import column_label, draw_grid, end_game, line_through, stone_observation
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
     Game,
@@ -78,19 +78,20 @@ def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
         "flip_lr", grid_symmetries(rows, columns, ("flip_lr",))["flip_lr"], np.arange(columns)[::-1].copy()
     )
     identity = Symmetry("identity", np.arange(rows * columns), np.arange(columns))
+    observe = stone_observation((rows, columns))
     return Game(
         id=ID,
         version=0,
         params={"rows": rows, "columns": columns, "x_in_row": x_in_row},
         num_actions=columns,
-        observation_shape=(2, rows, columns),
+        observation_shape=observe.shape,
         board_shape=(rows, columns),
         cell_layout="square",
         max_game_length=rows * columns,
         symmetries=(identity, mirror),
         init_fn=init,
         apply=bind_kernel(_apply, ("board", "heights", *KERNEL_FIELDS), x_in_row),
-        observe_fn=lambda state, player: stone_planes(state.board, player),
+        observe_fn=observe,
         render_fn=lambda state, row: draw_grid(state.board[row]),
         cells_fn=lambda state: state.board,
         action_name=column_label,

@@ -92,7 +92,8 @@ class Game:
       apply: in-place kernel `apply(state, action[B], active[B])` (`step` hands it a copy,
         or the caller's state with `in_place=True`, rewards zeroed); must only touch active
         rows and must write rewards only for them (`bind_kernel` builds one for numba).
-      observe_fn: `observe_fn(state, player[B]) -> float32[B, C, H, W]`.
+      observe_fn: `observe_fn(state, player[B]) -> float32[B, C, H, W]` (`bind_observe` builds
+        one for numba, which the search's fused simulation also runs on its new leaves).
       render_fn: `render_fn(state, row) -> str`, an ASCII board.
       cells_fn: `cells_fn(state) -> int8[B, H, W]`, 0 empty, 1 + owner's player index.
       action_name: `action_name(action) -> str`, e.g. "c3" (checked: an int in 0..A-1).
@@ -344,6 +345,22 @@ def bind_kernel(kernel: Callable[..., None], fields: tuple[str, ...], *constants
     return BoundKernel(kernel, tuple(fields), tuple(constants))
 
 
+def bind_observe(
+    kernel: Callable[..., None], fields: tuple[str, ...], shape: tuple[int, int, int], *constants: Any
+) -> BoundObserve:
+    """A `Game.observe_fn` that calls a numba kernel on the state's arrays.
+
+    Args:
+      kernel: `kernel(*arrays, player, out, rows, *constants)`: for rows 0..rows-1, the
+        observation from the point of view of player int32[>= rows] into out float32[>= rows,
+        *shape] (every value written); the arrays are only read and are C-contiguous.
+      fields: the names of the state arrays it takes, in order.
+      shape: (C, H, W) of one observation (the game's `observation_shape`).
+      *constants: the game's fixed parameters, passed last.
+    """
+    return BoundObserve(kernel, tuple(fields), tuple(shape), tuple(constants))
+
+
 def bind_playout(kernel: Callable[..., None], fields: tuple[str, ...], *constants: Any) -> BoundPlayout:
     """A `Game.playout_fn` that runs a numba playout loop on the state's arrays.
 
@@ -388,6 +405,27 @@ class BoundPlayout(_BoundLoop):
         return outcome
 
 
+class BoundObserve(_BoundLoop):
+    """A game's numba observation kernel with the state fields, observation shape and constants it
+    takes: callable as `observe_fn(state, player) -> float32[B, C, H, W]`, and open to other
+    numba loops (the search's fused simulation writes the observations of its new leaves), which
+    call `kernel(*arrays(state), player, out, rows, *constants)`."""
+
+    __slots__ = ("shape",)
+
+    def __init__(
+        self, kernel: Callable[..., None], fields: tuple[str, ...], shape: tuple[int, ...], constants: tuple[Any, ...]
+    ) -> None:
+        super().__init__(kernel, fields, constants)
+        self.shape = shape
+
+    def __call__(self, state: State, player: np.ndarray) -> np.ndarray:
+        out = np.empty((state.batch_size, *self.shape), dtype=np.float32)
+        arrays = tuple(np.ascontiguousarray(array) for array in self.arrays(state))
+        self.kernel(*arrays, player, out, state.batch_size, *self.constants)
+        return out
+
+
 class BoundKernel(_BoundLoop):
     """A game's in-place numba kernel with the state fields and constants it takes: callable as
     `apply(state, action, active)`, and open to other numba loops (search rollouts), which call
@@ -404,12 +442,14 @@ __all__ = [
     "NUM_PLAYERS",
     "SQUARE_SYMMETRIES",
     "BoundKernel",
+    "BoundObserve",
     "BoundPlayout",
     "Game",
     "IllegalActionError",
     "State",
     "Symmetry",
     "bind_kernel",
+    "bind_observe",
     "bind_playout",
     "cell_symmetries",
     "check_bool_param",

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import cell_name, draw_grid, stone_planes
+from boardzoo.envs._board import cell_name, draw_grid, stone_observation
 from boardzoo.envs._go_chains import area_score, legal_moves, neighbour_table, place, remember
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
@@ -200,19 +200,20 @@ def make_game(*, board_size: int = 9, komi: float = 7.5, max_game_length: int | 
         "peak_stones",
     )
     apply = bind_kernel(_apply, (*own_fields, "truncated", *KERNEL_FIELDS), neighbours, keys, float(komi), cap)
+    observe = stone_observation((size, size), seat_plane=True)
     return Game(
         id=ID,
         version=0,
         params={"board_size": size, "komi": komi, "max_game_length": cap},
         num_actions=cells + 1,
-        observation_shape=(3, size, size),
+        observation_shape=observe.shape,
         board_shape=(size, size),
         cell_layout="square",
         max_game_length=cap,
         symmetries=cell_symmetries(size, size, SQUARE_SYMMETRIES, fixed_actions=1),
         init_fn=init,
         apply=apply,
-        observe_fn=lambda state, player: stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True),
+        observe_fn=observe,
         render_fn=lambda state, row: draw_grid(state.board[row].reshape(size, size), bottom_up=True),
         cells_fn=lambda state: state.board.reshape(-1, size, size)[:, ::-1],
         action_name=lambda action: "pass" if action == cells else cell_name(action, size),

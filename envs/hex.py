@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import cell_name, draw_grid, end_game, stone_planes
+from boardzoo.envs._board import cell_name, draw_grid, end_game, stone_observation
 from boardzoo.envs._sampling import keyed_pick_row
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
@@ -186,15 +186,13 @@ def make_game(*, board_size: int = 11, swap: bool = False) -> Game:
             **common,
         )
 
-    def observe(state: HexState, player: np.ndarray) -> np.ndarray:
-        return stone_planes(state.board.reshape(-1, size, size), player, seat_plane=True)
-
+    observe = stone_observation((size, size), seat_plane=True)
     return Game(
         id=ID,
         version=0,
         params={"board_size": size, "swap": swap},
         num_actions=num_actions,
-        observation_shape=(3, size, size),
+        observation_shape=observe.shape,
         board_shape=(size, size),
         cell_layout="hex",
         max_game_length=cells + int(swap),

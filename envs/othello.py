@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from boardzoo.envs._board import cell_name, draw_grid, stone_planes
+from boardzoo.envs._board import cell_name, draw_grid, stone_observation
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
     Game,
@@ -271,12 +271,13 @@ def make_game(*, board_size: int = 8) -> Game:
         common["legal_action_mask"] = np.repeat(template.legal_action_mask, batch_size, axis=0)
         return OthelloState(board=np.repeat(template.board, batch_size, axis=0), **common)
 
+    observe = stone_observation((size, size))
     return Game(
         id=ID,
         version=VERSION,
         params={"board_size": size},
         num_actions=num_actions,
-        observation_shape=(2, size, size),
+        observation_shape=observe.shape,
         board_shape=(size, size),
         cell_layout="square",
         # Every pass is followed by a placement and the last ply is one: passes < placements.
@@ -284,7 +285,7 @@ def make_game(*, board_size: int = 8) -> Game:
         symmetries=cell_symmetries(size, size, SYMMETRIES, fixed_actions=1),
         init_fn=init,
         apply=bind_kernel(_apply, ("board", *KERNEL_FIELDS)),
-        observe_fn=lambda state, player: stone_planes(state.board, player),
+        observe_fn=observe,
         render_fn=lambda state, row: draw_grid(state.board[row]),
         cells_fn=lambda state: state.board,
         action_name=lambda action: "pass" if action == cells else cell_name(action, size),

@@ -109,8 +109,12 @@ class TorchEvaluator:
             self._inference = _freeze(self.model, (2, *game.observation_shape), self.device)
 
     def __call__(self, state: State, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        observation = self.game.observe(state)
-        batch = state.batch_size
+        return self.evaluate_observations(self.game.observe(state), keys)
+
+    def evaluate_observations(self, observation: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The call on positions given as `game.observe(state)`, float32[K, C, H, W] (the search
+        writes them for its leaves in its numba step; `search.evaluators`)."""
+        batch = len(observation)
         if self.average_symmetries and len(self.game.symmetries) > 1:
             observation = np.concatenate([symmetry.observation(observation) for symmetry in self.game.symmetries])
         start = time.perf_counter()

@@ -101,7 +101,9 @@ def simulate(
 ) -> None:
     """Run `simulations` simulations on every active row: select a leaf, expand it with the
     game's kernel and evaluate it (one batched evaluator call), back the value up. All but
-    the evaluator call is one numba call per simulation (`simulation.py`).
+    the evaluator call is one numba call per simulation (`simulation.py`). An evaluator with
+    `evaluate_observations` (see `evaluators.py`) gets the leaves' observations written in that
+    call, on games whose observation is a numba kernel.
 
     Rows are independent, so an evaluator that sets `wide_batches_help = False` (rollouts)
     has the rows simulated in cache-sized blocks (`BLOCK_BYTES`), each block's S simulations
@@ -111,13 +113,16 @@ def simulate(
     (`Simulator.run_with_playouts`)."""
     batch = tree.num_nodes.shape[0]
     block = batch if getattr(evaluate, "wide_batches_help", True) else block_rows(tree, store)
+    evaluate_observations = getattr(evaluate, "evaluate_observations", None)
     for start in range(0, batch, block):
         rows = slice(start, min(start + block, batch))
         if block < batch:
             tree_part, store_part, keys_part, active_part, rules_part = _rows_of(tree, store, keys, active, rules, rows)
         else:
             tree_part, store_part, keys_part, active_part, rules_part = tree, store, keys, active, rules
-        simulator = Simulator(tree_part, game, store_part, keys_part, active_part, rules_part)
+        simulator = Simulator(
+            tree_part, game, store_part, keys_part, active_part, rules_part, observe=evaluate_observations is not None
+        )
         if simulator.fused and _plays_out_in_numba(evaluate, game):
             simulator.run_with_playouts(simulations, game.max_game_length + 1)
             continue
@@ -125,8 +130,12 @@ def simulate(
         for simulation in range(simulations):
             leaves = simulator.step(simulation, logits, values)
             logits = values = None
-            if leaves is not None:
-                logits, values = evaluate(*leaves)
+            if leaves is None:
+                continue
+            if leaves.observation is not None:
+                logits, values = evaluate_observations(leaves.observation, leaves.keys)
+            else:
+                logits, values = evaluate(leaves.state, leaves.keys)
         simulator.finish(logits, values)
 
 

@@ -9,6 +9,11 @@ An evaluator is any callable `(state, keys) -> (logits, value)`:
   value: float32[K], the expected outcome for the player to move, in [-1, 1].
 An evaluator whose cost per leaf does not fall with wider batches (random playouts) may set
 `wide_batches_help = False`: the search then simulates its rows in cache-sized blocks.
+An evaluator that only reads the leaves' observations may also offer
+`evaluate_observations(observation, keys) -> (logits, value)`, computing from observation
+float32[K, C, H, W] = `game.observe(state)` what the call computes from `state`: on games whose
+`observe_fn` is a numba `BoundObserve` (every registered game) the search then writes the
+observations in its numba simulation step and calls that instead.
 The network bridge (`boardzoo.agents.models.evaluator`) lives outside `search`, which never
 imports torch.
 """

@@ -10,7 +10,9 @@ and the numba call does, for every batch row: write the last simulation's evalua
 values) and back every leaf up (MCTS-solver proofs too), descend to a leaf with the selection
 rules (`selection.select_row`), gather the parent's node-state row into a B-row leaf buffer,
 step the game's in-place kernel on the rows that expand, record the new children (exact values
-of finished ones) and write their rows into the node-state store. The kernel call is bound per
+of finished ones), write their rows into the node-state store and, for an evaluator that reads
+only observations (`evaluate_observations`), write the live leaves' observations with the
+game's numba observation kernel (`BoundObserve`). The kernel calls are bound per
 game (`specialise.with_kernel`), so the whole step is one compiled function for games whose
 `apply` is a numba `BoundKernel` (every registered game). Any other game takes the generic
 path: the same two numba halves around a Python call of `game.apply` on the leaf buffer, with
@@ -27,7 +29,7 @@ Shapes: B batch, N nodes, A actions, S simulations.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numba
 import numpy as np
@@ -43,7 +45,7 @@ from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
 from boardzoo.agents.search.tree import Tree, backup_row, propagate_row, record_child, record_evaluation
 from boardzoo.envs import Game, State
 from boardzoo.envs._sampling import legal_mask_views
-from boardzoo.envs.core import BoundKernel, BoundPlayout
+from boardzoo.envs.core import BoundKernel, BoundObserve, BoundPlayout
 
 if TYPE_CHECKING:
     from boardzoo.agents.search.driver import Rules
@@ -91,6 +93,12 @@ WORKSPACE_FIELDS = (
     "leaf_rewards",
     "leaf_terminated",
     "leaf_truncated",
+    # observations of the live new leaves (the game's numba observation kernel, if any, with
+    # its leaf-buffer arrays and constants; written when `observing`)
+    "observe_arrays",
+    "observe_constants",
+    "observing",
+    "observation",
     # rules
     "active",
     "solver",
@@ -143,6 +151,10 @@ def _new_workspace(
     leaf_rewards,
     leaf_terminated,
     leaf_truncated,
+    observe_arrays,
+    observe_constants,
+    observing,
+    observation,
     active,
     solver,
     root_rule,
@@ -189,6 +201,10 @@ def _new_workspace(
         leaf_rewards,
         leaf_terminated,
         leaf_truncated,
+        observe_arrays,
+        observe_constants,
+        observing,
+        observation,
         active,
         solver,
         root_rule,
@@ -448,12 +464,17 @@ def end_simulation(ws, simulation):
     return count
 
 
-def _fused_template(ws, simulation, logits, values):  # compiled per game kernel by `with_kernel`
+def _fused_template(ws, simulation, logits, values):
+    # Compiled per game kernel by `with_kernel`, which also binds `observe` (the game's numba
+    # observation kernel, or `_no_observe`).
     if begin_simulation(ws, simulation, logits, values) > 0:
         arrays = ws.kernel_arrays
         constants = ws.constants
         kernel(*arrays, ws.action, ws.expand, *constants)  # noqa: F821 - bound by with_kernel
-    return end_simulation(ws, simulation)
+    count = end_simulation(ws, simulation)
+    if ws.observing and count > 0:
+        observe(*ws.observe_arrays, ws.leaf_player, ws.observation, count, *ws.observe_constants)  # noqa: F821
+    return count
 
 
 def _rollout_template(
@@ -502,24 +523,61 @@ def _no_playout(*args):
     pass
 
 
+@numba.njit(cache=True)
+def _no_observe(*args):
+    # The stand-in for `observe` in games whose observation is not a numba kernel.
+    pass
+
+
+class Leaves(NamedTuple):
+    """The live new leaves of one simulation, for the evaluator (valid until the next step)."""
+
+    state: State
+    """K rows of the game's state."""
+    keys: np.ndarray
+    """uint64[K], each leaf's key."""
+    observation: np.ndarray | None
+    """float32[K, C, H, W], `game.observe(state)` written by the fused step when the simulator
+    observes, else None."""
+
+
 class Simulator:
     """The numba side of `driver.simulate` for one search: the workspace and its buffers.
 
     `step(simulation, logits, values)` finishes the last simulation with the evaluator's
     output for its leaves and runs the bookkeeping of `simulation`; it returns the live new
-    leaves (a `State` of K rows, valid until the next step) and their keys uint64[K], or
-    None when no row needs the evaluator. `finish(logits, values)` ends the last simulation.
+    leaves (`Leaves`), or None when no row needs the evaluator. `finish(logits, values)` ends
+    the last simulation. With `observe=True`, a fused game whose `observe_fn` is a numba
+    `BoundObserve` has its leaves' observations written in the same numba call
+    (`observing` says whether they are).
     """
 
-    def __init__(self, tree: Tree, game: Game, store: State, keys: np.ndarray, active: np.ndarray, rules: Rules):
+    def __init__(
+        self,
+        tree: Tree,
+        game: Game,
+        store: State,
+        keys: np.ndarray,
+        active: np.ndarray,
+        rules: Rules,
+        *,
+        observe: bool = False,
+    ) -> None:
         batch, num_actions = active.shape[0], game.num_actions
         self.game = game
         self.batch = batch
         self.num_actions = num_actions
         self.leaves = game.init(batch)
-        apply = game.apply
+        apply, observe_fn = game.apply, game.observe_fn
         self.fused = isinstance(apply, BoundKernel) and is_numba_kernel(apply.kernel)
-        self._step = with_kernel(_fused_template, apply.kernel) if self.fused else None
+        numba_observe = isinstance(observe_fn, BoundObserve) and is_numba_kernel(observe_fn.kernel)
+        self.observing = bool(observe) and self.fused and numba_observe
+        self._step = (
+            with_kernel(_fused_template, apply.kernel, observe=observe_fn.kernel if numba_observe else _no_observe)
+            if self.fused
+            else None
+        )
+        self.observation = np.zeros((batch if self.observing else 0, *game.observation_shape), np.float32)
         self.action = np.zeros(batch, np.int64)
         self.expand = np.zeros(batch, np.bool_)
         self.evaluated = np.zeros(batch, np.int32)
@@ -549,6 +607,10 @@ class Simulator:
             leaves.rewards,
             leaves.terminated,
             leaves.truncated,
+            observe_fn.arrays(self.leaves) if numba_observe else (),
+            observe_fn.constants if numba_observe else (),
+            self.observing,
+            self.observation,
             np.ascontiguousarray(active, dtype=np.bool_),
             bool(rules.solver),
             int(rules.root),
@@ -572,11 +634,9 @@ class Simulator:
         self._none_logits = np.zeros((0, num_actions), np.float32)
         self._none_values = np.zeros(0, np.float32)
         self._pending = 0
-        self._first_rows: dict[int, State] = {}  # views of the leaf buffer's first K rows
+        self._first_rows: dict[int, Leaves] = {}  # views of the leaf buffers' first K rows
 
-    def step(
-        self, simulation: int, logits: np.ndarray | None, values: np.ndarray | None
-    ) -> tuple[State, np.ndarray] | None:
+    def step(self, simulation: int, logits: np.ndarray | None, values: np.ndarray | None) -> Leaves | None:
         if self._pending:
             logits, values = self._results(logits, values)
         else:
@@ -593,14 +653,14 @@ class Simulator:
         self._pending = count
         if count == 0:
             return None
-        if count == self.batch:
-            return self.leaves, self.evaluated_keys
         leaves = self._first_rows.get(count)
         if leaves is None:
-            leaves = self._first_rows[count] = self.leaves._from_arrays(
-                {name: field[:count] for name, field in self.leaves.__dict__.items()}
-            )
-        return leaves, self.evaluated_keys[:count]
+            state = self.leaves
+            if count < self.batch:
+                state = state._from_arrays({name: field[:count] for name, field in state.__dict__.items()})
+            observation = self.observation[:count] if self.observing else None
+            leaves = self._first_rows[count] = Leaves(state, self.evaluated_keys[:count], observation)
+        return leaves
 
     def run_with_playouts(self, simulations: int, max_plies: int) -> None:
         """All `simulations` simulations with one random playout per live leaf as its value and

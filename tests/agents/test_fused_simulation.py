@@ -51,13 +51,33 @@ def keyed_evaluator(game: Game):
     """Logits and values from the observation and the keys (so wrong keys would show)."""
 
     def evaluate(state, keys):
-        flat = game.observe(state).reshape(state.batch_size, -1)
-        weights = np.sin(np.arange(flat.shape[1] * game.num_actions, dtype=np.float32)).reshape(flat.shape[1], -1)
-        logits = (flat @ weights).astype(np.float32)
-        value = np.tanh(flat.sum(axis=1) * 0.37 - 2.0 + (keys % np.uint64(7)).astype(np.float32) * 0.05)
-        return logits, value.astype(np.float32)
+        return from_observation(game, game.observe(state), keys)
 
     return evaluate
+
+
+def from_observation(game: Game, observation: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    flat = observation.reshape(len(observation), -1)
+    weights = np.sin(np.arange(flat.shape[1] * game.num_actions, dtype=np.float32)).reshape(flat.shape[1], -1)
+    logits = (flat @ weights).astype(np.float32)
+    value = np.tanh(flat.sum(axis=1) * 0.37 - 2.0 + (keys % np.uint64(7)).astype(np.float32) * 0.05)
+    return logits, value.astype(np.float32)
+
+
+class ObservingEvaluator:
+    """`keyed_evaluator` that also takes observations (`evaluate_observations`), counting how
+    many leaf batches reach it that way."""
+
+    def __init__(self, game: Game) -> None:
+        self.game = game
+        self.observed_calls = 0
+
+    def __call__(self, state, keys):
+        return from_observation(self.game, self.game.observe(state), keys)
+
+    def evaluate_observations(self, observation, keys):
+        self.observed_calls += 1
+        return from_observation(self.game, observation.copy(), keys)
 
 
 def assert_same_search(a: SearchOutput, b: SearchOutput) -> None:
@@ -97,6 +117,27 @@ def test_fused_search_equals_the_generic_path(game_id, params, plies, variant):
     plain = run(slow, roots, evaluator, config, keys)
     assert_same_search(fused, plain)
     assert int(fused.tree.num_nodes.sum()) > 5 * 20  # the trees grew
+
+
+@pytest.mark.parametrize(("game_id", "params", "plies"), GAMES)
+@pytest.mark.parametrize("variant", ["puct_solver", "gumbel"])
+def test_observations_written_by_the_fused_step_give_the_same_search(game_id, params, plies, variant):
+    # The fused step writes the leaves' observations with the game's numba kernel; a search fed
+    # those must be the search fed game.observe(leaves), node for node.
+    game = make(game_id, **params)
+    roots = positions(game, 5, plies, seed=4)
+    keys = np.arange(5, dtype=np.uint64) * np.uint64(613) + np.uint64(99)
+    if variant == "gumbel":
+        config, run = GumbelConfig(simulations=40, max_considered_actions=8), gumbel_search
+    else:
+        config, run = SearchConfig(simulations=40, solver=True), search
+    observing = ObservingEvaluator(game)
+    observed = run(game, roots, observing, config, keys)
+    assert_same_search(observed, run(game, roots, keyed_evaluator(game), config, keys))
+    assert observing.observed_calls >= 30  # the leaves came as observations
+    on_generic = ObservingEvaluator(game)
+    assert_same_search(observed, run(generic(game), roots, on_generic, config, keys))
+    assert on_generic.observed_calls == 0  # no fused step, no observations: the plain call
 
 
 class Unblocked:

@@ -188,6 +188,25 @@ def test_batch_equals_single(game):
             single = game.step(single, action[b : b + 1])
 
 
+def test_observations_are_the_stone_planes_of_the_board_from_either_side(game):
+    # Written here with numpy from the board field (an independent statement of the planes the
+    # numba kernel writes): own stones, the opponent's, and for games whose sides differ a
+    # plane of ones where the point of view is player 1. Also on rows that are not contiguous.
+    states, _ = play_random(game, 12, seed=7)
+    channels, height, width = game.observation_shape
+    for state in states[:: max(1, len(states) // 6)]:
+        board = state.board.reshape(state.batch_size, height, width)
+        for player in (state.current_player, 0, 1):
+            seen = np.broadcast_to(np.asarray(player, np.int32), (state.batch_size,))
+            own = (seen + 1)[:, None, None]
+            expected = [board == own, (board != 0) & (board != own)]
+            if channels == 3:
+                expected.append(np.broadcast_to((seen == 1)[:, None, None], board.shape))
+            np.testing.assert_array_equal(game.observe(state, player), np.stack(expected, axis=1).astype(np.float32))
+        every_other = state._from_arrays({name: value[::2] for name, value in state.__dict__.items()})
+        np.testing.assert_array_equal(game.observe(every_other), game.observe(state)[::2])
+
+
 def test_same_seed_same_games_different_seed_different_games(game):
     a, _ = play_random(game, 8, seed=5)
     b, _ = play_random(game, 8, seed=5)

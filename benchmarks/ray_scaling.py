@@ -156,7 +156,7 @@ def measure_run(config: RayScalingConfig, actors: int, minutes: float) -> dict[s
         sampler.trainer = trainer
         with StopSignal() as stop:  # Ctrl-C ends the benchmark, not just this run
             trainer.run()
-        stop.raise_if_requested(f"the run with {actors} actors")
+        stop.raise_if_requested(f"the run with {actors} actors", resumable=False)
         lines = (Path(folder) / "metrics.jsonl").read_text().splitlines()
     records = [json.loads(line) for line in lines]
     return summarise(records, actors, preset.learner.batch_size, sampler.samples)

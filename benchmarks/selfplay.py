@@ -99,7 +99,7 @@ def measure(game_name: str, seconds: float, min_positions: int, seed: int, varia
         )
         with StopSignal() as stop:  # Ctrl-C ends the benchmark, not just this repeat
             train(config)
-        stop.raise_if_requested("a timed self-play run")
+        stop.raise_if_requested("a timed self-play run", resumable=False)
         records = [json.loads(line) for line in (Path(folder) / "metrics.jsonl").read_text().splitlines()]
     last = [r for r in records if r["kind"] == "train"][-1]
     elapsed = last["elapsed_s"]

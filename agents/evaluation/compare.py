@@ -464,26 +464,45 @@ every other setting shapes what its finished stages hold"""
 def claim_folder(config: CompareConfig) -> None:
     """Record in `compare.json` the settings that shape the folder's results, or refuse (naming
     them) to resume a folder that holds a comparison with other ones: its finished stages are
-    skipped, so they would be reported under settings they were not made with."""
-    mine = {k: v for k, v in json.loads(json.dumps(dataclasses.asdict(config))).items() if k not in FREE_TO_CHANGE}
-    path = config.folder / "compare.json"
-    if path.is_file():
-        recorded = json.loads(path.read_text())
-        differing = sorted(k for k in mine.keys() | recorded.keys() if _setting(mine, k) != _setting(recorded, k))
+    skipped, so they would be reported under settings they were not made with. A folder from
+    before `compare.json` is checked against the config its `report.json` holds; a setting
+    added since a folder was recorded counts as its default there."""
+    mine = _shaping_settings(dataclasses.asdict(config))
+    recorded = _recorded_settings(config.folder)
+    if recorded is not None:
+        defaults = _shaping_settings({field.name: field.default for field in dataclasses.fields(CompareConfig)})
+        recorded = {**defaults, **recorded}
+        differing = sorted(k for k in mine if _setting(mine, k) != _setting(recorded, k))
         if differing:
             raise ValueError(
                 f"{config.folder} holds a comparison with other settings ("
                 + "; ".join(f"{k}: {recorded.get(k)!r} there, {mine.get(k)!r} now" for k in differing)
-                + f"); only {', '.join(FREE_TO_CHANGE)} may change: use another --out (or delete it)"
+                + f"); only {', '.join(FREE_TO_CHANGE)} may change: resume it with its settings, or start afresh "
+                "in another folder"
             )
-        return
-    write_atomically(path, json.dumps(mine, indent=2))
+    if not (config.folder / "compare.json").is_file():
+        write_atomically(config.folder / "compare.json", json.dumps(mine, indent=2))
+
+
+def _shaping_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    # The settings that shape a comparison's results, as JSON values (tuples as lists).
+    return {k: v for k, v in json.loads(json.dumps(settings, default=str)).items() if k not in FREE_TO_CHANGE}
 
 
 def _setting(settings: dict[str, Any], key: str) -> Any:
     # One recorded setting as claim_folder compares it: overrides as a set (their order is free).
     value = settings.get(key)
     return sorted(value) if key == "overrides" and isinstance(value, list) else value
+
+
+def _recorded_settings(folder: Path) -> dict[str, Any] | None:
+    # What a folder's comparison was run with: its compare.json, else (a folder from before
+    # compare.json) the config in its report.json, else None (a fresh folder).
+    if (folder / "compare.json").is_file():
+        return json.loads((folder / "compare.json").read_text())
+    if (folder / "report.json").is_file():
+        return _shaping_settings(json.loads((folder / "report.json").read_text())["config"])
+    return None
 
 
 def run_compare(config: CompareConfig) -> dict[str, Any]:

@@ -55,8 +55,15 @@ def parse_override(text: str, methods: Iterable[str]) -> Override:
 
 def apply_overrides(config: Config, overrides: Iterable[Override]) -> Config:
     """`config` (a dataclass) with each override's field replaced (nested dataclasses rebuilt, so
-    their own validation runs); raises ValueError for an unknown field or an unreadable value."""
+    their own validation runs); raises ValueError for an unknown field, an unreadable value or a
+    field given twice (which one would win is not what anyone wrote down)."""
+    given: dict[str, Override] = {}
     for override in overrides:
+        if override.field in given:
+            raise ValueError(
+                f"override {override} sets {override.field} again (after {given[override.field]}); give each field once"
+            )
+        given[override.field] = override
         config = _replace_path(config, override.field.split("."), override)
     return config
 

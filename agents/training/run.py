@@ -119,6 +119,9 @@ class Stopped(KeyboardInterrupt):
     command run again resumes. A KeyboardInterrupt, so whatever catches Ctrl-C catches it."""
 
 
+_PYTHON_DEFAULTS = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL}
+
+
 class StopSignal:
     """While active, SIGINT/SIGTERM ask the run to stop at its next tick (a second Ctrl-C
     raises KeyboardInterrupt at once). Outside the main thread it installs nothing.
@@ -141,10 +144,13 @@ class StopSignal:
             active.requested = True
         tqdm.write("stopping after this step (checkpointing); press Ctrl-C again to abort", file=sys.stderr)
 
-    def raise_if_requested(self, what: str) -> None:
-        """Raise `Stopped` (naming `what` was cut short) if a stop was requested while active."""
+    def raise_if_requested(self, what: str, *, resumable: bool = True) -> None:
+        """Raise `Stopped` (naming `what` was cut short) if a stop was requested while active;
+        `resumable`: the message says the same command resumes (False: a run in a temporary
+        folder, say, which nothing resumes)."""
         if self.requested:
-            raise Stopped(f"stopped during {what} (checkpoint saved); run the same command again to resume")
+            resume = " (checkpoint saved); run the same command again to resume" if resumable else ""
+            raise Stopped(f"stopped during {what}{resume}")
 
     def __enter__(self) -> StopSignal:
         # A stop heard by an enclosing signal before this one was installed (a run still setting
@@ -159,12 +165,15 @@ class StopSignal:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for signum, handler in self._previous.items():
-            if handler is not None:  # None: a handler not installed from Python, left as it is
-                signal.signal(signum, handler)
-        self._previous.clear()
+        # Leave the stack first: a Ctrl-C while the handlers are restored must not leave a
+        # requested signal behind for every later run of the process to inherit.
         if self in StopSignal._active:
             StopSignal._active.remove(self)
+        for signum, handler in self._previous.items():
+            # None: the handler before was not installed from Python; Python's own default then
+            # (KeyboardInterrupt on SIGINT, termination on SIGTERM), never this signal's.
+            signal.signal(signum, _PYTHON_DEFAULTS[signum] if handler is None else handler)
+        self._previous.clear()
 
 
 class Run:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -114,6 +115,20 @@ def test_a_comparison_folder_refuses_to_resume_with_settings_that_shape_its_resu
     claim_folder(tiny_config(tmp_path / "two", overrides=both[::-1]))  # their order is free
 
 
+def test_a_folder_from_before_compare_json_is_checked_against_its_report(tmp_path):
+    # An older comparison wrote report.json (its whole config) but no compare.json; a setting
+    # added since is absent from that record and counts as its default.
+    old = tiny_config(tmp_path)
+    config = json.loads(json.dumps(dataclasses.asdict(old), default=str))
+    del config["overrides"]
+    (tmp_path / "report.json").write_text(json.dumps({"config": config}))
+    with pytest.raises(ValueError, match="simulations: 4 there, 8 now"):
+        claim_folder(tiny_config(tmp_path, simulations=8))
+    assert not (tmp_path / "compare.json").exists()
+    claim_folder(tiny_config(tmp_path, threads=3))
+    assert json.loads((tmp_path / "compare.json").read_text())["simulations"] == 4
+
+
 def test_overrides_change_only_their_methods_config(tmp_path):
     config = tiny_config(
         tmp_path,
@@ -146,6 +161,13 @@ def test_overrides_change_only_their_methods_config(tmp_path):
 def test_a_bad_override_is_refused_naming_it(tmp_path, override, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         tiny_config(tmp_path, overrides=(override,))
+
+
+def test_a_field_overridden_twice_is_refused(tmp_path):
+    # Which of the two would win is not what anyone wrote down (and the folder check, which
+    # compares overrides as a set, could not tell the two orders apart).
+    with pytest.raises(ValueError, match=re.escape("sets learning_rate again (after ppo:learning_rate=1e-3)")):
+        tiny_config(tmp_path, overrides=("ppo:learning_rate=1e-3", "ppo:learning_rate=1e-4"))
 
 
 def test_parse_override_splits_method_field_and_value():

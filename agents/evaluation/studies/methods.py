@@ -86,7 +86,8 @@ class MethodsSettings:
     ppo:network.trunk.channels=128")"""
     tuned: bool = True
     """the comparisons run each method with its best sweep setting (False: with its defaults,
-    the sweep only reported)"""
+    the sweep only reported). BC's setting reaches both BC runs (an override `bc:` does), though
+    the sweep scores BC only with its data charged to its budget"""
 
     def __post_init__(self) -> None:
         self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
@@ -256,9 +257,10 @@ class MethodsStudy:
                 key = f"compare-{budget:g}min-s{seed}"
                 ran = tuple(results[key].get("overrides", ()))
                 if sorted(ran) != sorted(applied):
+                    now = f"the sweep's best settings are now {list(applied)}" if self.s.tuned else "tuned is off"
                     raise ValueError(
-                        f"study methods: cell {key} ran with overrides {list(ran)}, but the sweep's best settings "
-                        f"are now {list(applied)}; delete cells/{key}.json and work/{key} to run it again"
+                        f"study methods: cell {key} ran with overrides {list(ran)}, but {now}; "
+                        f"delete cells/{key}.json and work/{key} to run it again"
                     )
 
     def _sweep_table(self, results: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -419,6 +419,16 @@ class BoundObserve(_BoundLoop):
         super().__init__(kernel, fields, constants)
         self.shape = shape
 
+    def same_as(self, other: Any) -> bool:
+        """Whether `other` writes the same observations: the same kernel on the same fields, with
+        the same shape and constants (the observation of a game made twice)."""
+        return (
+            isinstance(other, BoundObserve)
+            and (other.kernel, other.fields, other.shape) == (self.kernel, self.fields, self.shape)
+            and len(other.constants) == len(self.constants)
+            and all(type(a) is type(b) and a == b for a, b in zip(other.constants, self.constants, strict=True))
+        )
+
     def __call__(self, state: State, player: np.ndarray) -> np.ndarray:
         out = np.empty((state.batch_size, *self.shape), dtype=np.float32)
         arrays = tuple(np.ascontiguousarray(array) for array in self.arrays(state))

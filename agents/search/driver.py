@@ -25,7 +25,7 @@ from boardzoo.agents.search.simulation import Simulator, mix_keys
 from boardzoo.agents.search.specialise import is_numba_kernel
 from boardzoo.agents.search.tree import Tree
 from boardzoo.envs import Game, State
-from boardzoo.envs.core import BoundPlayout
+from boardzoo.envs.core import BoundObserve, BoundPlayout
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def simulate(
     (`Simulator.run_with_playouts`)."""
     batch = tree.num_nodes.shape[0]
     block = batch if getattr(evaluate, "wide_batches_help", True) else block_rows(tree, store)
-    evaluate_observations = getattr(evaluate, "evaluate_observations", None)
+    evaluate_observations = observation_entry(evaluate, game)
     for start in range(0, batch, block):
         rows = slice(start, min(start + block, batch))
         if block < batch:
@@ -137,6 +137,23 @@ def simulate(
             else:
                 logits, values = evaluate(leaves.state, leaves.keys)
         simulator.finish(logits, values)
+
+
+def observation_entry(evaluate: Evaluator, game: Game) -> Callable[..., tuple[np.ndarray, np.ndarray]] | None:
+    """`evaluate.evaluate_observations` where the search may call it instead of `evaluate` on
+    its leaves' observations of `game`, else None: only where the class that defines the call
+    also defines it (a subclass that changes the call is not bypassed) and the evaluator's own
+    game, if it names one, observes as `game` does."""
+    entry = getattr(evaluate, "evaluate_observations", None)
+    if entry is None:
+        return None
+    call_owner, entry_owner = (
+        next((kind for kind in type(evaluate).__mro__ if name in kind.__dict__), None)
+        for name in ("__call__", "evaluate_observations")
+    )
+    own = getattr(getattr(evaluate, "game", game), "observe_fn", None)
+    same_observation = own is game.observe_fn or (isinstance(own, BoundObserve) and own.same_as(game.observe_fn))
+    return entry if call_owner is entry_owner and same_observation else None
 
 
 def _plays_out_in_numba(evaluate: Evaluator, game: Game) -> bool:

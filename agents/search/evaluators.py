@@ -13,7 +13,8 @@ An evaluator that only reads the leaves' observations may also offer
 `evaluate_observations(observation, keys) -> (logits, value)`, computing from observation
 float32[K, C, H, W] = `game.observe(state)` what the call computes from `state`: on games whose
 `observe_fn` is a numba `BoundObserve` (every registered game) the search then writes the
-observations in its numba simulation step and calls that instead.
+observations in its numba simulation step and calls that instead (`driver.observation_entry`
+says when). The observation is a view of a buffer the search reuses: copy what you keep.
 The network bridge (`boardzoo.agents.models.evaluator`) lives outside `search`, which never
 imports torch.
 """

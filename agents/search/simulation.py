@@ -570,7 +570,12 @@ class Simulator:
         self.leaves = game.init(batch)
         apply, observe_fn = game.apply, game.observe_fn
         self.fused = isinstance(apply, BoundKernel) and is_numba_kernel(apply.kernel)
-        numba_observe = isinstance(observe_fn, BoundObserve) and is_numba_kernel(observe_fn.kernel)
+        # (a game whose observed fields are not C-contiguous keeps its observation out of numba)
+        numba_observe = (
+            isinstance(observe_fn, BoundObserve)
+            and is_numba_kernel(observe_fn.kernel)
+            and all(array.flags.c_contiguous for array in observe_fn.arrays(self.leaves))
+        )
         self.observing = bool(observe) and self.fused and numba_observe
         self._step = (
             with_kernel(_fused_template, apply.kernel, observe=observe_fn.kernel if numba_observe else _no_observe)

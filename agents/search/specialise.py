@@ -13,8 +13,8 @@ per (template, kernel), hit by every later process.
     run = with_kernel(_template, game.apply.kernel)
 
 Like any numba cache, an entry is not invalidated when only the kernel's source changes
-(clear `__pycache__` then); a kernel that is not a module-level function (one defined in a
-test, say) is compiled without the disk cache.
+(clear `__pycache__` then); a kernel or bound function that is not a module-level function
+(one defined in a test, say) is compiled without the disk cache.
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def with_kernel(template: Callable[..., Any], kernel: Any, **bound: Any) -> Any:
             name += "__" + hashlib.sha1(";".join(described).encode()).hexdigest()[:12]
         function.__qualname__ = name.replace(".", "_")
         function.__module__ = template.__module__
-        cacheable = "<locals>" not in source.__qualname__ and "<lambda>" not in source.__qualname__
+        names = [getattr(value, "py_func", value).__qualname__ for value in (kernel, *bound.values())]
+        cacheable = not any("<locals>" in name or "<lambda>" in name for name in names)
         compiled = _COMPILED.setdefault(key, numba.njit(cache=cacheable)(function))
     return compiled

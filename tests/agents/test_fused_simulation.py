@@ -15,7 +15,7 @@ from boardzoo.agents.search import (
     gumbel_search,
     search,
 )
-from boardzoo.agents.search.driver import Rules, derive_keys, new_tree
+from boardzoo.agents.search.driver import Rules, derive_keys, new_tree, observation_entry
 from boardzoo.agents.search.simulation import Simulator, derive_key
 from boardzoo.envs import Game, State, make
 
@@ -138,6 +138,23 @@ def test_observations_written_by_the_fused_step_give_the_same_search(game_id, pa
     on_generic = ObservingEvaluator(game)
     assert_same_search(observed, run(generic(game), roots, on_generic, config, keys))
     assert on_generic.observed_calls == 0  # no fused step, no observations: the plain call
+
+
+def test_observations_go_only_to_an_evaluator_that_computes_its_call_from_them():
+    game = make("connect_four")
+    assert observation_entry(ObservingEvaluator(game), game) is not None
+    assert observation_entry(ObservingEvaluator(make("connect_four")), game) is not None  # the game made again
+
+    class Tempered(ObservingEvaluator):  # changes the call, not evaluate_observations
+        def __call__(self, state, keys):
+            logits, value = super().__call__(state, keys)
+            return logits / 2, value
+
+    assert observation_entry(Tempered(game), game) is None
+    flipped = type(game)(**{**game.__dict__, "observe_fn": lambda state, player: game.observe_fn(state, 1 - player)})
+    assert observation_entry(ObservingEvaluator(flipped), game) is None  # its game observes otherwise
+    assert observation_entry(ObservingEvaluator(make("connect_four", rows=5)), game) is None
+    assert observation_entry(keyed_evaluator(game), game) is None  # a plain function
 
 
 class Unblocked:
@@ -270,3 +287,4 @@ def test_numba_key_derivation_equals_derive_keys():
     for index in (0, 1, 7, 511, 100_000):
         expected = derive_keys(keys, index)
         assert [derive_key(key, index) for key in keys] == expected.tolist()
+

@@ -287,4 +287,3 @@ def test_numba_key_derivation_equals_derive_keys():
     for index in (0, 1, 7, 511, 100_000):
         expected = derive_keys(keys, index)
         assert [derive_key(key, index) for key in keys] == expected.tolist()
-

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,24 @@ def test_an_interrupted_study_resumes_without_redoing_finished_cells(tmp_path):
     finished = _Counting()
     run_study(finished, tmp_path, progress_bar=False)
     assert finished.executed == []
+
+
+class _SlowStart(_Counting):
+    """Cell b spends 0.3 s before the interruption; its finishing run is instant."""
+
+    def run_cell(self, cell: Cell, context: CellContext) -> dict:
+        if cell.key == self.interrupt_at:
+            time.sleep(0.3)
+        return super().run_cell(cell, context)
+
+
+def test_a_resumed_cell_records_the_time_of_its_interrupted_runs_too(tmp_path):
+    for _ in range(2):  # interrupted twice, then finished
+        with pytest.raises(KeyboardInterrupt):
+            run_study(_SlowStart(interrupt_at="b"), tmp_path, progress_bar=False)
+    run_study(_Counting(), tmp_path, progress_bar=False)
+    record = json.loads((tmp_path / "cells" / "b.json").read_text())
+    assert 0.6 <= record["seconds"] < 5.0
 
 
 def test_a_folder_of_other_settings_is_refused(tmp_path):

@@ -224,12 +224,23 @@ def check_cells(name: str, cells: list[Cell]) -> None:
 def run_cell(
     study: Study, cell: Cell, folder: Path, seed: int, results: dict[str, Any], threads: int
 ) -> tuple[Any, float]:
-    """Run one cell with the results of its needs; (its result, seconds). Runs in a Ray task too."""
+    """Run one cell with the results of its needs; (its result, seconds). Runs in a Ray task too.
+
+    The seconds are the cell's wall clock over all its runs: a run that ends in an exception
+    (Ctrl-C included) adds its time to `work/<key>/interrupted_seconds`, which the finishing run
+    counts too (a process killed outright loses its run's time)."""
     needed = {key: results[key] for key in cell.needs}
     context = CellContext(cell_seed(seed, cell.key), folder / "work" / cell.key, folder, needed, threads)
+    spent = context.folder / "interrupted_seconds"
+    earlier = float(spent.read_text()) if spent.is_file() else 0.0
     start = time.perf_counter()
-    result = study.run_cell(cell, context)
-    return result, time.perf_counter() - start
+    try:
+        result = study.run_cell(cell, context)
+    except BaseException:
+        spent.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(spent, repr(earlier + time.perf_counter() - start))
+        raise
+    return result, earlier + time.perf_counter() - start
 
 
 def record_cell(folder: Path, cell: Cell, seed: int, result: Any, seconds: float) -> Any:

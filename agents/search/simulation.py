@@ -571,10 +571,11 @@ class Simulator:
         apply, observe_fn = game.apply, game.observe_fn
         self.fused = isinstance(apply, BoundKernel) and is_numba_kernel(apply.kernel)
         # (a game whose observed fields are not C-contiguous keeps its observation out of numba)
+        observed = observe_fn.arrays(self.leaves) if isinstance(observe_fn, BoundObserve) else ()
         numba_observe = (
             isinstance(observe_fn, BoundObserve)
             and is_numba_kernel(observe_fn.kernel)
-            and all(array.flags.c_contiguous for array in observe_fn.arrays(self.leaves))
+            and all(array.flags.c_contiguous for array in observed)
         )
         self.observing = bool(observe) and self.fused and numba_observe
         self._step = (
@@ -612,7 +613,7 @@ class Simulator:
             leaves.rewards,
             leaves.terminated,
             leaves.truncated,
-            observe_fn.arrays(self.leaves) if numba_observe else (),
+            observed if numba_observe else (),
             observe_fn.constants if numba_observe else (),
             self.observing,
             self.observation,

@@ -20,13 +20,13 @@ from _harness import DEFAULT_OUT, publish, result_name, setup_process, table
 setup_process(threads=None)  # malloc tuning; torch keeps its default threads
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import tyro
 
+from boardzoo.agents.evaluation.studies.common import wilson_interval
 from boardzoo.agents.players import (
     Player,
     RandomPlayer,
@@ -66,15 +66,6 @@ class StrengthConfig:
     """smoke run: 4 games per pairing, UCT 16 only, 8 simulations; saved as strength_<name>_quick"""
     out: str = DEFAULT_OUT
     """output folder (relative paths are taken from the repository root)"""
-
-
-def wilson_interval(score: float, games: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of a rate measured over `games` games."""
-    if games == 0:
-        return (0.0, 1.0)
-    centre = (score + z * z / (2 * games)) / (1 + z * z / games)
-    half = z * math.sqrt(score * (1 - score) / games + z * z / (4 * games * games)) / (1 + z * z / games)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 def run(config: StrengthConfig) -> list[dict]:

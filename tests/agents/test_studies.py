@@ -302,3 +302,30 @@ def test_a_tuned_methods_study_runs_each_method_with_its_best_sweep_setting_and_
     results["compare-15min-s0"] = {"overrides": []}
     with pytest.raises(ValueError, match=r"compare-15min-s0 ran with overrides \[\], but .*'ppo:n_steps=256'"):
         study.report(results, Path("unused.png"))
+
+
+def test_a_one_seed_methods_report_shows_each_runs_own_intervals_and_several_seeds_the_spread_between_them():
+    from boardzoo.agents.evaluation.studies.common import wilson_interval
+    from boardzoo.agents.evaluation.studies.methods import _final_row
+
+    # The textbook Wilson interval: 50 of 100 -> [0.4038, 0.5962]; none of 0 trials -> (0, 1).
+    assert wilson_interval(0.5, 100) == pytest.approx((0.4038, 0.5962), abs=1e-4)
+    assert wilson_interval(0.0, 0) == (0.0, 1.0)
+    run = {
+        "perfect_play": {"p": {"accuracy": 0.9, "positions": 1000}},
+        "ratings": {"p": {"elo": 500.0, "low": 450.0, "high": 560.0}},
+    }
+    row = _final_row([run], "p", np.random.default_rng(0))
+    low, high = wilson_interval(0.9, 1000)
+    assert (row["accuracy"], row["accuracy_low"], row["accuracy_high"]) == (0.9, low, high)
+    assert 0.87 < low < 0.9 < high < 0.93  # about ±2 points, not a zero-width interval
+    assert (row["elo"], row["elo_low"], row["elo_high"]) == (500.0, 450.0, 560.0)
+    other = {
+        "perfect_play": {"p": {"accuracy": 0.8, "positions": 1000}},
+        "ratings": {"p": {"elo": 300.0, "low": 250.0, "high": 350.0}},
+    }
+    row = _final_row([run, other], "p", np.random.default_rng(0))
+    assert row["accuracy"] == pytest.approx(0.85) and row["elo"] == pytest.approx(400.0)
+    assert (row["accuracy_low"], row["accuracy_high"]) == pytest.approx((0.8, 0.9))  # the runs themselves
+    assert (row["elo_low"], row["elo_high"]) == pytest.approx((300.0, 500.0))
+    assert _final_row([{"perfect_play": {}, "ratings": {}}], "p", np.random.default_rng(0)) == {}

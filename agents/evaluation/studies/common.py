@@ -92,6 +92,16 @@ def optimal_moves(
     return np.concatenate(hits)
 
 
+def wilson_interval(rate: float, trials: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a rate measured over `trials` independent trials (games,
+    positions); (0, 1) without trials."""
+    if trials == 0:
+        return (0.0, 1.0)
+    centre = (rate + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * math.sqrt(rate * (1 - rate) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def bootstrap_mean(values: np.ndarray, rng: np.random.Generator, resamples: int = 1000) -> tuple[float, float, float]:
     """Mean of `values` (the first axis is resampled) and its 95% percentile-bootstrap interval;
     a single value gets a zero-width interval."""

@@ -5,7 +5,8 @@ Each cell is one run of the comparison (`boardzoo.agents.evaluation.compare`: it
 perfect-play scoring, round robin and Elo, resumable on its own) for one budget and one seed;
 this study repeats it over seeds and budgets and reports each method's optimal-move accuracy
 and Elo (random = 0) at the end of the budget, as means over seeds with 95% bootstrap intervals
-over seeds.
+over seeds; a study of one seed shows each run's own intervals instead (Wilson over the scored
+positions, the Elo fit's bootstrap over games), which leave out the spread between runs.
 
 The tuning sweep gives each method the same small effort, charged to no method's budget: for
 each `sweep` setting (one or more `METHOD:FIELD=VALUE` of the same method, space-separated, as in
@@ -36,7 +37,7 @@ from boardzoo.agents.evaluation.compare import (
     train_method,
 )
 from boardzoo.agents.evaluation.overrides import parse_override
-from boardzoo.agents.evaluation.studies.common import bootstrap_mean, pyplot
+from boardzoo.agents.evaluation.studies.common import bootstrap_mean, pyplot, wilson_interval
 from boardzoo.agents.evaluation.studies.runner import Cell, CellContext
 
 FINAL = {
@@ -234,20 +235,20 @@ class MethodsStudy:
         table: dict[str, dict[str, Any]] = {}
         for budget in self.s.budgets:
             runs = [results[f"compare-{budget:g}min-s{seed}"] for seed in range(self.s.seeds)]
-            rows = {}
-            for method, player in FINAL.items():
-                row: dict[str, Any] = {}
-                for measure, source in (("accuracy", "perfect_play"), ("elo", "ratings")):
-                    values = [run[source][player][measure] for run in runs if player in run.get(source, {})]
-                    if values and all(v is not None for v in values):
-                        mean, low, high = bootstrap_mean(np.array(values), rng)
-                        row |= {measure: mean, f"{measure}_low": low, f"{measure}_high": high}
-                rows[method] = row
-            table[f"{budget:g}"] = rows
+            table[f"{budget:g}"] = {method: _final_row(runs, player, rng) for method, player in FINAL.items()}
         self._plot(table, figure)
         sweep = self._sweep_table(results)
-        summary = {"final": table, "sweep": sweep, "applied_overrides": list(applied)}
+        summary = {"final": table, "intervals": self._intervals(), "sweep": sweep, "applied_overrides": list(applied)}
         return summary, self._markdown(table, applied) + self._sweep_markdown(sweep)
+
+    def _intervals(self) -> str:
+        # What the report's intervals are over (one seed has no spread over seeds to show).
+        if self.s.seeds > 1:
+            return "95% bootstrap intervals over seeds"
+        return (
+            "95% intervals within the one run: Wilson over the scored positions (accuracy), "
+            "bootstrap over the pool's games (Elo); a second seed would add the spread between runs"
+        )
 
     def _check_applied(self, results: dict[str, Any], applied: tuple[str, ...]) -> None:
         # A folder's sweep may grow after its comparisons ran (the sweep only counts cells); a
@@ -320,7 +321,8 @@ class MethodsStudy:
             axis.set_xticks(range(len(FINAL)), list(FINAL), rotation=20, ha="right", fontsize=8)
             axis.set(ylabel=label, title=f"{label} at the end of the budget")
             axis.legend(fontsize=8)
-        fig.suptitle(f"Methods on {self.s.game} ({self.s.seeds} seed(s); bars: 95% bootstrap over seeds)")
+        bars = "95% bootstrap over seeds" if self.s.seeds > 1 else "95% within the run (positions; games)"
+        fig.suptitle(f"Methods on {self.s.game} ({self.s.seeds} seed(s); bars: {bars})")
         fig.tight_layout()
         fig.savefig(path, dpi=90)
         plt.close(fig)
@@ -338,7 +340,7 @@ class MethodsStudy:
         lines = [
             f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; {s.seeds} seed(s); "
             f"{settings}; accuracy on the standard position sets and Elo (random = 0) of the final snapshot; "
-            "means over seeds with 95% bootstrap intervals over seeds.",
+            f"{'means over seeds' if s.seeds > 1 else 'one run each'}, with {self._intervals()}.",
             "",
             "| budget (min) | method | accuracy | Elo |",
             "|---:|---|---|---|",
@@ -353,3 +355,23 @@ class MethodsStudy:
                 elo = f"{row['elo']:.0f} [{row['elo_low']:.0f}, {row['elo_high']:.0f}]" if "elo" in row else "–"
                 lines.append(f"| {budget} | {method} | {accuracy} | {elo} |")
         return "\n".join(lines)
+
+
+def _final_row(runs: list[dict[str, Any]], player: str, rng: np.random.Generator) -> dict[str, Any]:
+    # One method's accuracy and Elo at the end of a budget, each with a 95% interval: over seeds
+    # (bootstrap of the runs' values) when there are several runs; within the one run otherwise
+    # (Wilson over its scored positions; the Elo fit's bootstrap over games).
+    row: dict[str, Any] = {}
+    for measure, source in (("accuracy", "perfect_play"), ("elo", "ratings")):
+        records = [run[source][player] for run in runs if player in run.get(source, {})]
+        if not records or any(record.get(measure) is None for record in records):
+            continue
+        if len(records) > 1:
+            mean, low, high = bootstrap_mean(np.array([record[measure] for record in records]), rng)
+        elif measure == "accuracy":
+            mean = records[0]["accuracy"]
+            low, high = wilson_interval(mean, records[0]["positions"])
+        else:
+            mean, low, high = records[0]["elo"], records[0]["low"], records[0]["high"]
+        row |= {measure: mean, f"{measure}_low": low, f"{measure}_high": high}
+    return row

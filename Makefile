@@ -48,7 +48,7 @@ wheel-check: $(STAMP)
 	cd /tmp && PYTHONPATH=$(CURDIR)/$(WHEEL_DIR)/site $(CURDIR)/$(PY) -c "import boardzoo.envs, boardzoo.wrappers, boardzoo.agents, boardzoo.agents.players, boardzoo.wrappers.gymnasium; \
 	  assert boardzoo.envs.__file__.startswith('$(CURDIR)/$(WHEEL_DIR)/site'), boardzoo.envs.__file__; \
 	  g = boardzoo.envs.make('hex', board_size=5); boardzoo.envs.api_test(g); \
-	  import boardzoo.agents.players.loading as l; l.load_player('connect_four'); print('wheel ok:', boardzoo.envs.__file__)"
+	  import boardzoo.agents.players.loading as l; [l.load_player(name) for name in l.PRETRAINED]; print('wheel ok:', boardzoo.envs.__file__)"
 
 bench: $(STAMP)
 	$(PY) benchmarks/throughput.py

@@ -12,6 +12,7 @@ MAPPED = {"boardzoo.envs": "envs", "boardzoo.agents": "agents", "boardzoo.wrappe
 
 
 def test_packages_list_matches_folders_with_init():
+    # ... plus the pretrained agents' data folders, each shipping its files.
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     assert config["package-dir"] == MAPPED
     found = set()
@@ -19,7 +20,13 @@ def test_packages_list_matches_folders_with_init():
         for init in (ROOT / folder).rglob("__init__.py"):
             relative = init.parent.relative_to(ROOT / folder).parts
             found.add(".".join([package, *relative]))
-    assert set(config["packages"]) == found
+    pretrained = ROOT / "agents" / "pretrained"
+    agents = {f"boardzoo.agents.pretrained.{path.name}" for path in pretrained.iterdir() if path.is_dir()}
+    assert set(config["packages"]) == found | agents | {"boardzoo.agents.pretrained"}
+    assert config["package-data"]["boardzoo.agents.pretrained"] == ["README.md"]
+    for agent in agents:
+        shipped = config["package-data"][agent]
+        assert sorted(shipped) == sorted(p.name for p in (pretrained / agent.rsplit(".", 1)[1]).iterdir()), agent
 
 
 def test_no_real_boardzoo_folder_shadows_the_mapping():

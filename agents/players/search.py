@@ -5,6 +5,8 @@ simulation count makes an Elo ladder).
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from boardzoo.agents.search import (
@@ -18,7 +20,7 @@ from boardzoo.agents.search import (
     sample_from_policy,
     search,
 )
-from boardzoo.agents.search.reuse import find_positions
+from boardzoo.agents.search.reuse import find_in_searches
 from boardzoo.envs import Game, State
 
 
@@ -31,8 +33,11 @@ class SearchPlayer:
       config: `SearchConfig` (PUCT/UCT: plays from the root visit counts) or `GumbelConfig`
         (plays the Gumbel search's action; `temperature` is then unused).
       temperature: 0 plays the most visited action; > 0 samples visits ** (1 / T).
-      reuse_tree: start each search from the subtree of the previous one that holds the new
+      reuse_tree: start each search from the subtree of an earlier one that holds the new
         position (found by content: after this player's move and any reply); PUCT/UCT only.
+        The player keeps its last `game.num_players` searches, so reuse also works when its
+        calls take turns between groups of games (a batched match with seats alternated: each
+        call sees the games where it is to move).
     """
 
     def __init__(
@@ -49,7 +54,7 @@ class SearchPlayer:
         if reuse_tree and not isinstance(config, SearchConfig):
             raise ValueError("reuse_tree needs a PUCT/UCT SearchConfig (Gumbel search starts from an unvisited root)")
         self.reuse_tree = reuse_tree
-        self._played: np.ndarray | None = None
+        self._searches: deque[tuple[SearchOutput, np.ndarray]] = deque(maxlen=game.num_players)
         self.game = game
         self.evaluator = evaluator
         self.config = config
@@ -58,9 +63,8 @@ class SearchPlayer:
 
     def act(self, state: State, rng: np.random.Generator) -> np.ndarray:
         keys = rng.integers(0, 2**63, size=state.batch_size, dtype=np.int64).astype(np.uint64)
-        previous = self.last_search
-        if self.reuse_tree and previous is not None and self._played is not None:
-            reuse = find_positions(previous, self._played, state)
+        if self.reuse_tree and self._searches:
+            reuse = find_in_searches(self._searches, state)
             output = search(self.game, state, self.evaluator, self.config, keys, reuse=reuse)  # type: ignore[arg-type]
         else:
             output = run_search(self.game, state, self.evaluator, self.config, keys)
@@ -71,7 +75,8 @@ class SearchPlayer:
             actions = np.full(state.batch_size, -1, dtype=np.int64)
             live = np.flatnonzero(~state.done)
             actions[live] = sample_from_policy(policy_from_visits(output.visits[live], self.temperature), rng)
-        self._played = actions
+        if self.reuse_tree:
+            self._searches.appendleft((output, actions))  # newest first
         return actions
 
 

@@ -17,7 +17,7 @@ from boardzoo.agents.search.evaluators import Evaluator, FunctionEvaluator, Roll
 from boardzoo.agents.search.gumbel import GumbelConfig, GumbelOutput, gumbel_search
 from boardzoo.agents.search.mcts import SearchConfig, search
 from boardzoo.agents.search.policy import masked_softmax, policy_from_visits, sample_from_policy
-from boardzoo.agents.search.reuse import Reuse, find_positions, next_root_nodes
+from boardzoo.agents.search.reuse import Reuse, find_in_searches, find_positions, next_root_nodes
 from boardzoo.agents.search.tree import Tree
 from boardzoo.envs import Game, State
 
@@ -45,6 +45,7 @@ __all__ = [
     "SearchConfig",
     "SearchOutput",
     "Tree",
+    "find_in_searches",
     "find_positions",
     "gumbel_search",
     "masked_softmax",

@@ -15,6 +15,7 @@ Shapes: B batch, N nodes, A actions.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numba
@@ -39,17 +40,25 @@ CHILD_FIELDS = ("children_prior", "children_visits", "children_value_sum", "chil
 
 @dataclass(frozen=True)
 class Reuse:
-    """Where each new root sits in a previous search's tree.
+    """Where each new root sits in the trees of one or more previous searches.
 
     Attributes:
-      previous: the previous search's output (its tree and node states).
-      rows: int[B], the previous row each new row continues.
+      previous: the previous search's output (its tree and node states), or several (a player
+        whose calls alternate between groups of games, as in a match with seats alternated).
+      rows: int[B], the row of its previous search each new row continues.
       nodes: int[B], the node of that row that is the new root (-1: no reuse for this row).
+      sources: int[B], which of `previous` each row continues (None: the first, or only, one).
     """
 
-    previous: SearchOutput
+    previous: SearchOutput | tuple[SearchOutput, ...]
     rows: np.ndarray
     nodes: np.ndarray
+    sources: np.ndarray | None = None
+
+    @property
+    def searches(self) -> tuple[SearchOutput, ...]:
+        """The previous searches, as a tuple."""
+        return self.previous if isinstance(self.previous, tuple) else (self.previous,)
 
 
 def next_root_nodes(previous: SearchOutput, played: np.ndarray) -> np.ndarray:
@@ -63,43 +72,66 @@ def next_root_nodes(previous: SearchOutput, played: np.ndarray) -> np.ndarray:
 def reroot(game: Game, root: State, reuse: Reuse, simulations: int) -> tuple[Tree, State, np.ndarray]:
     """(tree, node-state store, reused bool[B]): each reused row holds its subtree, with room for
     `simulations` more nodes; the other rows hold only their root, as `new_tree` does."""
-    old, old_store = reuse.previous.tree, reuse.previous.states
-    if old_store is None:
+    searches = reuse.searches
+    if any(previous.states is None for previous in searches):
         raise ValueError("the previous search kept no node states to reuse")
     rows = np.asarray(reuse.rows, dtype=np.int64)
     nodes = np.asarray(reuse.nodes, dtype=np.int32)
-    if rows.shape != (root.batch_size,) or nodes.shape != (root.batch_size,):
-        raise ValueError(f"reuse rows and nodes must have shape ({root.batch_size},), got {rows.shape}, {nodes.shape}")
-    old_capacity = old.node_visits.shape[1]
-    order, count = _subtree_order(old.children_index, rows, nodes)
-    capacity = int(count.max(initial=0)) + simulations + 1
+    sources = np.zeros(root.batch_size, np.int64) if reuse.sources is None else np.asarray(reuse.sources, np.int64)
+    if any(array.shape != (root.batch_size,) for array in (rows, nodes, sources)):
+        raise ValueError(
+            f"reuse rows, nodes and sources must have shape ({root.batch_size},), "
+            f"got {rows.shape}, {nodes.shape}, {sources.shape}"
+        )
+    if ((sources < 0) | (sources >= len(searches)))[nodes >= 0].any():
+        raise ValueError(f"reuse sources must index the {len(searches)} previous searches, got {sources}")
+    groups = []  # (previous search, its new rows, their subtrees' order and sizes)
+    for index, previous in enumerate(searches):
+        new_rows = np.flatnonzero((sources == index) & (nodes >= 0))
+        if new_rows.size:
+            groups.append(
+                (previous, new_rows, *_subtree_order(previous.tree.children_index, rows[new_rows], nodes[new_rows]))
+            )
+    capacity = max((int(count.max()) for *_, count in groups), default=0) + simulations + 1
     batch = root.batch_size
     tree = Tree.empty(batch, capacity, game.num_actions)
     store = game.init(batch * capacity)
+    for previous, new_rows, order, count in groups:
+        _copy_subtrees(previous, rows[new_rows], order, count, tree, store, new_rows)
     reused = nodes >= 0
-    width = order.shape[1]
-    valid = np.arange(width)[None, :] < count[:, None]  # [B, M]
-    source_rows = np.broadcast_to(rows[:, None], (batch, width))
-    j, k = np.nonzero(valid)
-    source = (source_rows[j, k], order[j, k])
-    for name in NODE_FIELDS:
-        getattr(tree, name)[j, k] = getattr(old, name)[source]
-    for name in CHILD_FIELDS:
-        getattr(tree, name)[j, k] = getattr(old, name)[source]
-    renumber = np.full((batch, old_capacity), -1, np.int32)
-    renumber[j, order[j, k]] = k
-    old_children = old.children_index[source]  # [K, A]
-    tree.children_index[j, k] = np.where(old_children >= 0, renumber[j[:, None], np.maximum(old_children, 0)], -1)
-    old_parents = old.parents[source]
-    tree.parents[j, k] = np.where(k > 0, renumber[j, np.maximum(old_parents, 0)], -1)
-    tree.action_from_parent[j, np.zeros_like(j)] = -1
-    tree.num_nodes[:] = np.where(reused, count, 1)
-    for name, field in store.__dict__.items():
-        field[j * capacity + k] = old_store.__dict__[name][source_rows[j, k] * old_capacity + order[j, k]]
     fresh = np.flatnonzero(~reused)
     for name, field in store.__dict__.items():
         field[fresh * capacity] = root.__dict__[name][fresh]
     return tree, store, reused
+
+
+def _copy_subtrees(
+    previous: SearchOutput,
+    rows: np.ndarray,
+    order: np.ndarray,
+    count: np.ndarray,
+    tree: Tree,
+    store: State,
+    new_rows: np.ndarray,
+) -> None:
+    # Copy the subtree of each previous row rows[i] (its nodes order[i, :count[i]], breadth
+    # first) into new row new_rows[i] of `tree` and `store`, renumbered 0 .. count[i] - 1.
+    old, old_store = previous.tree, previous.states
+    assert old_store is not None
+    old_capacity, capacity = old.node_visits.shape[1], tree.node_visits.shape[1]
+    i, k = np.nonzero(np.arange(order.shape[1])[None, :] < count[:, None])
+    j, source = new_rows[i], (rows[i], order[i, k])
+    for name in (*NODE_FIELDS, *CHILD_FIELDS):
+        getattr(tree, name)[j, k] = getattr(old, name)[source]
+    renumber = np.full((len(rows), old_capacity), -1, np.int32)
+    renumber[i, order[i, k]] = k
+    old_children = old.children_index[source]  # [K, A]
+    tree.children_index[j, k] = np.where(old_children >= 0, renumber[i[:, None], np.maximum(old_children, 0)], -1)
+    tree.parents[j, k] = np.where(k > 0, renumber[i, np.maximum(old.parents[source], 0)], -1)
+    tree.action_from_parent[new_rows, 0] = -1
+    tree.num_nodes[new_rows] = count
+    for name, field in store.__dict__.items():
+        field[j * capacity + k] = old_store.__dict__[name][rows[i] * old_capacity + order[i, k]]
 
 
 def _subtree_order(children_index: np.ndarray, rows: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -133,21 +165,32 @@ def find_positions(previous: SearchOutput, played: np.ndarray, state: State) -> 
     """Locate each row of `state` among the positions the previous search reached after the
     moves `played` (int[B'] of the previous batch): the chosen child or one of its children
     (after an opponent's reply), matched by content. Rows found nowhere start afresh."""
-    if previous.states is None:
-        raise ValueError("the previous search kept no node states to reuse")
-    tree, store = previous.tree, previous.states
-    capacity = tree.node_visits.shape[1]
-    known: dict[bytes, tuple[int, int]] = {}
-    for b in np.flatnonzero(np.asarray(played) >= 0):
-        child = int(tree.children_index[b, 0, int(played[b])])
-        if child < 0:
-            continue
-        candidates = [child, *(int(g) for g in tree.children_index[b, child] if g >= 0)]
-        for node in candidates:
-            known.setdefault(_row_key(store, b * capacity + node), (int(b), node))
-    found = [known.get(_row_key(state, j), (0, -1)) for j in range(state.batch_size)]
-    rows, nodes = (np.array(column, dtype=np.int64) for column in zip(*found, strict=True))
-    return Reuse(previous, rows, nodes.astype(np.int32))
+    return find_in_searches(((previous, played),), state)
+
+
+def find_in_searches(searches: Sequence[tuple[SearchOutput, np.ndarray]], state: State) -> Reuse:
+    """`find_positions` over several previous searches, each with the moves played from its roots
+    (newest first: a position found in several continues the first). A player whose calls see
+    different games in turn (a match, with seats alternated) keeps its last few searches."""
+    if not searches:
+        raise ValueError("find_in_searches needs at least one previous search")
+    known: dict[bytes, tuple[int, int, int]] = {}
+    for source, (previous, played) in enumerate(searches):
+        if previous.states is None:
+            raise ValueError("the previous search kept no node states to reuse")
+        tree, store = previous.tree, previous.states
+        capacity = tree.node_visits.shape[1]
+        for b in np.flatnonzero(np.asarray(played) >= 0):
+            child = int(tree.children_index[b, 0, int(played[b])])
+            if child < 0:
+                continue
+            candidates = [child, *(int(g) for g in tree.children_index[b, child] if g >= 0)]
+            for node in candidates:
+                known.setdefault(_row_key(store, b * capacity + node), (source, int(b), node))
+    found = np.array([known.get(_row_key(state, j), (0, 0, -1)) for j in range(state.batch_size)], np.int64)
+    sources, rows, nodes = found.reshape(-1, 3).T
+    outputs = tuple(previous for previous, _ in searches)
+    return Reuse(outputs if len(outputs) > 1 else outputs[0], rows, nodes.astype(np.int32), sources)
 
 
 def _row_key(state: State, row: int) -> bytes:

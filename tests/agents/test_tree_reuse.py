@@ -100,6 +100,58 @@ def test_a_player_reuses_its_tree_across_the_opponents_reply_and_still_plays_wel
     assert result.score >= 0.75
 
 
+def test_a_player_in_a_match_with_seats_alternated_reuses_the_tree_of_each_group_of_games():
+    # Each call sees only the games where the player is to move: in turn the games where it
+    # plays first and those where it plays second, so the search holding this call's positions
+    # is the one before last.
+    game = make("connect_four")
+    player = SearchPlayer(
+        game, RolloutEvaluator(game), SearchConfig(simulations=100, rule="uct", exploration=2.0), reuse_tree=True
+    )
+    root_visits = []
+    original = player.act
+
+    def act(state, rng):
+        actions = original(state, rng)
+        root_visits.append(player.last_search.tree.node_visits[:, 0].copy())
+        return actions
+
+    player.act = act  # type: ignore[method-assign]
+    play_match(game, player, UCTPlayer(game, simulations=30), 6, np.random.default_rng(1))
+    later = np.concatenate(root_visits[2:])  # each group's second search on
+    assert (later > 101).mean() > 0.9  # nearly every root starts with the visits of an earlier search
+
+
+def test_a_reuse_may_continue_rows_from_several_previous_searches():
+    game = make("connect_four")
+    evaluator = deterministic(game)
+    config = SearchConfig(simulations=60)
+    start = game.init(2)
+    opened = game.step(start, np.array([3, 0]))
+    searches = [search(game, state, evaluator, config, np.arange(2, dtype=np.uint64) + 3) for state in (start, opened)]
+    # New rows: row 1 of the second search's move, row 0 of the first's, a fresh one.
+    children = [next_root_nodes(output, output.action) for output in searches]
+    after = [game.step(state, output.action) for state, output in zip((start, opened), searches, strict=True)]
+    root = type(start).stack([after[1].take(np.array([1])), after[0].take(np.array([0, 1]))])
+    rows, sources = np.array([1, 0, 1]), np.array([1, 0, 0])
+    nodes = np.array([children[1][1], children[0][0], -1], np.int32)
+    reuse = Reuse((searches[0], searches[1]), rows, nodes, sources)
+    tree, store, reused = reroot(game, root, reuse, simulations=0)
+    assert reused.tolist() == [True, True, False]
+    for new_row in (0, 1):
+        old, row, node = searches[sources[new_row]].tree, rows[new_row], nodes[new_row]
+        np.testing.assert_array_equal(tree.children_visits[new_row, 0], old.children_visits[row, node])
+        assert tree.num_nodes[new_row] == old.node_visits[row, node]
+        assert_consistent(tree, new_row)
+    assert tree.num_nodes[2] == 1
+    roots = np.arange(3) * tree.node_visits.shape[1]  # each row's root holds the new position
+    for name, field in store.__dict__.items():
+        np.testing.assert_array_equal(field[roots], root.__dict__[name])
+    second = search(game, root, evaluator, config, np.arange(3, dtype=np.uint64), reuse=reuse)
+    assert second.visits[0].sum() == searches[1].tree.node_visits[1, nodes[0]] - 1 + 60
+    assert second.visits[2].sum() == 60
+
+
 def test_self_play_reuses_trees_between_moves_and_forgets_them_on_request():
     game = make("tic_tac_toe")
     config = SelfPlayConfig(

@@ -6,8 +6,9 @@ previous search (`SearchPlayer(reuse_tree=True)`), `games` games against `oppone
 spec; default a perfect player that plays a random move a quarter of the time, so that games
 differ), seats alternated, the same seed for both. Reports the score (win 1, draw 0.5) and,
 where the game has a quick solver, the share of the agent's own moves that keep the
-position's perfect-play value, each with a 95% Wilson interval, and the mean visits a root
-already holds when its search starts (0 without reuse). Saves
+position's perfect-play value, each with a 95% Wilson interval (the moves' interval treats
+them as independent, which moves of one game are not: the true interval is wider), and the mean
+visits a root's children already hold when its search starts (0 without reuse). Saves
 `benchmarks/results/tree_reuse_<name>.{json,md}` (`_quick` for `--quick`).
 
     .venv/bin/python benchmarks/tree_reuse.py                        # connect_four, 16 and 64
@@ -63,7 +64,8 @@ class TreeReuseConfig:
 
 class _Watched:
     """Plays as `player`, counting its optimal moves (when a solver is given) and the visits
-    its roots held before each search."""
+    its roots' children held before each search (a root ends a search with N = inherited + 1 +
+    simulations visits: its own evaluation, then one per simulation)."""
 
     def __init__(self, player: SearchPlayer, solver: Solver | None, simulations: int) -> None:
         self.player, self.solver, self.simulations = player, solver, simulations
@@ -145,8 +147,9 @@ def run(config: TreeReuseConfig) -> list[dict]:
             f"Agent `{resolve_checkpoint(settings.agent)}` ({game!r}, learner step {checkpoint.step}) against "
             f"`{settings.opponent}`, {settings.games} games per row, seats alternated, seed {settings.seed}. "
             "score: win 1, draw 0.5; optimal moves: the share of the agent's moves that keep the position's "
-            "perfect-play value (solver); intervals: 95% Wilson; visits at start: mean visits a root already "
-            "held from the previous search when its own began.",
+            "perfect-play value (solver); intervals: 95% Wilson (over games for the score; over moves, taken "
+            "as independent, for optimal moves: too narrow, since moves of one game are not); visits at start: "
+            "mean visits a root's children already held from an earlier search when its own began.",
             "",
             table(columns, cells, align="llllrrr"),
         ]

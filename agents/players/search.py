@@ -37,7 +37,8 @@ class SearchPlayer:
         position (found by content: after this player's move and any reply); PUCT/UCT only.
         The player keeps its last `game.num_players` searches, so reuse also works when its
         calls take turns between groups of games (a batched match with seats alternated: each
-        call sees the games where it is to move).
+        call sees the games where it is to move). Those trees stay in memory until newer
+        searches replace them.
     """
 
     def __init__(

@@ -58,7 +58,7 @@ class Reuse:
     @property
     def searches(self) -> tuple[SearchOutput, ...]:
         """The previous searches, as a tuple."""
-        return self.previous if isinstance(self.previous, tuple) else (self.previous,)
+        return tuple(self.previous) if isinstance(self.previous, tuple | list) else (self.previous,)
 
 
 def next_root_nodes(previous: SearchOutput, played: np.ndarray) -> np.ndarray:
@@ -75,16 +75,7 @@ def reroot(game: Game, root: State, reuse: Reuse, simulations: int) -> tuple[Tre
     searches = reuse.searches
     if any(previous.states is None for previous in searches):
         raise ValueError("the previous search kept no node states to reuse")
-    rows = np.asarray(reuse.rows, dtype=np.int64)
-    nodes = np.asarray(reuse.nodes, dtype=np.int32)
-    sources = np.zeros(root.batch_size, np.int64) if reuse.sources is None else np.asarray(reuse.sources, np.int64)
-    if any(array.shape != (root.batch_size,) for array in (rows, nodes, sources)):
-        raise ValueError(
-            f"reuse rows, nodes and sources must have shape ({root.batch_size},), "
-            f"got {rows.shape}, {nodes.shape}, {sources.shape}"
-        )
-    if ((sources < 0) | (sources >= len(searches)))[nodes >= 0].any():
-        raise ValueError(f"reuse sources must index the {len(searches)} previous searches, got {sources}")
+    rows, nodes, sources = _checked_indices(reuse, root.batch_size, searches)
     groups = []  # (previous search, its new rows, their subtrees' order and sizes)
     for index, previous in enumerate(searches):
         new_rows = np.flatnonzero((sources == index) & (nodes >= 0))
@@ -103,6 +94,39 @@ def reroot(game: Game, root: State, reuse: Reuse, simulations: int) -> tuple[Tre
     for name, field in store.__dict__.items():
         field[fresh * capacity] = root.__dict__[name][fresh]
     return tree, store, reused
+
+
+def _checked_indices(
+    reuse: Reuse, batch: int, searches: tuple[SearchOutput, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    # (rows, nodes, sources) of a Reuse as int arrays [B], each reused row pointing at a node of
+    # its previous search (the numba copy does not check bounds); ValueError naming the bad ones.
+    arrays = []
+    for name, value in (("rows", reuse.rows), ("nodes", reuse.nodes), ("sources", reuse.sources)):
+        array = np.zeros(batch, np.int64) if value is None else np.asarray(value)
+        if array.shape != (batch,) or not (array.dtype.kind in "iu" or array.size == 0):
+            raise ValueError(f"reuse {name} must be {batch} ints, got {array.dtype} values of shape {array.shape}")
+        arrays.append(array.astype(np.int64))
+    rows, nodes, sources = arrays
+    reused = np.flatnonzero(nodes >= 0)
+    bad = reused[(sources[reused] < 0) | (sources[reused] >= len(searches))]
+    if bad.size:
+        raise ValueError(
+            f"reuse sources must index the {len(searches)} previous searches; row {bad[0]} has {sources[bad[0]]}"
+        )
+    for index, previous in enumerate(searches):
+        mine = reused[sources[reused] == index]
+        sizes = previous.tree.num_nodes
+        in_range = (rows[mine] >= 0) & (rows[mine] < sizes.shape[0])
+        valid = in_range & (nodes[mine] < sizes[np.where(in_range, rows[mine], 0)])
+        if not valid.all():
+            j = int(mine[~valid][0])
+            held = f" and {sizes[rows[j]]} nodes in that row" if 0 <= rows[j] < sizes.shape[0] else ""
+            raise ValueError(
+                f"reuse row {j} points at node {nodes[j]} of row {rows[j]} of previous search {index}, "
+                f"which has {sizes.shape[0]} rows{held}"
+            )
+    return rows, nodes.astype(np.int32), sources
 
 
 def _copy_subtrees(

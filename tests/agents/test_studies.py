@@ -306,7 +306,7 @@ def test_a_tuned_methods_study_runs_each_method_with_its_best_sweep_setting_and_
 
 def test_a_one_seed_methods_report_shows_each_runs_own_intervals_and_several_seeds_the_spread_between_them():
     from boardzoo.agents.evaluation.studies.common import wilson_interval
-    from boardzoo.agents.evaluation.studies.methods import _final_row
+    from boardzoo.agents.evaluation.studies.methods import _final_row, _with_interval
 
     # The textbook Wilson interval: 50 of 100 -> [0.4038, 0.5962]; none of 0 trials -> (0, 1).
     assert wilson_interval(0.5, 100) == pytest.approx((0.4038, 0.5962), abs=1e-4)
@@ -329,3 +329,14 @@ def test_a_one_seed_methods_report_shows_each_runs_own_intervals_and_several_see
     assert (row["accuracy_low"], row["accuracy_high"]) == pytest.approx((0.8, 0.9))  # the runs themselves
     assert (row["elo_low"], row["elo_high"]) == pytest.approx((300.0, 500.0))
     assert _final_row([{"perfect_play": {}, "ratings": {}}], "p", np.random.default_rng(0)) == {}
+    # Several seeds: over seeds even where a player is missing from all runs but one.
+    row = _final_row([run, {"perfect_play": {}, "ratings": {}}], "p", np.random.default_rng(0))
+    assert (row["accuracy_low"], row["accuracy_high"]) == (0.9, 0.9)
+    # An Elo fit without bootstrap has no interval to show.
+    unknown = {"elo": 500.0, "elo_low": float("nan"), "elo_high": float("nan")}
+    assert _with_interval(unknown, "elo", lambda v: f"{v:.0f}") == "500"
+    assert _with_interval({}, "elo", str) == "–"
+    assert (
+        _with_interval({"a": 0.5, "a_low": 0.4, "a_high": 0.6}, "a", lambda v: f"{100 * v:.1f}", "%")
+        == "50.0% [40.0, 60.0]"
+    )

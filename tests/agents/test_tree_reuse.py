@@ -4,6 +4,7 @@ from the new root that visited the same nodes, and the next search adds to it.""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from boardzoo.agents.players import SearchPlayer, UCTPlayer, play_match
 from boardzoo.agents.search import (
@@ -145,3 +146,23 @@ def test_self_play_reuses_trees_between_moves_and_forgets_them_on_request():
     selfplay.play_move()
     selfplay.forget_tree()
     assert selfplay._reuse is None
+
+
+def test_a_reuse_pointing_outside_its_previous_search_is_refused_by_name():
+    # (the subtree copy runs in numba, which does not check bounds: a bad index would crash)
+    game = make("tic_tac_toe")
+    state = game.init(2)
+    first = search(game, state, deterministic(game), SearchConfig(simulations=8), np.arange(2, dtype=np.uint64))
+    after = game.step(state, first.action)
+    fine = np.array([0, 1]), np.array([1, -1], np.int32)
+    for reuse, message in (
+        (Reuse(first, np.array([5, 1]), fine[1]), r"reuse row 0 points at node 1 of row 5 .* has 2 rows"),
+        (Reuse(first, fine[0], np.array([10**6, -1], np.int32)), r"node 1000000 of row 0 .* and 9 nodes in that row"),
+        (Reuse(first, np.array([0.0, 1.0]), fine[1]), r"reuse rows must be 2 ints, got float64"),
+        (Reuse([first, first], *fine, sources=np.array([2, 0])), r"index the 2 previous searches; row 0 has 2"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            reroot(game, after, reuse, simulations=4)
+    # a row that starts afresh may name any source
+    tree, _, reused = reroot(game, after, Reuse([first], *fine, sources=np.array([0, 7])), simulations=4)
+    assert reused.tolist() == [True, False] and tree.num_nodes[1] == 1

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -316,7 +317,8 @@ class MethodsStudy:
                     [rows[m][f"{measure}_high"] for m in methods] - ys,
                 ]
                 xs = np.array([list(FINAL).index(m) for m in methods]) + k * width
-                axis.bar(xs, ys, width, yerr=np.clip(spread, 0, None), capsize=3, label=f"{budget} min")
+                yerr = np.clip(np.nan_to_num(np.array(spread, np.float64)), 0, None)  # no bar where unknown
+                axis.bar(xs, ys, width, yerr=yerr, capsize=3, label=f"{budget} min")
         for axis, label in zip(axes, ("optimal-move accuracy", "Elo (random = 0)"), strict=True):
             axis.set_xticks(range(len(FINAL)), list(FINAL), rotation=20, ha="right", fontsize=8)
             axis.set(ylabel=label, title=f"{label} at the end of the budget")
@@ -347,12 +349,8 @@ class MethodsStudy:
         ]
         for budget, rows in table.items():
             for method, row in rows.items():
-                accuracy = (
-                    f"{100 * row['accuracy']:.1f}% [{100 * row['accuracy_low']:.1f}, {100 * row['accuracy_high']:.1f}]"
-                    if "accuracy" in row
-                    else "–"
-                )
-                elo = f"{row['elo']:.0f} [{row['elo_low']:.0f}, {row['elo_high']:.0f}]" if "elo" in row else "–"
+                accuracy = _with_interval(row, "accuracy", lambda v: f"{100 * v:.1f}", "%")
+                elo = _with_interval(row, "elo", lambda v: f"{v:.0f}")
                 lines.append(f"| {budget} | {method} | {accuracy} | {elo} |")
         return "\n".join(lines)
 
@@ -366,7 +364,7 @@ def _final_row(runs: list[dict[str, Any]], player: str, rng: np.random.Generator
         records = [run[source][player] for run in runs if player in run.get(source, {})]
         if not records or any(record.get(measure) is None for record in records):
             continue
-        if len(records) > 1:
+        if len(runs) > 1:  # as the report's labels: over seeds (a player missing from a run is left out)
             mean, low, high = bootstrap_mean(np.array([record[measure] for record in records]), rng)
         elif measure == "accuracy":
             mean = records[0]["accuracy"]
@@ -375,3 +373,13 @@ def _final_row(runs: list[dict[str, Any]], player: str, rng: np.random.Generator
             mean, low, high = records[0]["elo"], records[0]["low"], records[0]["high"]
         row |= {measure: mean, f"{measure}_low": low, f"{measure}_high": high}
     return row
+
+
+def _with_interval(row: dict[str, Any], measure: str, number: Callable[[float], str], unit: str = "") -> str:
+    # "value[unit] [low, high]" of a report row's measure; "–" without it, no interval where its
+    # bounds are unknown (NaN: an Elo fit without bootstrap).
+    if measure not in row:
+        return "–"
+    low, high = row[f"{measure}_low"], row[f"{measure}_high"]
+    interval = "" if np.isnan(low) or np.isnan(high) else f" [{number(low)}, {number(high)}]"
+    return f"{number(row[measure])}{unit}{interval}"

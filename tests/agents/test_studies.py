@@ -326,6 +326,7 @@ def test_a_one_seed_methods_report_shows_each_runs_own_intervals_and_several_see
     }
     row = _final_row([run, other], "p", np.random.default_rng(0))
     assert row["accuracy"] == pytest.approx(0.85) and row["elo"] == pytest.approx(400.0)
+    assert (row["accuracy_seeds"], row["elo_seeds"]) == ([0.9, 0.8], [500.0, 300.0])
     assert (row["accuracy_low"], row["accuracy_high"]) == pytest.approx((0.8, 0.9))  # the runs themselves
     assert (row["elo_low"], row["elo_high"]) == pytest.approx((300.0, 500.0))
     assert _final_row([{"perfect_play": {}, "ratings": {}}], "p", np.random.default_rng(0)) == {}
@@ -340,3 +341,27 @@ def test_a_one_seed_methods_report_shows_each_runs_own_intervals_and_several_see
         _with_interval({"a": 0.5, "a_low": 0.4, "a_high": 0.6}, "a", lambda v: f"{100 * v:.1f}", "%")
         == "50.0% [40.0, 60.0]"
     )
+
+
+def test_a_methods_budget_may_run_its_own_number_of_seeds_and_the_report_says_what_its_intervals_are_over():
+    from boardzoo.agents.evaluation.studies import make_study
+    from boardzoo.agents.evaluation.studies.methods import MethodsSettings, MethodsStudy, intervals_over
+
+    settings = MethodsSettings(seeds=1, seeds_at=((15.0, 3),), sweep=())
+    keys = [cell.key for cell in MethodsStudy(settings).cells()]
+    assert keys == ["compare-15min-s0", "compare-15min-s1", "compare-15min-s2", "compare-60min-s0"]
+    assert (settings.seeds_of(15.0), settings.seeds_of(60.0)) == (3, 1)
+    with pytest.raises(ValueError, match="seeds_at names budget 30, which is not one of budgets"):
+        MethodsSettings(seeds_at=((30.0, 2),))
+    with pytest.raises(ValueError, match="seeds_at gives budget 15 0 seeds"):
+        MethodsSettings(seeds_at=((15.0, 0),))
+    # `--seeds N` is N at every budget; the quick form has one budget and one seed.
+    assert {cell.key for cell in make_study("methods", seeds=2).cells() if cell.key.startswith("compare")} == {
+        "compare-15min-s0",
+        "compare-15min-s1",
+        "compare-60min-s0",
+        "compare-60min-s1",
+    }
+    assert [cell.key for cell in make_study("methods", quick=True).cells()][-1:] == ["compare-0.05min-s0"]
+    assert "within the one run" in intervals_over(1)
+    assert "range of the two" in intervals_over(2) and "over the 3 seeds" in intervals_over(3)

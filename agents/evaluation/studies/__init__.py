@@ -58,7 +58,11 @@ def _settings(kind: Any, quick: bool, seeds: int | None) -> Any:
     import dataclasses
 
     settings = kind.quick() if quick else kind()
-    return settings if seeds is None else dataclasses.replace(settings, seeds=seeds)
+    if seeds is None:
+        return settings
+    # `--seeds N`: N at every setting (also where a study gives some budgets their own count)
+    per_budget = {"seeds_at": ()} if any(field.name == "seeds_at" for field in dataclasses.fields(settings)) else {}
+    return dataclasses.replace(settings, seeds=seeds, **per_budget)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@ wall-clock budget, scored by accuracy against perfect play and by Elo.
 
 Each cell is one run of the comparison (`boardzoo.agents.evaluation.compare`: its training,
 perfect-play scoring, round robin and Elo, resumable on its own) for one budget and one seed;
-this study repeats it over seeds and budgets and reports each method's optimal-move accuracy
-and Elo (random = 0) at the end of the budget, as means over seeds with 95% bootstrap intervals
-over seeds; a study of one seed shows each run's own intervals instead (Wilson over the scored
-positions, the Elo fit's bootstrap over games), which leave out the spread between runs.
+this study repeats it over seeds and budgets (a budget may run fewer seeds than another:
+`seeds_at`) and reports each method's optimal-move accuracy and Elo (random = 0) at the end of
+the budget, as means over seeds with 95% bootstrap intervals over seeds (with two seeds that is
+their range) and each seed's value; a budget of one seed shows its run's own intervals instead
+(Wilson over the scored positions, the Elo fit's bootstrap over games), which leave out the
+spread between runs.
 
 The tuning sweep gives each method the same small effort, charged to no method's budget: for
 each `sweep` setting (one or more `METHOD:FIELD=VALUE` of the same method, space-separated, as in
@@ -60,6 +62,11 @@ class MethodsSettings:
     budgets: tuple[float, ...] = (15.0, 60.0)
     """training minutes per method, one comparison per budget and seed"""
     seeds: int = 1
+    """training seeds of each budget, except those `seeds_at` names"""
+    seeds_at: tuple[tuple[float, int], ...] = ((15.0, 2),)
+    """(budget, seeds) pairs: the budgets that run another number of seeds than `seeds` (each a
+    budget of `budgets`). The default adds a second seed at 15 minutes only: a 60-minute seed
+    costs about four hours on two cores. `--seeds N` on the command line sets N at every budget."""
     fractions: tuple[float, ...] = (0.25, 0.5, 1.0)
     """snapshots, as fractions of the budget (each joins the round robin)"""
     ladder: tuple[str, ...] = ("random", "uct:100", "uct:1000")
@@ -95,9 +102,21 @@ class MethodsSettings:
         self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
         if self.seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
+        for pair in self.seeds_at:
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise ValueError(f"seeds_at holds (budget, seeds) pairs, got {pair!r}")
+            budget, seeds = pair
+            if budget not in self.budgets:
+                raise ValueError(f"seeds_at names budget {budget:g}, which is not one of budgets {self.budgets}")
+            if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+                raise ValueError(f"seeds_at gives budget {budget:g} {seeds!r} seeds; it must be an int >= 1")
         for setting in self.sweep:
             sweep_method(setting)
             self.sweep_compare(setting, Path("."), seed=0, threads=0)
+
+    def seeds_of(self, budget: float) -> int:
+        """How many seeds the comparison at `budget` runs (seeds 0 .. n - 1)."""
+        return dict(self.seeds_at).get(budget, self.seeds)
 
     def sweep_runs(self) -> list[tuple[str, str]]:
         """(method, setting) of every sweep run: each swept method's defaults ("") first."""
@@ -127,6 +146,7 @@ class MethodsSettings:
             fixed_dataset_games=4,
             sweep_budget=0.05,
             sweep=("ppo:learning_rate=1e-3",),
+            seeds_at=(),
         )
 
     def compare(self, budget: float, out: Path, *, seed: int, threads: int) -> CompareConfig:
@@ -161,7 +181,7 @@ class MethodsStudy:
     """The study (see the module docstring)."""
 
     name = "methods"
-    cell_count_settings = ("seeds", "budgets", "sweep", "sweep_budget", "tuned")
+    cell_count_settings = ("seeds", "seeds_at", "budgets", "sweep", "sweep_budget", "tuned")
     """a cell's key names its seed and budget, or its sweep budget and setting (`runner`); what a
     comparison cell applied is in its result and checked against the sweep's picks at the report"""
 
@@ -180,7 +200,7 @@ class MethodsStudy:
         return sweep + [
             Cell(f"compare-{budget:g}min-s{seed}", {"budget": budget, "seed": seed}, cost=4 * budget, needs=needs)
             for budget in self.s.budgets
-            for seed in range(self.s.seeds)
+            for seed in range(self.s.seeds_of(budget))
         ]
 
     def run_cell(self, cell: Cell, context: CellContext) -> dict[str, Any]:
@@ -235,27 +255,19 @@ class MethodsStudy:
         rng = np.random.default_rng(0)
         table: dict[str, dict[str, Any]] = {}
         for budget in self.s.budgets:
-            runs = [results[f"compare-{budget:g}min-s{seed}"] for seed in range(self.s.seeds)]
+            runs = [results[f"compare-{budget:g}min-s{seed}"] for seed in range(self.s.seeds_of(budget))]
             table[f"{budget:g}"] = {method: _final_row(runs, player, rng) for method, player in FINAL.items()}
         self._plot(table, figure)
         sweep = self._sweep_table(results)
-        summary = {"final": table, "intervals": self._intervals(), "sweep": sweep, "applied_overrides": list(applied)}
-        return summary, self._markdown(table, applied) + self._sweep_markdown(sweep)
-
-    def _intervals(self) -> str:
-        # What the report's intervals are over (one seed has no spread over seeds to show).
-        if self.s.seeds > 1:
-            return "95% bootstrap intervals over seeds"
-        return (
-            "95% intervals within the one run: Wilson over the scored positions (accuracy), "
-            "bootstrap over the pool's games (Elo); a second seed would add the spread between runs"
-        )
+        intervals = {f"{budget:g}": intervals_over(self.s.seeds_of(budget)) for budget in self.s.budgets}
+        summary = {"final": table, "intervals": intervals, "sweep": sweep, "applied_overrides": list(applied)}
+        return summary, self._markdown(table, applied, intervals) + self._sweep_markdown(sweep)
 
     def _check_applied(self, results: dict[str, Any], applied: tuple[str, ...]) -> None:
         # A folder's sweep may grow after its comparisons ran (the sweep only counts cells); a
         # comparison run with other settings than the sweep now picks is stale, not comparable.
         for budget in self.s.budgets:
-            for seed in range(self.s.seeds):
+            for seed in range(self.s.seeds_of(budget)):
                 key = f"compare-{budget:g}min-s{seed}"
                 ran = tuple(results[key].get("overrides", ()))
                 if sorted(ran) != sorted(applied):
@@ -318,18 +330,19 @@ class MethodsStudy:
                 ]
                 xs = np.array([list(FINAL).index(m) for m in methods]) + k * width
                 yerr = np.clip(np.nan_to_num(np.array(spread, np.float64)), 0, None)  # no bar where unknown
-                axis.bar(xs, ys, width, yerr=yerr, capsize=3, label=f"{budget} min")
+                seeds = self.s.seeds_of(float(budget))
+                axis.bar(xs, ys, width, yerr=yerr, capsize=3, label=f"{budget} min, {seeds} seed{'s' * (seeds > 1)}")
         for axis, label in zip(axes, ("optimal-move accuracy", "Elo (random = 0)"), strict=True):
             axis.set_xticks(range(len(FINAL)), list(FINAL), rotation=20, ha="right", fontsize=8)
             axis.set(ylabel=label, title=f"{label} at the end of the budget")
             axis.legend(fontsize=8)
-        bars = "95% bootstrap over seeds" if self.s.seeds > 1 else "95% within the run (positions; games)"
-        fig.suptitle(f"Methods on {self.s.game} ({self.s.seeds} seed(s); bars: {bars})")
+        bars = "95%: over seeds where a budget has several, else within the run (positions; games)"
+        fig.suptitle(f"Methods on {self.s.game} (bars: {bars})")
         fig.tight_layout()
         fig.savefig(path, dpi=90)
         plt.close(fig)
 
-    def _markdown(self, table: dict[str, dict[str, Any]], applied: tuple[str, ...]) -> str:
+    def _markdown(self, table: dict[str, dict[str, Any]], applied: tuple[str, ...], intervals: dict[str, str]) -> str:
         s = self.s
         if not s.tuned:
             settings = "each method with its defaults (the tuning sweep below is reported, not applied)"
@@ -339,19 +352,27 @@ class MethodsStudy:
                 f"({', '.join(f'`{text}`' for text in applied) or 'every method its defaults'}; "
                 "a method not named keeps its defaults)"
             )
+        seeds = ", ".join(f"{budget:g} minutes: {s.seeds_of(budget)}" for budget in s.budgets)
         lines = [
-            f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; {s.seeds} seed(s); "
-            f"{settings}; accuracy on the standard position sets and Elo (random = 0) of the final snapshot; "
-            f"{'means over seeds' if s.seeds > 1 else 'one run each'}, with {self._intervals()}.",
+            f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; seeds ({seeds}); "
+            f"{settings}; accuracy on the standard position sets and Elo (random = 0, each seed's own pool) "
+            "of the final snapshot; means over a budget's seeds, each seed's value after them.",
             "",
-            "| budget (min) | method | accuracy | Elo |",
-            "|---:|---|---|---|",
+            *(f"- {budget} minutes: {text}." for budget, text in intervals.items()),
+            "",
+            "| budget (min) | seeds | method | accuracy | Elo | accuracy per seed | Elo per seed |",
+            "|---:|---:|---|---|---|---|---|",
         ]
         for budget, rows in table.items():
             for method, row in rows.items():
                 accuracy = _with_interval(row, "accuracy", lambda v: f"{100 * v:.1f}", "%")
                 elo = _with_interval(row, "elo", lambda v: f"{v:.0f}")
-                lines.append(f"| {budget} | {method} | {accuracy} | {elo} |")
+                per_accuracy = " / ".join(f"{100 * v:.1f}%" for v in row.get("accuracy_seeds", ()))
+                per_elo = " / ".join(f"{v:.0f}" for v in row.get("elo_seeds", ()))
+                lines.append(
+                    f"| {budget} | {s.seeds_of(float(budget))} | {method} | {accuracy} | {elo} | "
+                    f"{per_accuracy or '–'} | {per_elo or '–'} |"
+                )
         return "\n".join(lines)
 
 
@@ -364,15 +385,28 @@ def _final_row(runs: list[dict[str, Any]], player: str, rng: np.random.Generator
         records = [run[source][player] for run in runs if player in run.get(source, {})]
         if not records or any(record.get(measure) is None for record in records):
             continue
+        values = [float(record[measure]) for record in records]
         if len(runs) > 1:  # as the report's labels: over seeds (a player missing from a run is left out)
-            mean, low, high = bootstrap_mean(np.array([record[measure] for record in records]), rng)
+            mean, low, high = bootstrap_mean(np.array(values), rng)
         elif measure == "accuracy":
             mean = records[0]["accuracy"]
             low, high = wilson_interval(mean, records[0]["positions"])
         else:
             mean, low, high = records[0]["elo"], records[0]["low"], records[0]["high"]
-        row |= {measure: mean, f"{measure}_low": low, f"{measure}_high": high}
+        row |= {measure: mean, f"{measure}_low": low, f"{measure}_high": high, f"{measure}_seeds": values}
     return row
+
+
+def intervals_over(seeds: int) -> str:
+    """What the report's 95% intervals are over at a budget of `seeds` seeds."""
+    if seeds > 2:
+        return f"95% bootstrap intervals over the {seeds} seeds"
+    if seeds == 2:
+        return "95% bootstrap intervals over the 2 seeds, which are the range of the two"
+    return (
+        "95% intervals within the one run: Wilson over the scored positions (accuracy), "
+        "bootstrap over the pool's games (Elo); a second seed would add the spread between runs"
+    )
 
 
 def _with_interval(row: dict[str, Any], measure: str, number: Callable[[float], str], unit: str = "") -> str:

@@ -258,6 +258,7 @@ def test_a_methods_study_at_fewer_budgets_or_sweep_settings_shares_the_folder_of
     part = MethodsStudy(MethodsSettings(budgets=(15.0,), sweep=()))
     assert {cell.key for cell in part.cells()} < {cell.key for cell in full.cells()}
     assert header(part) == header(full)
+    assert header(MethodsStudy(MethodsSettings(seeds=3, seeds_at=((60.0, 2),)))) == header(full)
     assert header(MethodsStudy(MethodsSettings(games_per_pair=2))) != header(full)
 
 
@@ -351,17 +352,46 @@ def test_a_methods_budget_may_run_its_own_number_of_seeds_and_the_report_says_wh
     keys = [cell.key for cell in MethodsStudy(settings).cells()]
     assert keys == ["compare-15min-s0", "compare-15min-s1", "compare-15min-s2", "compare-60min-s0"]
     assert (settings.seeds_of(15.0), settings.seeds_of(60.0)) == (3, 1)
-    with pytest.raises(ValueError, match="seeds_at names budget 30, which is not one of budgets"):
+    with pytest.raises(ValueError, match=r"seeds_at names budget 30.0, which is not one of budgets .*seeds_at=\(\)"):
         MethodsSettings(seeds_at=((30.0, 2),))
-    with pytest.raises(ValueError, match="seeds_at gives budget 15 0 seeds"):
+    with pytest.raises(ValueError, match="seeds_at names budget 15.0 twice"):
+        MethodsSettings(seeds_at=((15.0, 2), (15.0, 3)))
+    with pytest.raises(ValueError, match="seeds_at gives budget 15.0 0 seeds"):
         MethodsSettings(seeds_at=((15.0, 0),))
-    # `--seeds N` is N at every budget; the quick form has one budget and one seed.
-    assert {cell.key for cell in make_study("methods", seeds=2).cells() if cell.key.startswith("compare")} == {
+    # `--seeds N` is N at every budget, also where the defaults give a budget its own count.
+    assert MethodsSettings().seeds_of(15.0) > 1
+    assert [cell.key for cell in make_study("methods", seeds=1).cells() if cell.key.startswith("compare")] == [
         "compare-15min-s0",
-        "compare-15min-s1",
         "compare-60min-s0",
-        "compare-60min-s1",
-    }
+    ]
+    # The quick form has one budget and one seed.
     assert [cell.key for cell in make_study("methods", quick=True).cells()][-1:] == ["compare-0.05min-s0"]
     assert "within the one run" in intervals_over(1)
     assert "range of the two" in intervals_over(2) and "over the 3 seeds" in intervals_over(3)
+
+
+def test_the_methods_report_gives_each_budgets_seed_count_interval_kind_and_each_seeds_value(tmp_path: Path):
+    from boardzoo.agents.evaluation.studies.methods import FINAL, MethodsSettings, MethodsStudy
+
+    study = MethodsStudy(MethodsSettings(budgets=(15.0, 60.0), seeds_at=((15.0, 2),), sweep=(), tuned=False))
+
+    def compare(accuracy: float, elo: float) -> dict:
+        return {
+            "perfect_play": {player: {"accuracy": accuracy, "positions": 1000} for player in FINAL.values()},
+            "ratings": {player: {"elo": elo, "low": elo - 50, "high": elo + 50} for player in FINAL.values()},
+            "overrides": [],
+        }
+
+    results = {
+        "compare-15min-s0": compare(0.9, 500.0),
+        "compare-15min-s1": compare(0.8, 300.0),
+        "compare-60min-s0": compare(0.95, 700.0),
+    }
+    summary, markdown = study.report(results, tmp_path / "figure.png")
+    assert (tmp_path / "figure.png").is_file()
+    assert "range of the two" in summary["intervals"]["15"] and "within the one run" in summary["intervals"]["60"]
+    row = summary["final"]["15"]["PPO"]
+    assert row["accuracy"] == pytest.approx(0.85) and row["accuracy_seeds"] == [0.9, 0.8]
+    assert "| 15 | 2 | PPO | 85.0% [80.0, 90.0] | 400 [300, 500] | 90.0% / 80.0% | 500 / 300 |" in markdown
+    assert "| 60 | 1 | PPO | 95.0% [" in markdown and "| 95.0% | 700 |" in markdown
+    assert "seeds (15 minutes: 2, 60 minutes: 1)" in markdown

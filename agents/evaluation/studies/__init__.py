@@ -60,9 +60,9 @@ def _settings(kind: Any, quick: bool, seeds: int | None) -> Any:
     settings = kind.quick() if quick else kind()
     if seeds is None:
         return settings
-    # `--seeds N`: N at every setting (also where a study gives some budgets their own count)
-    per_budget = {"seeds_at": ()} if any(field.name == "seeds_at" for field in dataclasses.fields(settings)) else {}
-    return dataclasses.replace(settings, seeds=seeds, **per_budget)
+    # `--seeds N`: N at every setting (a study whose settings count seeds per setting says how)
+    with_seeds = getattr(settings, "with_seeds", None)
+    return with_seeds(seeds) if with_seeds is not None else dataclasses.replace(settings, seeds=seeds)
 
 
 @dataclass(frozen=True)

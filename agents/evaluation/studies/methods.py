@@ -63,9 +63,9 @@ class MethodsSettings:
     """training minutes per method, one comparison per budget and seed"""
     seeds: int = 1
     """training seeds of each budget, except those `seeds_at` names"""
-    seeds_at: tuple[tuple[float, int], ...] = ((15.0, 2),)
+    seeds_at: tuple[tuple[float, int], ...] = ((15.0, 3),)
     """(budget, seeds) pairs: the budgets that run another number of seeds than `seeds` (each a
-    budget of `budgets`). The default adds a second seed at 15 minutes only: a 60-minute seed
+    budget of `budgets`). The default runs three seeds at 15 minutes, one at 60: a 60-minute seed
     costs about four hours on two cores. `--seeds N` on the command line sets N at every budget."""
     fractions: tuple[float, ...] = (0.25, 0.5, 1.0)
     """snapshots, as fractions of the budget (each joins the round robin)"""
@@ -102,17 +102,28 @@ class MethodsSettings:
         self.compare(self.budgets[0], Path("."), seed=0, threads=0)  # a bad setting fails now
         if self.seeds < 1:
             raise ValueError(f"seeds must be >= 1, got {self.seeds}")
+        named: set[float] = set()
         for pair in self.seeds_at:
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ValueError(f"seeds_at holds (budget, seeds) pairs, got {pair!r}")
             budget, seeds = pair
-            if budget not in self.budgets:
-                raise ValueError(f"seeds_at names budget {budget:g}, which is not one of budgets {self.budgets}")
+            if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget not in self.budgets:
+                raise ValueError(
+                    f"seeds_at names budget {budget!r}, which is not one of budgets {self.budgets} "
+                    "(with other budgets, pass seeds_at=() or pairs of those budgets)"
+                )
+            if budget in named:
+                raise ValueError(f"seeds_at names budget {budget!r} twice")
+            named.add(budget)
             if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
-                raise ValueError(f"seeds_at gives budget {budget:g} {seeds!r} seeds; it must be an int >= 1")
+                raise ValueError(f"seeds_at gives budget {budget!r} {seeds!r} seeds; it must be an int >= 1")
         for setting in self.sweep:
             sweep_method(setting)
             self.sweep_compare(setting, Path("."), seed=0, threads=0)
+
+    def with_seeds(self, seeds: int) -> MethodsSettings:
+        """These settings with `seeds` seeds at every budget (what `--seeds` means)."""
+        return dataclasses.replace(self, seeds=seeds, seeds_at=())
 
     def seeds_of(self, budget: float) -> int:
         """How many seeds the comparison at `budget` runs (seeds 0 .. n - 1)."""

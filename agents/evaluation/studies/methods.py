@@ -3,7 +3,7 @@ wall-clock budget, scored by accuracy against perfect play and by Elo.
 
 Each cell is one run of the comparison (`boardzoo.agents.evaluation.compare`: its training,
 perfect-play scoring, round robin and Elo, resumable on its own) for one budget and one seed;
-this study repeats it over seeds and budgets (a budget may run fewer seeds than another:
+this study repeats it over seeds and budgets (each budget may run its own number of seeds:
 `seeds_at`) and reports each method's optimal-move accuracy and Elo (random = 0) at the end of
 the budget, as means over seeds with 95% bootstrap intervals over seeds (with two seeds that is
 their range) and each seed's value; a budget of one seed shows its run's own intervals instead

@@ -265,14 +265,15 @@ class MethodsStudy:
         self._check_applied(results, applied)
         rng = np.random.default_rng(0)
         table: dict[str, dict[str, Any]] = {}
-        for budget in self.s.budgets:
-            runs = [results[f"compare-{budget:g}min-s{seed}"] for seed in range(self.s.seeds_of(budget))]
-            table[f"{budget:g}"] = {method: _final_row(runs, player, rng) for method, player in FINAL.items()}
-        self._plot(table, figure)
+        seeds = {f"{budget:g}": self.s.seeds_of(budget) for budget in self.s.budgets}  # keyed as the table
+        for budget, count in seeds.items():
+            runs = [results[f"compare-{budget}min-s{seed}"] for seed in range(count)]
+            table[budget] = {method: _final_row(runs, player, rng) for method, player in FINAL.items()}
+        self._plot(table, seeds, figure)
         sweep = self._sweep_table(results)
-        intervals = {f"{budget:g}": intervals_over(self.s.seeds_of(budget)) for budget in self.s.budgets}
+        intervals = {budget: intervals_over(count) for budget, count in seeds.items()}
         summary = {"final": table, "intervals": intervals, "sweep": sweep, "applied_overrides": list(applied)}
-        return summary, self._markdown(table, applied, intervals) + self._sweep_markdown(sweep)
+        return summary, self._markdown(table, seeds, applied, intervals) + self._sweep_markdown(sweep)
 
     def _check_applied(self, results: dict[str, Any], applied: tuple[str, ...]) -> None:
         # A folder's sweep may grow after its comparisons ran (the sweep only counts cells); a
@@ -327,7 +328,7 @@ class MethodsStudy:
                     )
         return "\n".join(lines)
 
-    def _plot(self, table: dict[str, dict[str, Any]], path: Path) -> None:
+    def _plot(self, table: dict[str, dict[str, Any]], seeds: dict[str, int], path: Path) -> None:
         plt = pyplot()
         fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
         width = 0.8 / max(1, len(table))
@@ -341,8 +342,8 @@ class MethodsStudy:
                 ]
                 xs = np.array([list(FINAL).index(m) for m in methods]) + k * width
                 yerr = np.clip(np.nan_to_num(np.array(spread, np.float64)), 0, None)  # no bar where unknown
-                seeds = self.s.seeds_of(float(budget))
-                axis.bar(xs, ys, width, yerr=yerr, capsize=3, label=f"{budget} min, {seeds} seed{'s' * (seeds > 1)}")
+                count = seeds[budget]
+                axis.bar(xs, ys, width, yerr=yerr, capsize=3, label=f"{budget} min, {count} seed{'s' * (count > 1)}")
         for axis, label in zip(axes, ("optimal-move accuracy", "Elo (random = 0)"), strict=True):
             axis.set_xticks(range(len(FINAL)), list(FINAL), rotation=20, ha="right", fontsize=8)
             axis.set(ylabel=label, title=f"{label} at the end of the budget")
@@ -353,7 +354,13 @@ class MethodsStudy:
         fig.savefig(path, dpi=90)
         plt.close(fig)
 
-    def _markdown(self, table: dict[str, dict[str, Any]], applied: tuple[str, ...], intervals: dict[str, str]) -> str:
+    def _markdown(
+        self,
+        table: dict[str, dict[str, Any]],
+        seeds: dict[str, int],
+        applied: tuple[str, ...],
+        intervals: dict[str, str],
+    ) -> str:
         s = self.s
         if not s.tuned:
             settings = "each method with its defaults (the tuning sweep below is reported, not applied)"
@@ -363,9 +370,9 @@ class MethodsStudy:
                 f"({', '.join(f'`{text}`' for text in applied) or 'every method its defaults'}; "
                 "a method not named keeps its defaults)"
             )
-        seeds = ", ".join(f"{budget:g} minutes: {s.seeds_of(budget)}" for budget in s.budgets)
+        counts = ", ".join(f"{budget} minutes: {count}" for budget, count in seeds.items())
         lines = [
-            f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; seeds ({seeds}); "
+            f"Game {s.game}; budgets {', '.join(f'{b:g}' for b in s.budgets)} minutes per method; seeds ({counts}); "
             f"{settings}; accuracy on the standard position sets and Elo (random = 0, each seed's own pool) "
             "of the final snapshot; means over a budget's seeds, each seed's value after them.",
             "",
@@ -381,7 +388,7 @@ class MethodsStudy:
                 per_accuracy = " / ".join(f"{100 * v:.1f}%" for v in row.get("accuracy_seeds", ()))
                 per_elo = " / ".join(f"{v:.0f}" for v in row.get("elo_seeds", ()))
                 lines.append(
-                    f"| {budget} | {s.seeds_of(float(budget))} | {method} | {accuracy} | {elo} | "
+                    f"| {budget} | {seeds[budget]} | {method} | {accuracy} | {elo} | "
                     f"{per_accuracy or '–'} | {per_elo or '–'} |"
                 )
         return "\n".join(lines)

@@ -13,6 +13,7 @@ from boardzoo.agents.search import (
     FunctionEvaluator,
     RolloutEvaluator,
     SearchConfig,
+    Tree,
     masked_softmax,
     policy_from_visits,
     search,
@@ -27,6 +28,22 @@ from .minimax import optimal_moves
 
 def keys_for(batch: int, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).integers(0, 2**63, size=batch, dtype=np.int64).astype(np.uint64)
+
+
+def test_a_childs_statistics_lie_side_by_side_and_do_not_overlap():
+    tree = Tree.empty(2, 5, 3)
+    fields = (tree.children_index, tree.children_prior, tree.children_visits, tree.children_value_sum)
+    assert all(field.shape == (2, 5, 3) and field.strides[-1] == 16 for field in fields)
+    start = tree.children_index.__array_interface__["data"][0]
+    offsets = [field.__array_interface__["data"][0] - start for field in fields]
+    assert offsets == [0, 4, 8, 12]
+    assert (tree.children_index == Tree.UNVISITED).all() and not tree.children_prior.any()
+    tree.children_prior[1, 4, 2] = 0.5
+    tree.children_visits[1, 4, 2] = 7
+    tree.children_value_sum[1, 4, 2] = -1.5
+    assert tree.children_index[1, 4, 2] == Tree.UNVISITED
+    assert (tree.children_prior[1, 4, 2], tree.children_visits[1, 4, 2]) == (0.5, 7)
+    assert tree.children_value_sum[1, 4, 2] == -1.5
 
 
 @pytest.mark.parametrize("rule", ["puct", "uct"])

@@ -273,7 +273,7 @@ class MethodsStudy:
         sweep = self._sweep_table(results)
         intervals = {budget: intervals_over(count) for budget, count in seeds.items()}
         summary = {"final": table, "intervals": intervals, "sweep": sweep, "applied_overrides": list(applied)}
-        return summary, self._markdown(table, seeds, applied, intervals) + self._sweep_markdown(sweep)
+        return summary, self._markdown(table, seeds, applied) + self._sweep_markdown(sweep)
 
     def _check_applied(self, results: dict[str, Any], applied: tuple[str, ...]) -> None:
         # A folder's sweep may grow after its comparisons ran (the sweep only counts cells); a
@@ -359,7 +359,6 @@ class MethodsStudy:
         table: dict[str, dict[str, Any]],
         seeds: dict[str, int],
         applied: tuple[str, ...],
-        intervals: dict[str, str],
     ) -> str:
         s = self.s
         if not s.tuned:
@@ -376,7 +375,7 @@ class MethodsStudy:
             f"{settings}; accuracy on the standard position sets and Elo (random = 0, each seed's own pool) "
             "of the final snapshot; means over a budget's seeds, each seed's value after them.",
             "",
-            *(f"- {budget} minutes: {text}." for budget, text in intervals.items()),
+            *(f"- {budget} minutes: {intervals_over(count)}." for budget, count in seeds.items()),
             "",
             "| budget (min) | seeds | method | accuracy | Elo | accuracy per seed | Elo per seed |",
             "|---:|---:|---|---|---|---|---|",

@@ -3,9 +3,11 @@ as kernel rows in a store, one evaluator call per simulation for the whole batch
 by rule codes (`selection.py`), so PUCT, UCT and Gumbel differ only in how they choose. All of
 a simulation but the evaluator call is one numba call (`simulation.py`).
 
-    tree, store, active = new_tree(game, root, simulations)
+    buffers, active = open_search(game, root, simulations)
+    tree, store = buffers.tree, buffers.store
     logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
-    simulate(tree, game, store, evaluate, keys, active, Rules(root=GUMBEL, interior=GUMBEL, ...), simulations)
+    simulate(tree, game, store, evaluate, keys, active, Rules(root=GUMBEL, ...), simulations, buffers=buffers)
+    tree, store = pool.give_back(game, buffers)
 
 Shapes: B batch, N nodes (simulations + 1), A actions.
 """
@@ -18,8 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from boardzoo.agents.search import pool
 from boardzoo.agents.search.evaluators import Evaluator, RolloutEvaluator
 from boardzoo.agents.search.policy import masked_softmax
+from boardzoo.agents.search.pool import SearchBuffers
 from boardzoo.agents.search.selection import PUCT
 from boardzoo.agents.search.simulation import Simulator, mix_keys
 from boardzoo.agents.search.specialise import is_numba_kernel
@@ -42,10 +46,11 @@ class SearchOutput:
         Gumbel: completed by the mixed value).
       prior: float32[B, A], the root prior (after noise).
       root_value: float32[B], mean value of the root for its player.
-      tree: the full tree.
+      tree: the full tree (the search's own copy).
       proofs: int8[B, A], with the MCTS-solver on: each root action's proven value for the
         root player (+1, 0, -1; `Tree.UNPROVEN` where not proven); None otherwise.
-      states: the node positions (row b * N + n holds node n of row b), for tree reuse.
+      states: the node positions (row b * N + n holds node n of row b, for the nodes in the
+        tree; other rows are unspecified), for tree reuse.
     """
 
     action: np.ndarray
@@ -98,6 +103,8 @@ def simulate(
     active: np.ndarray,
     rules: Rules,
     simulations: int,
+    *,
+    buffers: SearchBuffers | None = None,
 ) -> None:
     """Run `simulations` simulations on every active row: select a leaf, expand it with the
     game's kernel and evaluate it (one batched evaluator call), back the value up. All but
@@ -110,7 +117,10 @@ def simulate(
     before the next's, with results equal to one pass over all rows. A `RolloutEvaluator`
     with one playout per leaf runs inside the numba loop (with the game's `playout_fn` where
     that is a `bind_playout` loop): a block's whole search is one call
-    (`Simulator.run_with_playouts`)."""
+    (`Simulator.run_with_playouts`).
+
+    `buffers` (`pool.SearchBuffers` holding `tree` and `store`): pooled ones keep the simulator
+    for the next search of their shape, which reuses it when its rules' constants agree."""
     batch = tree.num_nodes.shape[0]
     block = batch if getattr(evaluate, "wide_batches_help", True) else block_rows(tree, store)
     evaluate_observations = observation_entry(evaluate, game)
@@ -120,9 +130,13 @@ def simulate(
             tree_part, store_part, keys_part, active_part, rules_part = _rows_of(tree, store, keys, active, rules, rows)
         else:
             tree_part, store_part, keys_part, active_part, rules_part = tree, store, keys, active, rules
-        simulator = Simulator(
-            tree_part, game, store_part, keys_part, active_part, rules_part, observe=evaluate_observations is not None
-        )
+        observe = evaluate_observations is not None
+        if buffers is not None and buffers.pooled and block == batch:
+            simulator = buffers.simulator
+            if simulator is None or not simulator.reuse(keys, active, rules, observe=observe):
+                simulator = buffers.simulator = Simulator(tree, game, store, keys, active, rules, observe=observe)
+        else:
+            simulator = Simulator(tree_part, game, store_part, keys_part, active_part, rules_part, observe=observe)
         if simulator.fused and _plays_out_in_numba(evaluate, game):
             simulator.run_with_playouts(simulations, game.max_game_length + 1)
             continue
@@ -244,14 +258,15 @@ def check_keys(keys: np.ndarray, batch_size: int) -> np.ndarray:
     return keys
 
 
-def new_tree(game: Game, root: State, simulations: int) -> tuple[Tree, State, np.ndarray]:
-    """An empty tree of simulations + 1 nodes per row, the node-state store holding the
-    roots, and the rows to search (bool[B], the unfinished roots)."""
+def open_search(game: Game, root: State, simulations: int) -> tuple[SearchBuffers, np.ndarray]:
+    """A search's buffers, the rows to search (bool[B], the unfinished roots): an empty tree
+    of simulations + 1 nodes per row and the node-state store holding the roots, pooled for
+    small searches (`pool.py`). Pass them to `simulate`; end the search with
+    `pool.give_back`, which returns the tree and store to keep."""
     batch, nodes = root.batch_size, simulations + 1
-    tree = Tree.empty(batch, nodes, game.num_actions)
-    store = game.init(batch * nodes)
-    _write_rows(store, np.arange(batch) * nodes, root)
-    return tree, store, ~root.done
+    buffers = pool.take(game, batch, nodes)
+    _write_rows(buffers.store, np.arange(batch) * nodes, root)
+    return buffers, ~root.done
 
 
 def evaluate_roots(

@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from boardzoo.agents.search import pool
 from boardzoo.agents.search.driver import (
     Rules,
     SearchOutput,
     check_keys,
     derive_keys,
     evaluate_roots,
-    new_tree,
+    open_search,
     root_proofs,
     simulate,
     solver_action,
@@ -119,7 +120,8 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
     """
     keys = check_keys(keys, root.batch_size)
     num_actions = game.num_actions
-    tree, store, active = new_tree(game, root, config.simulations)
+    buffers, active = open_search(game, root, config.simulations)
+    tree, store = buffers.tree, buffers.store
     logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
     legal = root.legal_action_mask
     root_logits = np.where(legal, logits - np.where(legal, logits, -np.inf).max(axis=1, initial=0)[:, None], 0.0)
@@ -137,7 +139,8 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
         considered_visits=considered,
         solver=config.solver,
     )
-    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
+    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations, buffers=buffers)
+    tree, store = pool.give_back(game, buffers)
     return _root_output(tree, store, root, root_logits, gumbel, prior, config)
 
 

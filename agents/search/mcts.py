@@ -14,12 +14,13 @@ from functools import partial
 
 import numpy as np
 
+from boardzoo.agents.search import pool
 from boardzoo.agents.search.driver import (
     Rules,
     SearchOutput,
     check_keys,
     evaluate_roots,
-    new_tree,
+    open_search,
     root_proofs,
     simulate,
     solver_action,
@@ -80,8 +81,10 @@ def search(
     """
     keys = check_keys(keys, root.batch_size)
     noise = partial(_mix_dirichlet, config=config) if config.dirichlet_fraction > 0 else None
+    buffers = None
     if reuse is None:
-        tree, store, active = new_tree(game, root, config.simulations)
+        buffers, active = open_search(game, root, config.simulations)
+        tree, store = buffers.tree, buffers.store
         evaluate_roots(tree, game, root, evaluate, keys, active, noise=noise)
     else:
         tree, store, reused = reroot(game, root, reuse, config.simulations)
@@ -95,7 +98,9 @@ def search(
     prior = tree.children_prior[:, 0].copy()
     rule = RULES[config.rule]
     rules = Rules(rule, rule, config.exploration, config.fpu_reduction, solver=config.solver)
-    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations)
+    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations, buffers=buffers)
+    if buffers is not None:
+        tree, store = pool.give_back(game, buffers)
     visits = tree.root_visits().copy()
     action = np.where(active, visits.argmax(axis=1), -1).astype(np.int64)
     proofs = root_proofs(tree) if config.solver else None

@@ -71,7 +71,7 @@ def next_root_nodes(previous: SearchOutput, played: np.ndarray) -> np.ndarray:
 
 def reroot(game: Game, root: State, reuse: Reuse, simulations: int) -> tuple[Tree, State, np.ndarray]:
     """(tree, node-state store, reused bool[B]): each reused row holds its subtree, with room for
-    `simulations` more nodes; the other rows hold only their root, as `new_tree` does."""
+    `simulations` more nodes; the other rows hold only their root, as `driver.open_search` gives them."""
     searches = reuse.searches
     if any(previous.states is None for previous in searches):
         raise ValueError("the previous search kept no node states to reuse")

@@ -42,7 +42,7 @@ from numba.extending import intrinsic
 from boardzoo.agents.search.evaluators import ROLLOUT_SALT, playout_loop
 from boardzoo.agents.search.selection import GUMBEL, select_row
 from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
-from boardzoo.agents.search.tree import Tree, backup_row, propagate_row, record_child, record_evaluation
+from boardzoo.agents.search.tree import UNPROVEN, Tree, backup_row, propagate_row, record_child, record_evaluation
 from boardzoo.envs import Game, State
 from boardzoo.envs._sampling import legal_mask_views
 from boardzoo.envs.core import BoundKernel, BoundObserve, BoundPlayout
@@ -597,9 +597,20 @@ class Simulator:
         kernel_arrays = apply.arrays(self.leaves) if self.fused else ()
         constants = apply.constants if self.fused else ()
         leaves = self.leaves
-        gumbel = rules.gumbel if rules.gumbel is not None else np.zeros((batch, num_actions))
-        root_logits = rules.root_logits if rules.root_logits is not None else np.zeros((batch, num_actions))
-        considered = rules.considered_visits if rules.considered_visits is not None else np.zeros((batch, 1))
+        self.rules_signature = _rules_signature(rules)
+        self.observe_requested = bool(observe)
+        # Owned copies of the per-search rule arrays, so that `reuse` can refill them in place.
+        self._active = np.array(active, dtype=np.bool_)
+        self._keys = np.array(keys, dtype=np.uint64)
+        self._gumbel = np.zeros((batch, num_actions)) if rules.gumbel is None else np.array(rules.gumbel, np.float64)
+        self._root_logits = (
+            np.zeros((batch, num_actions)) if rules.root_logits is None else np.array(rules.root_logits, np.float64)
+        )
+        self._considered = (
+            np.zeros((batch, 1), np.int32)
+            if rules.considered_visits is None
+            else np.array(rules.considered_visits, np.int32)
+        )
         self.workspace = _new_workspace(
             *(getattr(tree, name) for name in TREE_FIELDS),
             (*store.__dict__.values(), *self.leaves.__dict__.values()),
@@ -617,15 +628,15 @@ class Simulator:
             observe_fn.constants if numba_observe else (),
             self.observing,
             self.observation,
-            np.ascontiguousarray(active, dtype=np.bool_),
+            self._active,
             bool(rules.solver),
             int(rules.root),
             int(rules.interior),
             (float(rules.exploration), float(rules.fpu_reduction), float(rules.c_visit), float(rules.c_scale)),
-            np.ascontiguousarray(gumbel, dtype=np.float64),
-            np.ascontiguousarray(root_logits, dtype=np.float64),
-            np.ascontiguousarray(considered, dtype=np.int32),
-            np.ascontiguousarray(keys, dtype=np.uint64),
+            self._gumbel,
+            self._root_logits,
+            self._considered,
+            self._keys,
             np.full(batch, -1, np.int32),
             self.action,
             self.expand,
@@ -641,6 +652,28 @@ class Simulator:
         self._none_values = np.zeros(0, np.float32)
         self._pending = 0
         self._first_rows: dict[int, Leaves] = {}  # views of the leaf buffers' first K rows
+
+    def reuse(self, keys: np.ndarray, active: np.ndarray, rules: Rules, *, observe: bool = False) -> bool:
+        """Prepare a finished simulator for another search over the same tree and store arrays
+        (cleared: `clear_tree`), with new keys uint64[B], live rows bool[B] and rule arrays; its
+        compiled step and buffers are kept. False (nothing changed) where `rules` differ in a
+        constant, or `observe` differs, from what the simulator was built with."""
+        if self._pending or _rules_signature(rules) != self.rules_signature or bool(observe) != self.observe_requested:
+            return False
+        arrays = ((self._gumbel, rules.gumbel), (self._root_logits, rules.root_logits))
+        arrays += ((self._considered, rules.considered_visits),)
+        if any(new is not None and np.shape(new) != own.shape for own, new in arrays):
+            return False
+        np.copyto(self._active, active)
+        np.copyto(self._keys, keys, casting="same_kind")
+        for own, new in arrays:
+            if new is not None:
+                np.copyto(own, new, casting="same_kind")
+        return True
+
+    def clear_tree(self) -> None:
+        """Reset the tree to what `Tree.empty` holds (each root alone, nothing visited)."""
+        _clear_tree(self.workspace)
 
     def step(self, simulation: int, logits: np.ndarray | None, values: np.ndarray | None) -> Leaves | None:
         if self._pending:
@@ -725,6 +758,32 @@ class Simulator:
                 f"{self._pending} leaves; expected ({self._pending}, {self.num_actions}) and ({self._pending},)"
             )
         return logits, values
+
+
+def _rules_signature(rules: Rules) -> tuple[Any, ...]:
+    # The rule constants a simulator bakes into its workspace (its arrays are refilled by `reuse`).
+    constants = (rules.exploration, rules.fpu_reduction, rules.c_visit, rules.c_scale)
+    return int(rules.root), int(rules.interior), tuple(float(c) for c in constants), bool(rules.solver)
+
+
+@numba.njit(cache=True)
+def _clear_tree(ws):
+    # Every tree array of the workspace back to `Tree.empty`'s values.
+    ws.node_visits[:] = 0
+    ws.node_value_sum[:] = 0.0
+    ws.node_player[:] = 0
+    ws.node_terminal[:] = False
+    ws.node_raw_value[:] = 0.0
+    ws.terminal_value[:] = 0.0
+    ws.node_proven[:] = UNPROVEN
+    ws.parents[:] = -1
+    ws.action_from_parent[:] = -1
+    ws.children_index[:] = -1
+    ws.children_prior[:] = 0.0
+    ws.children_visits[:] = 0
+    ws.children_value_sum[:] = 0.0
+    ws.children_legal[:] = False
+    ws.num_nodes[:] = 1
 
 
 _FLOAT32 = np.dtype(np.float32)

@@ -25,8 +25,8 @@ UNPROVEN = 2
 class Tree:
     """Search statistics of B trees of at most N nodes (arrays are written in place).
 
-    From `empty`, children_index, children_prior, children_visits and children_value_sum are
-    strided views of one int32[B, N, A, 4] block (a child's four numbers side by side);
+    From `empty` and `copy`, children_index, children_prior, children_visits and
+    children_value_sum are strided views of one int32[B, N, A, 4] block (a child's four numbers side by side);
     `np.ascontiguousarray` gives a contiguous copy.
     """
 
@@ -53,13 +53,10 @@ class Tree:
     @classmethod
     def empty(cls, batch_size: int, num_nodes: int, num_actions: int) -> Tree:
         b, n, a = batch_size, num_nodes, num_actions
-        # A child's index, prior, visits and value sum lie side by side (16 bytes; the four
-        # children_* fields are strided views of one block), so a descent reads a node's
-        # children from two cache lines instead of four: in large trees they miss the cache.
         children = np.zeros((b, n, a, 4), np.int32)
         children[..., 0] = cls.UNVISITED
-        real = children.view(np.float32)
-        return cls(
+        return cls._packed(
+            children,
             node_visits=np.zeros((b, n), np.int32),
             node_value_sum=np.zeros((b, n), np.float32),
             node_player=np.zeros((b, n), np.int32),
@@ -69,12 +66,39 @@ class Tree:
             node_proven=np.full((b, n), UNPROVEN, np.int8),
             parents=np.full((b, n), -1, np.int32),
             action_from_parent=np.full((b, n), -1, np.int32),
+            children_legal=np.zeros((b, n, a), np.bool_),
+            num_nodes=np.ones(b, np.int32),
+        )
+
+    @classmethod
+    def _packed(cls, children: np.ndarray, **fields: np.ndarray) -> Tree:
+        # A tree whose children_* fields are views of `children` int32[B, N, A, 4]: a child's
+        # index, prior, visits and value sum side by side (16 bytes), so a descent reads a
+        # node's children from two cache lines instead of four (in large trees they miss the
+        # cache).
+        real = children.view(np.float32)
+        return cls(
             children_index=children[..., 0],
             children_prior=real[..., 1],
             children_visits=children[..., 2],
             children_value_sum=real[..., 3],
-            children_legal=np.zeros((b, n, a), np.bool_),
-            num_nodes=np.ones(b, np.int32),
+            **fields,
+        )
+
+    def clear(self) -> None:
+        """Reset every array in place to what `empty` holds (each root alone, nothing visited)."""
+        for name, value in self.__dict__.items():
+            value[...] = _EMPTY_VALUES.get(name, 0)
+
+    def copy(self) -> Tree:
+        """A copy that shares no memory with this tree (the children fields packed as `empty`
+        packs them)."""
+        children = np.empty((*self.children_index.shape, 4), np.int32)
+        real = children.view(np.float32)
+        children[..., 0], real[..., 1] = self.children_index, self.children_prior
+        children[..., 2], real[..., 3] = self.children_visits, self.children_value_sum
+        return self._packed(
+            children, **{name: value.copy() for name, value in self.__dict__.items() if name not in _PACKED}
         )
 
     def backup(self, leaf: np.ndarray, value: np.ndarray) -> None:
@@ -117,6 +141,19 @@ class Tree:
         """float32[B, A]: mean value of each root action for the root player (0 if unvisited)."""
         visits = self.children_visits[:, self.ROOT_INDEX]
         return self.children_value_sum[:, self.ROOT_INDEX] / np.maximum(visits, 1)
+
+
+_PACKED = ("children_index", "children_prior", "children_visits", "children_value_sum")
+# The fields `Tree._packed` views in one block.
+
+_EMPTY_VALUES = {
+    "node_proven": UNPROVEN,
+    "parents": -1,
+    "action_from_parent": -1,
+    "children_index": Tree.UNVISITED,
+    "num_nodes": 1,
+}
+# The fields of an empty tree that do not start at zero (`Tree.clear`).
 
 
 @numba.njit(cache=True)

@@ -15,7 +15,7 @@ from boardzoo.agents.search import (
     gumbel_search,
     search,
 )
-from boardzoo.agents.search.driver import Rules, derive_keys, new_tree, observation_entry
+from boardzoo.agents.search.driver import Rules, derive_keys, observation_entry, open_search
 from boardzoo.agents.search.simulation import Simulator, derive_key
 from boardzoo.envs import Game, State, make
 
@@ -189,7 +189,8 @@ def test_rows_searched_in_blocks_equal_one_pass(variant, monkeypatch):
     roots = type(roots).stack([roots.take(np.arange(4)), finished, roots.take(np.arange(5, 8))])
     assert roots.done.tolist() == [False] * 4 + [True] + [False] * 3
     keys = np.arange(8, dtype=np.uint64) * np.uint64(31) + np.uint64(7)
-    tree, store, _ = new_tree(game, roots, 24)
+    buffers, _ = open_search(game, roots, 24)
+    tree, store = buffers.tree, buffers.store
     row_bytes = (sum(v.nbytes for v in tree.__dict__.values()) + sum(v.nbytes for v in store.__dict__.values())) // 8
     monkeypatch.setattr(driver, "BLOCK_BYTES", 3 * row_bytes)
     assert driver.block_rows(tree, store) == 3
@@ -239,8 +240,9 @@ def test_registered_games_take_the_fused_path(game_id, params, plies):
     game = make(game_id, **params)
     roots = positions(game, 2, plies, seed=1)
     for which, fused in ((game, True), (generic(game), False)):
-        tree, store, active = new_tree(which, roots, 4)
-        assert Simulator(tree, which, store, np.zeros(2, np.uint64), active, Rules()).fused is fused
+        buffers, active = open_search(which, roots, 4)
+        simulator = Simulator(buffers.tree, which, buffers.store, np.zeros(2, np.uint64), active, Rules())
+        assert simulator.fused is fused
 
 
 def test_fused_search_with_finished_roots_and_terminal_leaves():

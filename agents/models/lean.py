@@ -38,8 +38,17 @@ class LeanMLP:
         self.num_inputs = int(np.prod(network.observation_shape))
         self.num_actions = network.num_actions
         # Weights transposed to [in, out] and contiguous: x[B, in] @ w[in, out] is one BLAS call.
-        self._hidden = tuple(_transposed(layer) for layer in hidden)
-        self._hidden_bias = tuple(_bias(layer) for layer in hidden)
+        # The first hidden layer alone ([inputs, width]), the others stacked ([L - 1, width,
+        # width]): the forward pass is one numba call with plain array arguments.
+        width = hidden[0].out_features if hidden else 0
+        self._layers = len(hidden)
+        self._first = _transposed(hidden[0]) if hidden else np.zeros((0, 0), np.float32)
+        self._first_bias = _bias(hidden[0]) if hidden else np.zeros(0, np.float32)
+        rest = hidden[1:]
+        self._rest = (
+            np.stack([_transposed(layer) for layer in rest]) if rest else np.zeros((0, width, width), np.float32)
+        )
+        self._rest_bias = np.stack([_bias(layer) for layer in rest]) if rest else np.zeros((0, width), np.float32)
         self._policy, self._policy_bias = _transposed(policy), _bias(policy)
         self._value1, self._value1_bias = _transposed(value[0]), _bias(value[0])
         self._value2, self._value2_bias = _transposed(value[1]), _bias(value[1])
@@ -48,10 +57,13 @@ class LeanMLP:
         x = np.ascontiguousarray(observation, dtype=np.float32).reshape(observation.shape[0], -1)
         if x.shape[1] != self.num_inputs:
             raise ValueError(f"observation has {x.shape[1]} values per row; the network takes {self.num_inputs}")
-        for weight, bias in zip(self._hidden, self._hidden_bias, strict=True):
-            x = _linear_relu(x, weight, bias)
-        logits, value = _heads(
+        return _forward(
             x,
+            self._layers,
+            self._first,
+            self._first_bias,
+            self._rest,
+            self._rest_bias,
             self._policy,
             self._policy_bias,
             self._value1,
@@ -59,7 +71,6 @@ class LeanMLP:
             self._value2,
             self._value2_bias,
         )
-        return logits, value
 
 
 def _transposed(layer: nn.Linear) -> np.ndarray:
@@ -72,6 +83,19 @@ def _bias(layer: nn.Linear) -> np.ndarray:
         return np.zeros(layer.out_features, np.float32)
     with torch.no_grad():
         return np.array(layer.bias.detach().cpu().numpy(), dtype=np.float32, copy=True)  # not a view
+
+
+@numba.njit(cache=True)
+def _forward(
+    x, layers, first, first_bias, rest, rest_bias, policy, policy_bias, value1, value1_bias, value2, value2_bias
+):
+    # The whole pass: `layers` hidden linear-ReLU layers (first, then rest[0..layers-2]), then
+    # the heads; (logits float32[B, A], value float32[B]).
+    if layers > 0:
+        x = _linear_relu(x, first, first_bias)
+        for layer in range(layers - 1):
+            x = _linear_relu(x, rest[layer], rest_bias[layer])
+    return _heads(x, policy, policy_bias, value1, value1_bias, value2, value2_bias)
 
 
 @numba.njit(cache=True)

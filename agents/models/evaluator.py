@@ -114,19 +114,20 @@ class TorchEvaluator:
     def evaluate_observations(self, observation: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The call on positions given as `game.observe(state)`, float32[K, C, H, W] (the search
         writes them for its leaves in its numba step; `search.evaluators`)."""
-        batch = len(observation)
+        batch = rows = len(observation)
         if self.average_symmetries and len(self.game.symmetries) > 1:
             observation = np.concatenate([symmetry.observation(observation) for symmetry in self.game.symmetries])
+            rows = len(observation)
         start = time.perf_counter()
         logits, value = self._forward(observation)
         self.forward_seconds += time.perf_counter() - start
         self.calls += 1
-        if logits.shape != (len(observation), self.game.num_actions) or value.shape != (len(observation),):
+        if logits.shape != (rows, self.game.num_actions) or value.shape != (rows,):
             raise ValueError(
                 f"model returned logits {logits.shape} and value {value.shape}; expected "
-                f"({len(observation)}, {self.game.num_actions}) and ({len(observation)},)"
+                f"({rows}, {self.game.num_actions}) and ({rows},)"
             )
-        if len(observation) == batch:
+        if rows == batch:
             return logits, value
         # Row k of block i is position k seen through symmetry i: its logit for the original
         # action a sits at the transformed action symmetry.action(a).

@@ -66,10 +66,7 @@ def take(game: Game, batch: int, nodes: int) -> SearchBuffers:
         entry = _spares.get(key)
         spare = entry[1].pop() if entry is not None and entry[0] is game and entry[1] else None
     if spare is not None:
-        if spare.simulator is not None:
-            spare.simulator.clear_tree()
-        else:
-            spare.tree.clear()
+        spare.tree.clear()
         return spare
     tree, store = Tree.empty(batch, nodes, game.num_actions), game.init(batch * nodes)
     return SearchBuffers(tree, store, pooled=search_bytes(tree, store) <= POOLED_BYTES)

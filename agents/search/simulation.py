@@ -42,7 +42,7 @@ from numba.extending import intrinsic
 from boardzoo.agents.search.evaluators import ROLLOUT_SALT, playout_loop
 from boardzoo.agents.search.selection import GUMBEL, select_row
 from boardzoo.agents.search.specialise import is_numba_kernel, with_kernel
-from boardzoo.agents.search.tree import UNPROVEN, Tree, backup_row, propagate_row, record_child, record_evaluation
+from boardzoo.agents.search.tree import Tree, backup_row, propagate_row, record_child, record_evaluation
 from boardzoo.envs import Game, State
 from boardzoo.envs._sampling import legal_mask_views
 from boardzoo.envs.core import BoundKernel, BoundObserve, BoundPlayout
@@ -655,7 +655,7 @@ class Simulator:
 
     def reuse(self, keys: np.ndarray, active: np.ndarray, rules: Rules, *, observe: bool = False) -> bool:
         """Prepare a finished simulator for another search over the same tree and store arrays
-        (cleared: `clear_tree`), with new keys uint64[B], live rows bool[B] and rule arrays; its
+        (cleared: `Tree.clear`), with new keys uint64[B], live rows bool[B] and rule arrays; its
         compiled step and buffers are kept. False (nothing changed) where `rules` differ in a
         constant, or `observe` differs, from what the simulator was built with."""
         if self._pending or _rules_signature(rules) != self.rules_signature or bool(observe) != self.observe_requested:
@@ -670,10 +670,6 @@ class Simulator:
             if new is not None:
                 np.copyto(own, new, casting="same_kind")
         return True
-
-    def clear_tree(self) -> None:
-        """Reset the tree to what `Tree.empty` holds (each root alone, nothing visited)."""
-        _clear_tree(self.workspace)
 
     def step(self, simulation: int, logits: np.ndarray | None, values: np.ndarray | None) -> Leaves | None:
         if self._pending:
@@ -764,26 +760,6 @@ def _rules_signature(rules: Rules) -> tuple[Any, ...]:
     # The rule constants a simulator bakes into its workspace (its arrays are refilled by `reuse`).
     constants = (rules.exploration, rules.fpu_reduction, rules.c_visit, rules.c_scale)
     return int(rules.root), int(rules.interior), tuple(float(c) for c in constants), bool(rules.solver)
-
-
-@numba.njit(cache=True)
-def _clear_tree(ws):
-    # Every tree array of the workspace back to `Tree.empty`'s values.
-    ws.node_visits[:] = 0
-    ws.node_value_sum[:] = 0.0
-    ws.node_player[:] = 0
-    ws.node_terminal[:] = False
-    ws.node_raw_value[:] = 0.0
-    ws.terminal_value[:] = 0.0
-    ws.node_proven[:] = UNPROVEN
-    ws.parents[:] = -1
-    ws.action_from_parent[:] = -1
-    ws.children_index[:] = -1
-    ws.children_prior[:] = 0.0
-    ws.children_visits[:] = 0
-    ws.children_value_sum[:] = 0.0
-    ws.children_legal[:] = False
-    ws.num_nodes[:] = 1
 
 
 _FLOAT32 = np.dtype(np.float32)

@@ -52,23 +52,17 @@ class Tree:
 
     @classmethod
     def empty(cls, batch_size: int, num_nodes: int, num_actions: int) -> Tree:
+        """B trees holding only their root, nothing visited (each field at its `_EMPTY` value)."""
         b, n, a = batch_size, num_nodes, num_actions
-        children = np.zeros((b, n, a, 4), np.int32)
-        children[..., 0] = cls.UNVISITED
-        return cls._packed(
-            children,
-            node_visits=np.zeros((b, n), np.int32),
-            node_value_sum=np.zeros((b, n), np.float32),
-            node_player=np.zeros((b, n), np.int32),
-            node_terminal=np.zeros((b, n), np.bool_),
-            node_raw_value=np.zeros((b, n), np.float32),
-            terminal_value=np.zeros((b, n), np.float32),
-            node_proven=np.full((b, n), UNPROVEN, np.int8),
-            parents=np.full((b, n), -1, np.int32),
-            action_from_parent=np.full((b, n), -1, np.int32),
+        tree = cls._packed(
+            np.zeros((b, n, a, 4), np.int32),
+            **{name: np.zeros((b, n), dtype) for name, dtype in _NODE_FIELDS.items()},
             children_legal=np.zeros((b, n, a), np.bool_),
-            num_nodes=np.ones(b, np.int32),
+            num_nodes=np.zeros(b, np.int32),
         )
+        for name, value in _EMPTY.items():
+            tree.__dict__[name][...] = value
+        return tree
 
     @classmethod
     def _packed(cls, children: np.ndarray, **fields: np.ndarray) -> Tree:
@@ -88,7 +82,7 @@ class Tree:
     def clear(self) -> None:
         """Reset every array in place to what `empty` holds (each root alone, nothing visited)."""
         for name, value in self.__dict__.items():
-            value[...] = _EMPTY_VALUES.get(name, 0)
+            value[...] = _EMPTY.get(name, 0)
 
     def copy(self) -> Tree:
         """A copy that shares no memory with this tree (the children fields packed as `empty`
@@ -146,14 +140,27 @@ class Tree:
 _PACKED = ("children_index", "children_prior", "children_visits", "children_value_sum")
 # The fields `Tree._packed` views in one block.
 
-_EMPTY_VALUES = {
+_NODE_FIELDS = {
+    "node_visits": np.int32,
+    "node_value_sum": np.float32,
+    "node_player": np.int32,
+    "node_terminal": np.bool_,
+    "node_raw_value": np.float32,
+    "terminal_value": np.float32,
+    "node_proven": np.int8,
+    "parents": np.int32,
+    "action_from_parent": np.int32,
+}
+# The [B, N] fields and their dtypes.
+
+_EMPTY = {
     "node_proven": UNPROVEN,
     "parents": -1,
     "action_from_parent": -1,
     "children_index": Tree.UNVISITED,
     "num_nodes": 1,
 }
-# The fields of an empty tree that do not start at zero (`Tree.clear`).
+# The values of an empty tree's fields that do not start at zero (`Tree.empty`, `Tree.clear`).
 
 
 @numba.njit(cache=True)

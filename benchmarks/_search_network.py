@@ -5,7 +5,7 @@ running `gumbel_muzero_policy` with the same weights, ported."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -34,12 +34,23 @@ NETWORKS: dict[str, NetworkConfig] = {
 MCTX_CONSIDERED_ACTIONS = 16
 
 
+# Each config is built (and validated) once, as a player builds its own, not once per timed search.
 def puct_search(game: Game, roots: State, evaluator: Evaluator, simulations: int, keys: np.ndarray) -> Any:
-    return search(game, roots, evaluator, SearchConfig(simulations=simulations, rule="puct"), keys)
+    return search(game, roots, evaluator, _puct_config(simulations), keys)
 
 
 def gumbel_variant(game: Game, roots: State, evaluator: Evaluator, simulations: int, keys: np.ndarray) -> Any:
-    return gumbel_search(game, roots, evaluator, GumbelConfig(simulations=simulations), keys)
+    return gumbel_search(game, roots, evaluator, _gumbel_config(simulations), keys)
+
+
+@cache
+def _puct_config(simulations: int) -> SearchConfig:
+    return SearchConfig(simulations=simulations, rule="puct")
+
+
+@cache
+def _gumbel_config(simulations: int) -> GumbelConfig:
+    return GumbelConfig(simulations=simulations)
 
 
 # The searches of the network-guided section, by name (`--variants` picks some).
@@ -64,10 +75,17 @@ def network_summary(name: str) -> dict[str, Any]:
 
 def null_evaluator(game: Game) -> Evaluator:
     """The do-nothing evaluator (zero logits and values, no observation): what is left of a
-    search's time is its bookkeeping."""
+    search's time is its bookkeeping. It hands out the same zero arrays for each batch size
+    (the search only reads them), so its own cost is a dictionary lookup, not two allocations
+    a simulation (about 1 µs, a tenth of a batch-1 simulation's bookkeeping)."""
+    zeros: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def evaluate(state: State, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return np.zeros((state.batch_size, game.num_actions), np.float32), np.zeros(state.batch_size, np.float32)
+        batch = state.current_player.shape[0]
+        out = zeros.get(batch)
+        if out is None:
+            out = zeros[batch] = (np.zeros((batch, game.num_actions), np.float32), np.zeros(batch, np.float32))
+        return out
 
     return evaluate
 

@@ -46,7 +46,7 @@ class SearchOutput:
         Gumbel: completed by the mixed value).
       prior: float32[B, A], the root prior (after noise).
       root_value: float32[B], mean value of the root for its player.
-      tree: the full tree (the search's own copy).
+      tree: the full tree (no later search writes it).
       proofs: int8[B, A], with the MCTS-solver on: each root action's proven value for the
         root player (+1, 0, -1; `Tree.UNPROVEN` where not proven); None otherwise.
       states: the node positions (row b * N + n holds node n of row b, for the nodes in the
@@ -120,7 +120,10 @@ def simulate(
     (`Simulator.run_with_playouts`).
 
     `buffers` (`pool.SearchBuffers` holding `tree` and `store`): pooled ones keep the simulator
-    for the next search of their shape, which reuses it when its rules' constants agree."""
+    for the next search of their shape, which reuses it where `Simulator.reuse` allows (same
+    rule constants and array shapes, same `observe`)."""
+    if buffers is not None and (buffers.tree is not tree or buffers.store is not store):
+        raise ValueError("simulate: `buffers` must hold the `tree` and `store` it is given")
     batch = tree.num_nodes.shape[0]
     block = batch if getattr(evaluate, "wide_batches_help", True) else block_rows(tree, store)
     evaluate_observations = observation_entry(evaluate, game)

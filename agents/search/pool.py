@@ -46,6 +46,8 @@ class SearchBuffers:
     store: State
     pooled: bool
     simulator: Simulator | None = None
+    held: bool = True
+    """taken by a search and not given back yet"""
 
 
 _lock = threading.Lock()
@@ -67,6 +69,7 @@ def take(game: Game, batch: int, nodes: int) -> SearchBuffers:
         spare = entry[1].pop() if entry is not None and entry[0] is game and entry[1] else None
     if spare is not None:
         spare.tree.clear()
+        spare.held = True
         return spare
     tree, store = Tree.empty(batch, nodes, game.num_actions), game.init(batch * nodes)
     return SearchBuffers(tree, store, pooled=search_bytes(tree, store) <= POOLED_BYTES)
@@ -75,8 +78,11 @@ def take(game: Game, batch: int, nodes: int) -> SearchBuffers:
 def give_back(game: Game, buffers: SearchBuffers) -> tuple[Tree, State]:
     """The search's tree and store to keep: copies of pooled buffers (which are kept for the
     next search of their shape), the buffers themselves otherwise."""
+    if not buffers.held:
+        raise ValueError("these search buffers were given back already (a set serves one search at a time)")
     if not buffers.pooled:
         return buffers.tree, buffers.store
+    buffers.held = False
     tree, store = buffers.tree.copy(), buffers.store.copy()
     key = (id(game), buffers.tree.num_nodes.shape[0], buffers.tree.node_visits.shape[1])
     with _lock:

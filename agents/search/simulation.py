@@ -654,10 +654,11 @@ class Simulator:
         self._first_rows: dict[int, Leaves] = {}  # views of the leaf buffers' first K rows
 
     def reuse(self, keys: np.ndarray, active: np.ndarray, rules: Rules, *, observe: bool = False) -> bool:
-        """Prepare a finished simulator for another search over the same tree and store arrays
-        (cleared: `Tree.clear`), with new keys uint64[B], live rows bool[B] and rule arrays; its
-        compiled step and buffers are kept. False (nothing changed) where `rules` differ in a
-        constant, or `observe` differs, from what the simulator was built with."""
+        """Prepare a finished simulator for another search over its tree and store arrays
+        (which the caller has cleared: `Tree.clear`), with new keys uint64[B], live rows bool[B]
+        and rule arrays, as a new simulator would hold them; its compiled step and buffers are
+        kept. False (nothing changed) where the simulator is mid-search, or `rules` differ in a
+        constant or in a rule array's shape, or `observe` differs, from what it was built with."""
         if self._pending or _rules_signature(rules) != self.rules_signature or bool(observe) != self.observe_requested:
             return False
         arrays = ((self._gumbel, rules.gumbel), (self._root_logits, rules.root_logits))
@@ -667,7 +668,9 @@ class Simulator:
         np.copyto(self._active, active)
         np.copyto(self._keys, keys, casting="same_kind")
         for own, new in arrays:
-            if new is not None:
+            if new is None:
+                own[...] = 0  # what __init__ holds for a rule without this array
+            else:
                 np.copyto(own, new, casting="same_kind")
         return True
 

@@ -9,10 +9,20 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from boardzoo.agents.search import FunctionEvaluator, GumbelConfig, SearchConfig, Tree, gumbel_search, pool, search
+from boardzoo.agents.search import (
+    FunctionEvaluator,
+    GumbelConfig,
+    RolloutEvaluator,
+    SearchConfig,
+    Tree,
+    gumbel_search,
+    pool,
+    search,
+)
 from boardzoo.envs import make
 
 from ..envs.positions import play
+from .test_fused_simulation import ObservingEvaluator, keyed_evaluator
 
 CONFIGS = [
     SearchConfig(simulations=24),
@@ -117,6 +127,8 @@ def test_a_search_nested_in_an_evaluator_takes_its_own_buffers(monkeypatch, fres
         inner_outputs.append(snapshot(search(game, state.take(np.array([0])), plain, inner_config, keys)))
         return plain(state, leaf_keys)
 
+    search(game, play(game, [0]), plain, inner_config, keys)  # a spare of the shape for the outer search
+    assert pool.spare_count() == 1
     outer = snapshot(search(game, game.init(1), nesting, inner_config, keys))
     pooled_inner = inner_outputs.copy()
     inner_outputs.clear()
@@ -161,3 +173,35 @@ def test_tree_copy_shares_nothing_and_clear_gives_an_empty_tree():
     copy.clear()
     for name, value in empty.__dict__.items():
         np.testing.assert_array_equal(copy.__dict__[name], value, err_msg=name)
+
+
+def test_each_pooled_search_takes_its_own_keys_live_rows_and_observation_path(monkeypatch, fresh_pool):
+    # What a reused simulator refills (keys, live rows, rule arrays) and what it checks
+    # (observations or states): searches of one shape that differ only in those.
+    game = make("connect_four")
+    finished = play(game, [0, 1, 0, 1, 0, 1, 0])
+    live = play(game, [3])
+    mixed, both = type(live).stack([finished, live]), type(live).stack([live, play(game, [2, 4])])
+    runs = [
+        (SearchConfig(simulations=20, rule="uct", exploration=2.0), RolloutEvaluator(game), live, [1]),
+        (SearchConfig(simulations=20, rule="uct", exploration=2.0), RolloutEvaluator(game), live, [2]),
+        (SearchConfig(simulations=20), keyed_evaluator(game), both, [5, 6]),
+        (SearchConfig(simulations=20), keyed_evaluator(game), mixed, [3, 4]),  # a finished root now
+        (SearchConfig(simulations=20), ObservingEvaluator(game), both, [7, 8]),
+        (SearchConfig(simulations=20), keyed_evaluator(game), both, [7, 8]),
+        (GumbelConfig(simulations=20), ObservingEvaluator(game), both, [9, 10]),
+        (GumbelConfig(simulations=20), ObservingEvaluator(game), both, [11, 12]),
+    ]
+    for config, evaluate, roots, keys in runs:
+        keys = np.array(keys, np.uint64)
+        expected = unpooled(monkeypatch, config, game, roots, evaluate, keys)
+        assert_same(snapshot(run(config, game, roots, evaluate, keys)), expected)
+
+
+def test_buffers_given_back_twice_are_refused(fresh_pool):
+    game = make("tic_tac_toe")
+    buffers = pool.take(game, 1, 9)
+    pool.give_back(game, buffers)
+    with pytest.raises(ValueError, match="given back already"):
+        pool.give_back(game, buffers)
+    assert pool.spare_count() == 1

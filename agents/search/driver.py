@@ -4,9 +4,8 @@ by rule codes (`selection.py`), so PUCT, UCT and Gumbel differ only in how they 
 a simulation but the evaluator call is one numba call (`simulation.py`).
 
     buffers, active = open_search(game, root, simulations)
-    tree, store = buffers.tree, buffers.store
-    logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
-    simulate(tree, game, store, evaluate, keys, active, Rules(root=GUMBEL, ...), simulations, buffers=buffers)
+    logits, prior = evaluate_roots(buffers.tree, game, root, evaluate, keys, active)
+    simulate(buffers, game, evaluate, keys, active, Rules(root=GUMBEL, ...), simulations)
     tree, store = pool.give_back(game, buffers)
 
 Shapes: B batch, N nodes (simulations + 1), A actions.
@@ -95,16 +94,13 @@ B = 1,024, 200 simulations (32 MB L3): 12 MB blocks 491k / 266k sims/s (Connect 
 
 
 def simulate(
-    tree: Tree,
+    buffers: SearchBuffers,
     game: Game,
-    store: State,
     evaluate: Evaluator,
     keys: np.ndarray,
     active: np.ndarray,
     rules: Rules,
     simulations: int,
-    *,
-    buffers: SearchBuffers | None = None,
 ) -> None:
     """Run `simulations` simulations on every active row: select a leaf, expand it with the
     game's kernel and evaluate it (one batched evaluator call), back the value up. All but
@@ -119,11 +115,11 @@ def simulate(
     that is a `bind_playout` loop): a block's whole search is one call
     (`Simulator.run_with_playouts`).
 
-    `buffers` (`pool.SearchBuffers` holding `tree` and `store`): pooled ones keep the simulator
-    for the next search of their shape, which reuses it where `Simulator.reuse` allows (same
-    rule constants and array shapes, same `observe`)."""
-    if buffers is not None and (buffers.tree is not tree or buffers.store is not store):
-        raise ValueError("simulate: `buffers` must hold the `tree` and `store` it is given")
+    `buffers` holds the search's tree and node-state store (`open_search`, or
+    `SearchBuffers(tree, store, pooled=False)` for a tree built elsewhere), written in place.
+    Pooled ones keep the simulator for the next search of their shape, which reuses it where
+    `Simulator.reuse` allows (same rule constants and array shapes, same `observe`)."""
+    tree, store = buffers.tree, buffers.store
     batch = tree.num_nodes.shape[0]
     block = batch if getattr(evaluate, "wide_batches_help", True) else block_rows(tree, store)
     evaluate_observations = observation_entry(evaluate, game)
@@ -134,7 +130,7 @@ def simulate(
         else:
             tree_part, store_part, keys_part, active_part, rules_part = tree, store, keys, active, rules
         observe = evaluate_observations is not None
-        if buffers is not None and buffers.pooled and block == batch:
+        if buffers.pooled and block == batch:
             simulator = buffers.simulator
             if simulator is None or not simulator.reuse(keys, active, rules, observe=observe):
                 simulator = buffers.simulator = Simulator(tree, game, store, keys, active, rules, observe=observe)

@@ -121,7 +121,7 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
     keys = check_keys(keys, root.batch_size)
     num_actions = game.num_actions
     buffers, active = open_search(game, root, config.simulations)
-    tree, store = buffers.tree, buffers.store
+    tree = buffers.tree
     logits, prior = evaluate_roots(tree, game, root, evaluate, keys, active)
     legal = root.legal_action_mask
     root_logits = np.where(legal, logits - np.where(legal, logits, -np.inf).max(axis=1, initial=0)[:, None], 0.0)
@@ -139,7 +139,7 @@ def gumbel_search(game: Game, root: State, evaluate: Evaluator, config: GumbelCo
         considered_visits=considered,
         solver=config.solver,
     )
-    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations, buffers=buffers)
+    simulate(buffers, game, evaluate, keys, active, rules, config.simulations)
     tree, store = pool.give_back(game, buffers)
     return _root_output(tree, store, root, root_logits, gumbel, prior, config)
 

@@ -27,6 +27,7 @@ from boardzoo.agents.search.driver import (
 )
 from boardzoo.agents.search.evaluators import Evaluator
 from boardzoo.agents.search.policy import policy_from_visits
+from boardzoo.agents.search.pool import SearchBuffers
 from boardzoo.agents.search.reuse import Reuse, reroot
 from boardzoo.agents.search.selection import RULES
 from boardzoo.agents.validation import check_bools, check_choice, check_ints, check_numbers
@@ -81,14 +82,13 @@ def search(
     """
     keys = check_keys(keys, root.batch_size)
     noise = partial(_mix_dirichlet, config=config) if config.dirichlet_fraction > 0 else None
-    buffers = None
     if reuse is None:
         buffers, active = open_search(game, root, config.simulations)
-        tree, store = buffers.tree, buffers.store
+        tree = buffers.tree
         evaluate_roots(tree, game, root, evaluate, keys, active, noise=noise)
     else:
         tree, store, reused = reroot(game, root, reuse, config.simulations)
-        active = ~root.done
+        buffers, active = SearchBuffers(tree, store, pooled=False), ~root.done
         evaluate_roots(tree, game, root, evaluate, keys, active & ~reused, noise=noise)
         again = np.flatnonzero(active & reused)
         if noise is not None and again.size:  # noise again at a reused root, over its network prior
@@ -98,9 +98,8 @@ def search(
     prior = tree.children_prior[:, 0].copy()
     rule = RULES[config.rule]
     rules = Rules(rule, rule, config.exploration, config.fpu_reduction, solver=config.solver)
-    simulate(tree, game, store, evaluate, keys, active, rules, config.simulations, buffers=buffers)
-    if buffers is not None:
-        tree, store = pool.give_back(game, buffers)
+    simulate(buffers, game, evaluate, keys, active, rules, config.simulations)
+    tree, store = pool.give_back(game, buffers)
     visits = tree.root_visits().copy()
     action = np.where(active, visits.argmax(axis=1), -1).astype(np.int64)
     proofs = root_proofs(tree) if config.solver else None

@@ -119,6 +119,22 @@ def boardzoo_network(network: str, variant: str, batch_size: int, simulations: i
     return search_runner(game, evaluator, SEARCH_VARIANTS[variant], batch_size, simulations)
 
 
+def boardzoo_forward(network: str, batch_size: int) -> Runner:
+    """The network alone as our search calls it (`TorchEvaluator.evaluate_observations`, the
+    lean path for an MLP), on the observations of B root positions; work = positions."""
+    game = make(NETWORK_GAME)
+    evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu", frozen=True)
+    observation = game.observe(root_batches(root_positions(game)[0], batch_size)[0])
+    keys = np.zeros(batch_size, np.uint64)
+    evaluator.evaluate_observations(observation, keys)
+
+    def one_call() -> int:
+        evaluator.evaluate_observations(observation, keys)
+        return batch_size
+
+    return partial(run_for, work=one_call)
+
+
 # --- the mctx peer (JAX) ------------------------------------------------------------------
 
 
@@ -192,6 +208,26 @@ def jax_ops() -> ArrayOps:
         return jax.lax.conv_general_dilated(x, weight, (1, 1), [(pad, pad), (pad, pad)], dimension_numbers=numbers)
 
     return ArrayOps(relu=jax.nn.relu, tanh=jnp.tanh, conv=conv)
+
+
+def jax_forward(network: str, batch_size: int) -> Runner:
+    """The network alone as mctx runs it (the jitted JAX port `mctx_runner` searches with), on
+    the observations of B root positions; work = positions."""
+    import jax
+    import jax.numpy as jnp
+
+    game = make(NETWORK_GAME)
+    model = benchmark_network(network, game)
+    params = {name: jnp.asarray(t.detach().numpy()) for name, t in model.state_dict().items() if t.is_floating_point()}
+    jitted = jax.jit(ported_forward(model, jax_ops()))
+    observation = jnp.asarray(game.observe(root_batches(root_positions(game)[0], batch_size)[0]))
+    jax.block_until_ready(jitted(params, observation))
+
+    def one_call() -> int:
+        jax.block_until_ready(jitted(params, observation))
+        return batch_size
+
+    return partial(run_for, work=one_call)
 
 
 def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:

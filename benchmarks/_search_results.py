@@ -24,6 +24,8 @@ RATIO_BATCH = 256  # the batch size the secondary rollout ratio and the bookkeep
 ROLLOUT = "boardzoo UCT"
 OPENSPIEL = "OpenSpiel MCTSBot"
 MCTX = "mctx gumbel_muzero_policy"
+FORWARD = "boardzoo network alone"
+JAX_FORWARD = "JAX network alone (mctx's)"
 
 # OpenSpiel MCTSBot sims/s on the issue's machine, for orientation only (not a target).
 OPENSPIEL_REFERENCE = {"connect_four": 132_000, "hex_7": 69_000}
@@ -323,7 +325,62 @@ def mctx_section(results: list[Result[Case]], mctx_missing: str | None) -> str:
             for q in ratios
         ]
         parts.append(table(["network", "boardzoo search", "B", "S", "boardzoo / mctx"], rows, left=2))
+    forward = forward_rows(results)
+    if forward:
+        parts.append(
+            "The networks alone (one forward pass over B root observations; positions/s): ours as the "
+            "search calls it, and the jitted JAX port mctx searches with. mctx search / its network = "
+            "mctx sims/s over its network's positions/s at that B and S (1 = the search loop costs "
+            "nothing beyond the network; well below 1 = the loop, not the network, sets mctx's speed)."
+        )
+        rows = [
+            [
+                q["network"],
+                q["batch_size"],
+                format_rate(q["boardzoo"]),
+                format_rate(q["jax"]),
+                format_ratio(q["jax_vs_boardzoo"]),
+                ", ".join(f"S={sims}: {share:.2f}" for sims, share in q["mctx_vs_network"].items()) or "-",
+            ]
+            for q in forward
+        ]
+        columns = [
+            "network",
+            "B",
+            "boardzoo positions/s",
+            "JAX positions/s",
+            "JAX / boardzoo",
+            "mctx search / its network",
+        ]
+        parts.append(table(columns, rows))
     return "\n\n".join(parts)
+
+
+def forward_rows(results: list[Result[Case]]) -> list[dict[str, Any]]:
+    """Per network and B: each side's network alone (positions/s), their ratio, and mctx's
+    search sims/s over its network's positions/s for each S."""
+    alone = {
+        (r.case.network, r.case.batch_size, r.case.implementation): r.median
+        for r in results
+        if r.case.section == "forward"
+    }
+    rows = []
+    for network, batch in dict.fromkeys((network, batch) for network, batch, _ in alone):
+        ours, jax_rate = alone.get((network, batch, FORWARD)), alone.get((network, batch, JAX_FORWARD))
+        searches = [
+            r for r in results if r.case.section == "mctx" and (r.case.network, r.case.batch_size) == (network, batch)
+        ]
+        rows.append(
+            {
+                "network": network,
+                "batch_size": batch,
+                "boardzoo": ours,
+                "jax": jax_rate,
+                "jax_vs_boardzoo": ratio(jax_rate, ours),
+                "mctx_vs_network": {r.case.simulations: r.median / jax_rate for r in searches if r.median and jax_rate},
+            }
+        )
+    return rows
 
 
 def network_description(networks: dict[str, dict[str, Any]]) -> str:

@@ -26,7 +26,10 @@ a few mid-game positions reached by seeded random play (`ROOT_PLIES`), cycled ov
 4. Optional peer: mctx's `gumbel_muzero_policy` (JAX, jitted) with the same networks (the
    torch modules ported to JAX, weights included) at B = 256, if `import jax, mctx` works; otherwise it is recorded
    as unavailable. mctx has no Connect Four rules, so its dynamics is the identity (each
-   leaf re-evaluates the root observation): it times search plus network only.
+   leaf re-evaluates the root observation): it times search plus network only. Beside it, each
+   side's network alone (one forward pass over B root observations, positions/s: our
+   evaluator's path and the jitted JAX port), which splits a search ratio into network speed
+   and what the search loop costs around it.
 
 Every measurement is warmed up first (a short search on the same batch, so JIT compilation is
 excluded), then repeated `repeats` times; each repeat runs whole searches over all root
@@ -69,19 +72,24 @@ from _search_network import (
     NETWORKS,
     SEARCH_VARIANTS,
     boardzoo_bookkeeping,
+    boardzoo_forward,
     boardzoo_network,
+    jax_forward,
     mctx_runner,
     mctx_unavailable,
     mean_descent_depth,
     network_summary,
 )
 from _search_results import (
+    FORWARD,
+    JAX_FORWARD,
     MCTX,
     OPENSPIEL,
     ROLLOUT,
     Case,
     bookkeeping_share,
     evaluate_targets,
+    forward_rows,
     forward_share,
     markdown_report,
     mctx_ratios,
@@ -203,6 +211,10 @@ def plan(config: SearchBenchConfig, mctx_missing: str | None) -> list[Measuremen
                 for sims in config.run_network_simulations:
                     case = Case("mctx", NETWORK_GAME, MCTX, batch, sims, network)
                     measurements.append(Measurement(case, partial(mctx_runner, network, batch, sims)))
+                # Each side's network alone, so a ratio can be split into network and search.
+                for implementation, runner in ((FORWARD, boardzoo_forward), (JAX_FORWARD, jax_forward)):
+                    case = Case("forward", NETWORK_GAME, implementation, batch, 1, network)
+                    measurements.append(Measurement(case, partial(runner, network, batch)))
     return measurements
 
 
@@ -252,6 +264,7 @@ def run(config: SearchBenchConfig) -> None:
             "available": mctx_missing is None,
             "reason": mctx_missing,
             "ratios": mctx_ratios(results),
+            "networks_alone": forward_rows(results),
             "max_num_considered_actions": MCTX_CONSIDERED_ACTIONS,
         },
         "targets": targets,

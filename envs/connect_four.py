@@ -18,12 +18,14 @@ import numba
 import numpy as np
 
 from boardzoo.envs._board import column_label, draw_grid, end_game, line_through, stone_observation
+from boardzoo.envs._sampling import keyed_pick_row
 from boardzoo.envs.core import (
     KERNEL_FIELDS,
     Game,
     State,
     Symmetry,
     bind_kernel,
+    bind_playout,
     check_int_param,
     fresh_common_fields,
     grid_symmetries,
@@ -40,6 +42,18 @@ class ConnectFourState(State):
     heights: np.ndarray
 
 
+@numba.njit(cache=True, inline="always")
+def _drop(board, heights, b, col, player, x_in_row):
+    # The move of row b: `player`'s stone falls into column `col` (board int8[B, H, W], heights
+    # int8[B, W]). Returns (the column is now full, the stone makes `x_in_row`). The one home of
+    # a move's rules, for the kernel and the playouts.
+    rows = board.shape[1]
+    row = rows - 1 - heights[b, col]
+    board[b, row, col] = player + 1
+    heights[b, col] += 1
+    return heights[b, col] == rows, line_through(board[b], row, col, player + 1, x_in_row)
+
+
 @numba.njit(cache=True)
 def _apply(board, heights, current_player, mask, rewards, terminated, step_count, action, active, x_in_row):
     batch, rows, columns = board.shape
@@ -48,17 +62,49 @@ def _apply(board, heights, current_player, mask, rewards, terminated, step_count
             continue
         player = current_player[b]
         col = action[b]
-        row = rows - 1 - heights[b, col]
-        board[b, row, col] = player + 1
-        heights[b, col] += 1
+        full, won = _drop(board, heights, b, col, player, x_in_row)
         step_count[b] += 1
         current_player[b] = 1 - player
-        if heights[b, col] == rows:
+        if full:
             mask[b, col] = False
-        if line_through(board[b], row, col, player + 1, x_in_row):
+        if won:
             end_game(terminated, rewards, mask, b, player)
         elif step_count[b] == rows * columns:
             end_game(terminated, rewards, mask, b, -1)
+
+
+_PLAYOUT_FIELDS = ("board", "heights", "legal_action_mask", "current_player", "step_count")
+
+
+@numba.njit(cache=True)
+def _playouts(board, heights, legal, current_player, step_count, keys, outcome, rows, x_in_row):
+    # outcome[b] = the result for row b < rows's player to move of uniformly random play to
+    # the end: moves as the kernel makes them (`_drop`) on a private copy of the row, the move
+    # of ply p drawn as the keyed sampler draws it. One row at a time, in registers and L1,
+    # instead of a kernel call over the whole batch per ply.
+    _, height, width = board.shape
+    own = np.empty((1, height, width), dtype=np.int8)
+    tops = np.empty((1, width), dtype=np.int8)
+    mask = np.empty((1, width), dtype=np.uint8)
+    no_words = np.empty((0, 0), dtype=np.uint64)
+    for b in range(rows):
+        own[0] = board[b]
+        tops[0] = heights[b]
+        for col in range(width):
+            mask[0, col] = legal[b, col]
+        mover, steps, result, ply = current_player[b], step_count[b], 0.0, 0
+        while steps < height * width:  # a full board without a line is a draw
+            col = keyed_pick_row(mask, no_words, keys, ply, 0, b)
+            full, won = _drop(own, tops, 0, col, mover, x_in_row)
+            steps += 1
+            if won:
+                result = 1.0 if mover == current_player[b] else -1.0
+                break
+            if full:
+                mask[0, col] = 0
+            mover = 1 - mover
+            ply += 1
+        outcome[b] = result
 
 
 def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
@@ -95,4 +141,5 @@ def make_game(*, rows: int = 6, columns: int = 7, x_in_row: int = 4) -> Game:
         render_fn=lambda state, row: draw_grid(state.board[row]),
         cells_fn=lambda state: state.board,
         action_name=column_label,
+        playout_fn=bind_playout(_playouts, _PLAYOUT_FIELDS, x_in_row),
     )

@@ -100,7 +100,8 @@ class Game:
       playout_fn: optional `playout_fn(state, keys) -> float32[B]`, the outcome for each row's
         player to move of uniformly random play to the end, row b's move at ply p of the
         playout drawn exactly as `sample_legal_actions_keyed(mask, keys, p)` draws it. A game
-        provides it only when it has a faster way than stepping `apply` (Hex fills the board);
+        provides it only when it has a faster way than stepping `apply` (Hex fills the board;
+        Connect Four plays one row at a time with the kernel's move rule);
         rollout evaluators use it when present (rows must not be finished; `state` is read only).
         A `bind_playout` numba loop also runs inside the search's fused rollouts.
 

@@ -219,7 +219,7 @@ def test_rows_searched_in_blocks_equal_one_pass(variant, monkeypatch):
 @pytest.mark.parametrize(("game_id", "params", "plies"), GAMES)
 def test_uct_with_playouts_in_numba_equals_the_evaluator_loop(game_id, params, plies, monkeypatch):
     # The whole rollout search in one numba call gives the search that calls the
-    # RolloutEvaluator once per simulation (Hex with its own `playout_fn` loop).
+    # RolloutEvaluator once per simulation (Hex and Connect Four with their own `playout_fn` loops).
     from boardzoo.agents.search import driver
 
     game = make(game_id, **params)

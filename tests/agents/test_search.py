@@ -157,13 +157,20 @@ def test_batched_search_equals_single_searches(config):
 
 
 @pytest.mark.parametrize(
-    ("game_id", "params"), [("connect_four", {}), ("hex", {"board_size": 5}), ("hex", {}), ("go", {"board_size": 5})]
+    ("game_id", "params"),
+    [
+        ("connect_four", {}),
+        ("connect_four", {"rows": 4, "columns": 5, "x_in_row": 3}),
+        ("hex", {"board_size": 5}),
+        ("hex", {}),
+        ("go", {"board_size": 5}),
+    ],
 )
 def test_every_playout_path_gives_the_outcomes_of_the_public_step(game_id, params):
-    # RolloutEvaluator plays a game's own `playout_fn` where it has one (Hex fills the board),
-    # else a numba kernel's playouts in one compiled loop over the rows still playing, else it
-    # steps the batch through `sample_legal_actions_keyed`. All must give every row the same
-    # outcome (games end at different plies).
+    # RolloutEvaluator plays a game's own `playout_fn` where it has one (Hex fills the board,
+    # Connect Four plays row by row), else a numba kernel's playouts in one compiled loop over
+    # the rows still playing, else it steps the batch through `sample_legal_actions_keyed`.
+    # All must give every row the same outcome (games end at different plies).
     game = make(game_id, **params)
     rng = np.random.default_rng(3)
     state = game.init(48)
@@ -176,7 +183,7 @@ def test_every_playout_path_gives_the_outcomes_of_the_public_step(game_id, param
     np.testing.assert_array_equal(outcomes[0], outcomes[2])
     np.testing.assert_array_equal(outcomes[1], outcomes[2])
     assert len(np.unique(outcomes[0])) > 1
-    assert (game.playout_fn is not None) == (game_id == "hex")
+    assert (game.playout_fn is not None) == (game_id in ("hex", "connect_four"))
 
 
 def test_puct_follows_the_prior_and_the_value():

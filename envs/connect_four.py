@@ -54,9 +54,15 @@ def _drop(board, heights, b, col, player, x_in_row):
     return heights[b, col] == rows, line_through(board[b], row, col, player + 1, x_in_row)
 
 
+@numba.njit(cache=True, inline="always")
+def _board_full(board, steps):
+    # After `steps` moves without a line the game is a draw when the board is full.
+    return steps == board.shape[1] * board.shape[2]
+
+
 @numba.njit(cache=True)
 def _apply(board, heights, current_player, mask, rewards, terminated, step_count, action, active, x_in_row):
-    batch, rows, columns = board.shape
+    batch = board.shape[0]
     for b in range(batch):
         if not active[b]:
             continue
@@ -69,7 +75,7 @@ def _apply(board, heights, current_player, mask, rewards, terminated, step_count
             mask[b, col] = False
         if won:
             end_game(terminated, rewards, mask, b, player)
-        elif step_count[b] == rows * columns:
+        elif _board_full(board, step_count[b]):
             end_game(terminated, rewards, mask, b, -1)
 
 
@@ -93,12 +99,14 @@ def _playouts(board, heights, legal, current_player, step_count, keys, outcome, 
         for col in range(width):
             mask[0, col] = legal[b, col]
         mover, steps, result, ply = current_player[b], step_count[b], 0.0, 0
-        while steps < height * width:  # a full board without a line is a draw
+        while True:
             col = keyed_pick_row(mask, no_words, keys, ply, 0, b)
             full, won = _drop(own, tops, 0, col, mover, x_in_row)
             steps += 1
             if won:
                 result = 1.0 if mover == current_player[b] else -1.0
+                break
+            if _board_full(own, steps):  # a draw
                 break
             if full:
                 mask[0, col] = 0

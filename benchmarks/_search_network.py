@@ -90,6 +90,17 @@ def null_evaluator(game: Game) -> Evaluator:
     return evaluate
 
 
+def first_roots(game: Game, batch_size: int) -> State:
+    """The first batch of B root positions (the positions every section cycles over)."""
+    return root_batches(root_positions(game)[0], batch_size)[0]
+
+
+def benchmark_evaluator(network: str, game: Game) -> TorchEvaluator:
+    """The named network on the play path: a traced, frozen module (an MLP runs as
+    `LeanMLP`, one numba call per batch)."""
+    return TorchEvaluator(game, benchmark_network(network, game), "cpu", frozen=True)
+
+
 def boardzoo_bookkeeping(variant: str, batch_size: int, simulations: int) -> Runner:
     game = make(NETWORK_GAME)
     return search_runner(game, null_evaluator(game), SEARCH_VARIANTS[variant], batch_size, simulations)
@@ -101,7 +112,7 @@ def mean_descent_depth(variant: str, batch_size: int, simulations: int) -> float
     on average. A descent's bookkeeping grows with it, so it explains time per simulation
     rising with S without any per-node cost rising."""
     game = make(NETWORK_GAME)
-    roots = root_batches(root_positions(game)[0], batch_size)[0]
+    roots = first_roots(game, batch_size)
     keys = np.arange(batch_size, dtype=np.uint64)
     tree = SEARCH_VARIANTS[variant](game, roots, null_evaluator(game), simulations, keys).tree
     rows, nodes = np.arange(batch_size), tree.parents.shape[1]
@@ -114,17 +125,15 @@ def mean_descent_depth(variant: str, batch_size: int, simulations: int) -> float
 
 def boardzoo_network(network: str, variant: str, batch_size: int, simulations: int) -> Runner:
     game = make(NETWORK_GAME)
-    # The play path: a traced, frozen module (an MLP runs as `LeanMLP`, one numba call per batch).
-    evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu", frozen=True)
-    return search_runner(game, evaluator, SEARCH_VARIANTS[variant], batch_size, simulations)
+    return search_runner(game, benchmark_evaluator(network, game), SEARCH_VARIANTS[variant], batch_size, simulations)
 
 
 def boardzoo_forward(network: str, batch_size: int) -> Runner:
     """The network alone as our search calls it (`TorchEvaluator.evaluate_observations`, the
     lean path for an MLP), on the observations of B root positions; work = positions."""
     game = make(NETWORK_GAME)
-    evaluator = TorchEvaluator(game, benchmark_network(network, game), "cpu", frozen=True)
-    observation = game.observe(root_batches(root_positions(game)[0], batch_size)[0])
+    evaluator = benchmark_evaluator(network, game)
+    observation = game.observe(first_roots(game, batch_size))
     keys = np.zeros(batch_size, np.uint64)
     evaluator.evaluate_observations(observation, keys)
 
@@ -210,6 +219,16 @@ def jax_ops() -> ArrayOps:
     return ArrayOps(relu=jax.nn.relu, tanh=jnp.tanh, conv=conv)
 
 
+def jax_network(network: str, game: Game) -> tuple[Callable[[dict[str, Any], Any], tuple[Any, Any]], dict[str, Any]]:
+    """(forward, params): the named network ported to JAX (`ported_forward`), not jitted, and
+    its weights as JAX arrays."""
+    import jax.numpy as jnp
+
+    model = benchmark_network(network, game)
+    params = {name: jnp.asarray(t.detach().numpy()) for name, t in model.state_dict().items() if t.is_floating_point()}
+    return ported_forward(model, jax_ops()), params
+
+
 def jax_forward(network: str, batch_size: int) -> Runner:
     """The network alone as mctx runs it (the jitted JAX port `mctx_runner` searches with), on
     the observations of B root positions; work = positions."""
@@ -217,10 +236,9 @@ def jax_forward(network: str, batch_size: int) -> Runner:
     import jax.numpy as jnp
 
     game = make(NETWORK_GAME)
-    model = benchmark_network(network, game)
-    params = {name: jnp.asarray(t.detach().numpy()) for name, t in model.state_dict().items() if t.is_floating_point()}
-    jitted = jax.jit(ported_forward(model, jax_ops()))
-    observation = jnp.asarray(game.observe(root_batches(root_positions(game)[0], batch_size)[0]))
+    forward, params = jax_network(network, game)
+    jitted = jax.jit(forward)
+    observation = jnp.asarray(game.observe(first_roots(game, batch_size)))
     jax.block_until_ready(jitted(params, observation))
 
     def one_call() -> int:
@@ -238,10 +256,8 @@ def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
     import mctx
 
     game = make(NETWORK_GAME)
-    model = benchmark_network(network, game)
-    params = {name: jnp.asarray(t.detach().numpy()) for name, t in model.state_dict().items() if t.is_floating_point()}
-    forward = ported_forward(model, jax_ops())
-    roots = root_batches(root_positions(game)[0], batch_size)[0]
+    forward, params = jax_network(network, game)
+    roots = first_roots(game, batch_size)
     observation = jnp.asarray(game.observe(roots))
     invalid = jnp.asarray(~roots.legal_action_mask)
 
@@ -265,7 +281,6 @@ def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
 
     jitted = jax.jit(policy)
     key = jax.random.PRNGKey(SEED)
-    jax.block_until_ready(jitted(params, key, observation, invalid).action_weights)
 
     def one_search() -> int:
         nonlocal key
@@ -273,4 +288,5 @@ def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
         jax.block_until_ready(jitted(params, subkey, observation, invalid).action_weights)
         return batch_size * simulations
 
+    one_search()  # warm-up: compiles the search and the key split outside the timed runs
     return partial(run_for, work=one_search)

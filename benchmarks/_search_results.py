@@ -331,7 +331,9 @@ def mctx_section(results: list[Result[Case]], mctx_missing: str | None) -> str:
             "The networks alone (one forward pass over B root observations; positions/s): ours as the "
             "search calls it, and the jitted JAX port mctx searches with. mctx search / its network = "
             "mctx sims/s over its network's positions/s at that B and S (1 = the search loop costs "
-            "nothing beyond the network; well below 1 = the loop, not the network, sets mctx's speed)."
+            "nothing beyond the network; well below 1 = the loop, not the network, sets mctx's speed; "
+            "above 1 at small B = the network called alone pays JAX's per-call dispatch, which the "
+            "jitted search loop does not)."
         )
         rows = [
             [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import gymnasium
 import numpy as np
 import pettingzoo
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from boardzoo.envs import api_test, game_parameters, make
@@ -85,6 +85,7 @@ def test_2_scalars_of_init_action_name_api_test_and_make(game_id, value, use):
     st.dictionaries(st.sampled_from(PARAMETER_NAMES + FOREIGN_NAMES), st.sampled_from(VALUES), min_size=1, max_size=3),
     st.sampled_from(["gymnasium.make", "gymnasium.make_vec", "pettingzoo.make"]),
 )
+@example("go", {"max_game_length": None}, "gymnasium.make")  # None: the documented default, 2·N²
 def test_3_no_keyword_turns_a_registered_id_into_another_game(game_id, kwargs, how):
     event(f"{how}: {sorted(kwargs)}")
     kwargs = {k: v for k, v in kwargs.items() if not (how == "gymnasium.make_vec" and k == "num_envs")}
@@ -100,7 +101,10 @@ def test_3_no_keyword_turns_a_registered_id_into_another_game(game_id, kwargs, h
         return
     game = env.unwrapped.game
     assert game.id == game_id
-    assert all(game.params[k] == v for k, v in kwargs.items() if k in PARAMETER_NAMES)
+    params = {k: v for k, v in kwargs.items() if k in PARAMETER_NAMES}
+    assert game.params == make(game_id, **params).params  # the game `make` builds from them
+    # A value given is kept as given; None is a documented default, recorded resolved.
+    assert all(game.params[k] == v for k, v in params.items() if v is not None)
     handled(3, f"{how} with keywords {sorted(kwargs)}: the same game")
 
 

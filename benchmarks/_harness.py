@@ -30,7 +30,7 @@ QUICK_REPEATS = 1
 
 # Distributions whose versions every result records (None when not installed).
 DISTRIBUTIONS = ("boardzoo", "numpy", "numba", "torch", "stable_baselines3", "sb3_contrib", "pettingzoo")
-DISTRIBUTIONS += ("gymnasium", "open_spiel", "pygame", "jax", "mctx")
+DISTRIBUTIONS += ("gymnasium", "open_spiel", "pygame", "jax", "mctx", "pgx")
 THREAD_VARIABLES = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 # What `setup_process` did, recorded in every result's environment.

@@ -248,9 +248,17 @@ def jax_forward(network: str, batch_size: int) -> Runner:
     return partial(run_for, work=one_call)
 
 
-def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
-    """Jitted `mctx.gumbel_muzero_policy` over B roots with the ported network; identity
-    dynamics (mctx has no game rules), zero rewards, discount -1 (two players)."""
+MCTX_DYNAMICS = ("identity", "pgx")
+"""The peer's dynamics (its `recurrent_fn`'s game step): "identity", no game rules (mctx has
+none; a leaf re-evaluates the root observation), which times search plus network only; "pgx",
+pgx's Connect Four (JAX) steps each leaf and observes it, the work our search does there too
+(the game kernel, legality, wins, the observation)."""
+
+
+def mctx_runner(network: str, batch_size: int, simulations: int, dynamics: str = "identity") -> Runner:
+    """Jitted `mctx.gumbel_muzero_policy` over B roots with the ported network, two players
+    (discount -1), under `dynamics` (`MCTX_DYNAMICS`). Raises ImportError if jax, mctx or (for
+    "pgx") pgx is missing."""
     import jax
     import jax.numpy as jnp
     import mctx
@@ -260,15 +268,17 @@ def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
     roots = first_roots(game, batch_size)
     observation = jnp.asarray(game.observe(roots))
     invalid = jnp.asarray(~roots.legal_action_mask)
+    if dynamics == "identity":
+        embedding: Any = observation
+        recurrent_fn = _identity_dynamics(forward)
+    elif dynamics == "pgx":
+        embedding, recurrent_fn = _pgx_dynamics(forward, game, batch_size)
+    else:
+        raise ValueError(f"dynamics must be one of {MCTX_DYNAMICS}, got {dynamics!r}")
 
-    def recurrent_fn(p: dict[str, Any], rng_key: Any, action: Any, embedding: Any) -> tuple[Any, Any]:
-        logits, value = forward(p, embedding)
-        zeros = jnp.zeros(embedding.shape[0], jnp.float32)
-        return mctx.RecurrentFnOutput(reward=zeros, discount=zeros - 1.0, prior_logits=logits, value=value), embedding
-
-    def policy(p: dict[str, Any], rng_key: Any, obs: Any, invalid_actions: Any) -> Any:
+    def policy(p: dict[str, Any], rng_key: Any, obs: Any, root_embedding: Any, invalid_actions: Any) -> Any:
         logits, value = forward(p, obs)
-        root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=obs)
+        root = mctx.RootFnOutput(prior_logits=logits, value=value, embedding=root_embedding)
         return mctx.gumbel_muzero_policy(
             p,
             rng_key,
@@ -285,8 +295,62 @@ def mctx_runner(network: str, batch_size: int, simulations: int) -> Runner:
     def one_search() -> int:
         nonlocal key
         key, subkey = jax.random.split(key)
-        jax.block_until_ready(jitted(params, subkey, observation, invalid).action_weights)
+        jax.block_until_ready(jitted(params, subkey, observation, embedding, invalid).action_weights)
         return batch_size * simulations
 
     one_search()  # warm-up: compiles the search and the key split outside the timed runs
     return partial(run_for, work=one_search)
+
+
+def _identity_dynamics(forward: Callable[[dict[str, Any], Any], tuple[Any, Any]]) -> Callable[..., Any]:
+    # recurrent_fn with no game: the leaf keeps its parent's embedding (the root observation),
+    # zero rewards, discount -1.
+    import jax.numpy as jnp
+    import mctx
+
+    def recurrent_fn(p: dict[str, Any], rng_key: Any, action: Any, embedding: Any) -> tuple[Any, Any]:
+        logits, value = forward(p, embedding)
+        zeros = jnp.zeros(embedding.shape[0], jnp.float32)
+        return mctx.RecurrentFnOutput(reward=zeros, discount=zeros - 1.0, prior_logits=logits, value=value), embedding
+
+    return recurrent_fn
+
+
+def _pgx_dynamics(
+    forward: Callable[[dict[str, Any], Any], tuple[Any, Any]], game: Game, batch_size: int
+) -> tuple[Any, Callable[..., Any]]:
+    # (root pgx states [B], recurrent_fn) as in pgx's AlphaZero example: step the leaf's state
+    # by the action, evaluate its observation (pgx's [B, H, W, C] is ours transposed, checked
+    # on the roots), reward for the player who moved, terminal leaves valued 0 with discount 0,
+    # illegal actions masked out of the prior.
+    import jax
+    import jax.numpy as jnp
+    import mctx
+    import pgx
+
+    env = pgx.make(NETWORK_GAME)
+    init, step = jax.jit(env.init), jax.jit(env.step)
+    histories = root_positions(game)[1]
+    states = []
+    for history in histories:
+        state = init(jax.random.PRNGKey(SEED))
+        for action in history:
+            state = step(state, jnp.int32(action))
+        states.append(state)
+    rows = np.arange(batch_size) % len(states)  # first_roots' rows
+    stacked = jax.tree_util.tree_map(lambda *leaves: jnp.stack(leaves)[rows], *states)
+    ours = game.observe(first_roots(game, batch_size))
+    if not np.array_equal(np.asarray(stacked.observation).transpose(0, 3, 1, 2), ours):
+        raise ValueError("pgx's root observations differ from boardzoo's (transposed)")
+
+    def recurrent_fn(p: dict[str, Any], rng_key: Any, action: Any, state: Any) -> tuple[Any, Any]:
+        mover = state.current_player
+        state = jax.vmap(env.step)(state, action)
+        logits, value = forward(p, jnp.transpose(state.observation, (0, 3, 1, 2)).astype(jnp.float32))
+        logits = jnp.where(state.legal_action_mask, logits, jnp.finfo(logits.dtype).min)
+        reward = state.rewards[jnp.arange(state.rewards.shape[0]), mover]
+        value = jnp.where(state.terminated, 0.0, value)
+        discount = jnp.where(state.terminated, 0.0, -jnp.ones_like(value))
+        return mctx.RecurrentFnOutput(reward=reward, discount=discount, prior_logits=logits, value=value), state
+
+    return stacked, recurrent_fn

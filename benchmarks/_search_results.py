@@ -23,7 +23,9 @@ from _search_rollout import ROOT_PLIES, UCT_EXPLORATION, WARMUP_SIMULATIONS
 RATIO_BATCH = 256  # the batch size the secondary rollout ratio and the bookkeeping target use
 ROLLOUT = "boardzoo UCT"
 OPENSPIEL = "OpenSpiel MCTSBot"
-MCTX = "mctx gumbel_muzero_policy"
+MCTX = "mctx gumbel_muzero_policy"  # identity dynamics: search plus network, no game rules
+MCTX_PGX = "mctx gumbel_muzero_policy + pgx rules"  # pgx's Connect Four steps and observes each leaf
+MCTX_PEERS = {"identity": MCTX, "pgx": MCTX_PGX}  # by `_search_network.MCTX_DYNAMICS`
 FORWARD = "boardzoo network alone"
 JAX_FORWARD = "JAX network alone (mctx's)"
 
@@ -106,7 +108,8 @@ def rollout_summary(results: list[Result[Case]]) -> dict[str, dict[str, Any]]:
 
 
 def mctx_ratios(results: list[Result[Case]]) -> list[dict[str, Any]]:
-    """boardzoo (each search) / mctx sims/s at the mctx batch size, per network and S."""
+    """boardzoo (each search) / mctx sims/s at the mctx batch size, per mctx peer (dynamics),
+    network and S."""
     rows = []
     for peer in (r for r in results if r.case.section == "mctx" and r.median):
         key = (peer.case.network, peer.case.batch_size, peer.case.simulations)
@@ -118,6 +121,7 @@ def mctx_ratios(results: list[Result[Case]]) -> list[dict[str, Any]]:
                 rows.append(
                     {
                         "network": peer.case.network,
+                        "peer": peer.case.implementation,
                         "implementation": ours.case.implementation,
                         "batch_size": peer.case.batch_size,
                         "simulations": peer.case.simulations,
@@ -189,7 +193,7 @@ def evaluate_targets(summary: dict[str, dict[str, Any]], results: list[Result[Ca
             continue
         targets.append(
             target(
-                f"network search >= {threshold:g}x {MCTX} at B={q['batch_size']}",
+                f"network search >= {threshold:g}x {q['peer']} at B={q['batch_size']}",
                 f"{q['network']} / {q['implementation']} / S={q['simulations']}",
                 q["ratio"],
                 threshold,
@@ -312,19 +316,25 @@ def bookkeeping_table(results: list[Result[Case]], depths: dict[Case, float]) ->
 def mctx_section(results: list[Result[Case]], mctx_missing: str | None) -> str:
     if mctx_missing is not None:
         return f"{MCTX}: unavailable ({mctx_missing})."
-    rows = [
-        [r.case.network, r.case.batch_size, r.case.simulations, format_rate(r.median, r.unavailable)]
-        for r in results
-        if r.case.section == "mctx"
+    peers = [r for r in results if r.case.section == "mctx"]
+    rows = [[r.case.implementation, r.case.network, r.case.batch_size, r.case.simulations] for r in peers]
+    for row, r in zip(rows, peers, strict=True):
+        row.append(format_rate(r.median, r.unavailable))
+    parts = [
+        f"Two mctx peers: `{MCTX}` with identity dynamics (mctx has no game rules: every leaf "
+        "re-evaluates the root observation, so it times search plus network only, less work than "
+        f"ours), and `{MCTX_PGX}`, whose `recurrent_fn` steps pgx's Connect Four (JAX) and evaluates "
+        "the new position's observation, the work our search does at each leaf (game kernel, "
+        "legality, wins, observation), as in pgx's AlphaZero example.",
+        table(["peer", "network", "B", "S", "mctx sims/s (median)"], rows, left=1),
     ]
-    parts = [table(["network", "B", "S", "mctx sims/s (median)"], rows)]
     ratios = mctx_ratios(results)
     if ratios:
         rows = [
-            [q["network"], q["implementation"], q["batch_size"], q["simulations"], format_ratio(q["ratio"])]
+            [q["peer"], q["network"], q["implementation"], q["batch_size"], q["simulations"], format_ratio(q["ratio"])]
             for q in ratios
         ]
-        parts.append(table(["network", "boardzoo search", "B", "S", "boardzoo / mctx"], rows, left=2))
+        parts.append(table(["peer", "network", "boardzoo search", "B", "S", "boardzoo / mctx"], rows, left=3))
     forward = forward_rows(results)
     if forward:
         parts.append(
@@ -370,7 +380,11 @@ def forward_rows(results: list[Result[Case]]) -> list[dict[str, Any]]:
     for network, batch in dict.fromkeys((network, batch) for network, batch, _ in alone):
         ours, jax_rate = alone.get((network, batch, FORWARD)), alone.get((network, batch, JAX_FORWARD))
         searches = [
-            r for r in results if r.case.section == "mctx" and (r.case.network, r.case.batch_size) == (network, batch)
+            r
+            for r in results
+            if r.case.section == "mctx"
+            and r.case.implementation == MCTX
+            and (r.case.network, r.case.batch_size) == (network, batch)
         ]
         rows.append(
             {

@@ -24,9 +24,12 @@ a few mid-game positions reached by seeded random play (`ROOT_PLIES`), cycled ov
    per simulation, and how the time per simulation grows with S. The target: <= 10 us per
    simulation at B = 1.
 4. Optional peer: mctx's `gumbel_muzero_policy` (JAX, jitted) with the same networks (the
-   torch modules ported to JAX, weights included) at B = 256, if `import jax, mctx` works; otherwise it is recorded
-   as unavailable. mctx has no Connect Four rules, so its dynamics is the identity (each
-   leaf re-evaluates the root observation): it times search plus network only. Beside it, each
+   torch modules ported to JAX, weights included) at the network section's smallest and largest B,
+   if `import jax, mctx` works (the `mctx` extra); otherwise it is recorded as unavailable.
+   mctx has no Connect Four rules, so it runs twice: with identity dynamics (each leaf
+   re-evaluates the root observation: search plus network only, less work than ours), and
+   (the MLP, `MCTX_PGX_NETWORKS`) with pgx's Connect Four stepping and observing each leaf, the
+   work our search does there too (`_search_network.MCTX_DYNAMICS`). Beside it, each
    side's network alone (one forward pass over B root observations, positions/s: our
    evaluator's path and the jitted JAX port), which splits a search ratio into network speed
    and what the search loop costs around it.
@@ -44,6 +47,12 @@ Run from the repository root:
     .venv/bin/python benchmarks/search.py            # full run (about 2 minutes; ~1 more per added search)
     .venv/bin/python benchmarks/search.py --quick    # smoke run: S = 50 / 32, 0.2 s, 1 repeat
     .venv/bin/python benchmarks/search.py --help     # all options
+
+Our network evaluator's matrix products run in OpenBLAS, whose kernel choice sets their speed
+(AVX-512 against AVX2: 1.7x for the MLP at B = 256). A host that pins the kernel for older
+OpenBLAS builds (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE) slows a current one: run with both unset,
+`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/search.py`. The
+result records the kernels that ran (`process.blas`, with the `bench` extra's threadpoolctl).
 """
 
 from __future__ import annotations
@@ -68,6 +77,7 @@ from functools import partial
 import tyro
 from _search_network import (
     MCTX_CONSIDERED_ACTIONS,
+    MCTX_DYNAMICS,
     NETWORK_GAME,
     NETWORKS,
     SEARCH_VARIANTS,
@@ -83,7 +93,7 @@ from _search_network import (
 from _search_results import (
     FORWARD,
     JAX_FORWARD,
-    MCTX,
+    MCTX_PEERS,
     OPENSPIEL,
     ROLLOUT,
     Case,
@@ -112,6 +122,10 @@ QUICK_NETWORK_SIMULATIONS = (32,)
 QUICK_BOOKKEEPING_SIMULATIONS = (32,)
 
 SECTIONS = ("rollout", "network", "bookkeeping", "mctx")
+# Networks the mctx + pgx peer runs: not the ResNet, which inside mctx's jitted loop runs at 2-3%
+# of its own jitted speed on XLA's CPU backend (its identity rows say so), so those rows time
+# XLA, not search, and took 25 of a full run's 30 minutes.
+MCTX_PGX_NETWORKS = ("mlp",)
 
 
 @dataclass(frozen=True)
@@ -209,8 +223,10 @@ def plan(config: SearchBenchConfig, mctx_missing: str | None) -> list[Measuremen
         for batch in sorted({min(config.network_batch_sizes), max(config.network_batch_sizes)}):
             for network in networks:
                 for sims in config.run_network_simulations:
-                    case = Case("mctx", NETWORK_GAME, MCTX, batch, sims, network)
-                    measurements.append(Measurement(case, partial(mctx_runner, network, batch, sims)))
+                    for dynamics in MCTX_DYNAMICS if network in MCTX_PGX_NETWORKS else ("identity",):
+                        case = Case("mctx", NETWORK_GAME, MCTX_PEERS[dynamics], batch, sims, network)
+                        runner = partial(mctx_runner, network, batch, sims, dynamics)
+                        measurements.append(Measurement(case, runner))
                 # Each side's network alone, so a ratio can be split into network and search.
                 for implementation, runner in ((FORWARD, boardzoo_forward), (JAX_FORWARD, jax_forward)):
                     case = Case("forward", NETWORK_GAME, implementation, batch, 1, network)

@@ -44,7 +44,7 @@ restricted to some sections, games, networks or variants, so they never overwrit
 
 Run from the repository root:
 
-    .venv/bin/python benchmarks/search.py            # full run (about 2 minutes; ~1 more per added search)
+    .venv/bin/python benchmarks/search.py            # full run (about 30 minutes, 25 of them mctx's ResNet rows)
     .venv/bin/python benchmarks/search.py --quick    # smoke run: S = 50 / 32, 0.2 s, 1 repeat
     .venv/bin/python benchmarks/search.py --help     # all options
 
@@ -225,8 +225,7 @@ def plan(config: SearchBenchConfig, mctx_missing: str | None) -> list[Measuremen
                 for sims in config.run_network_simulations:
                     for dynamics in MCTX_DYNAMICS if network in MCTX_PGX_NETWORKS else ("identity",):
                         case = Case("mctx", NETWORK_GAME, MCTX_PEERS[dynamics], batch, sims, network)
-                        runner = partial(mctx_runner, network, batch, sims, dynamics)
-                        measurements.append(Measurement(case, runner))
+                        measurements.append(Measurement(case, partial(mctx_runner, network, batch, sims, dynamics)))
                 # Each side's network alone, so a ratio can be split into network and search.
                 for implementation, runner in ((FORWARD, boardzoo_forward), (JAX_FORWARD, jax_forward)):
                     case = Case("forward", NETWORK_GAME, implementation, batch, 1, network)

@@ -326,7 +326,7 @@ def mctx_section(results: list[Result[Case]], mctx_missing: str | None) -> str:
         f"ours), and `{MCTX_PGX}`, whose `recurrent_fn` steps pgx's Connect Four (JAX) and evaluates "
         "the new position's observation, the work our search does at each leaf (game kernel, "
         "legality, wins, observation), as in pgx's AlphaZero example.",
-        table(["peer", "network", "B", "S", "mctx sims/s (median)"], rows, left=1),
+        table(["peer", "network", "B", "S", "mctx sims/s (median)"], rows, left=2),
     ]
     ratios = mctx_ratios(results)
     if ratios:
